@@ -1,0 +1,42 @@
+//! `netsync diff`.
+
+use clap::Args;
+use netsync::error::exit;
+use netsync::git::Repo;
+use netsync::render::{self, OutputFormat};
+
+use super::{output_error, GlobalArgs};
+
+/// Show what `apply` would change in etcd: per key added, changed or deleted, with a
+/// unified diff for text values and sizes and hashes for binary ones. Writes nothing.
+///
+/// Example: netsync diff --repo /srv/network.git --endpoints http://10.0.0.1:2379 --exit-code
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Exit with 2 when there are differences, 0 when there are none.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::Error> {
+    let repo = Repo::open(&global.repo)?;
+    let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
+    let mut kv = global.connect(&desired.config).await?;
+    let prepared = netsync::diff::diff(&repo, desired, &mut kv, &global.progress()).await?;
+    let mut out = global.stdout();
+    match global.format() {
+        OutputFormat::Human => render::human::write_diff(&mut out, &prepared),
+        OutputFormat::Json => {
+            render::json::write(&mut out, &render::json::document("diff", &prepared, None))
+        }
+    }
+    .map_err(output_error)?;
+    Ok(if args.exit_code && !prepared.plan.is_empty() {
+        exit::DIFFERENCES
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,142 @@
+//! The desired state: what a committed Git revision says etcd should hold.
+
+use std::collections::BTreeMap;
+
+use crate::config::{self, Config};
+use crate::git::{self, ObjectId, Repo, Revision};
+use crate::keypath;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error("{file} not found at commit {commit}")]
+    NoConfig { file: &'static str, commit: String },
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error("{file} at commit {commit} is not valid UTF-8")]
+    ConfigNotUtf8 { file: &'static str, commit: String },
+    #[error("`{path}` at commit {commit} is not a netsync key file")]
+    BadPath {
+        path: String,
+        commit: String,
+        #[source]
+        source: keypath::Error,
+    },
+    #[error("key {key} is stored twice at commit {commit}: `{first}` and `{second}`")]
+    Duplicate {
+        key: String,
+        commit: String,
+        first: String,
+        second: String,
+    },
+    #[error("`{path}` at commit {commit} is an encrypted secret; this version of netsync cannot decrypt secrets")]
+    SecretUnsupported { path: String, commit: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One key's desired value, not loaded yet: blobs are read only for keys that change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredEntry {
+    /// Repository path of the file.
+    pub path: String,
+    pub oid: ObjectId,
+}
+
+/// Everything a revision describes.
+#[derive(Debug)]
+pub struct Desired {
+    pub revision: Revision,
+    /// What the user asked for (`main`, `HEAD~1`, a commit id).
+    pub rev_name: String,
+    pub config: Config,
+    /// Managed keys (ephemeral ones excluded) → their files.
+    pub entries: BTreeMap<Vec<u8>, DesiredEntry>,
+    /// Files that name ephemeral keys: present in Git, but never written.
+    pub ignored_ephemeral: Vec<String>,
+}
+
+/// Pick the revision to deploy: `rev` if given, else the configured branch, else HEAD.
+pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, String)> {
+    if let Some(rev) = rev {
+        return Ok((repo.resolve(rev)?, rev.to_owned()));
+    }
+    let head = repo.resolve("HEAD")?;
+    let config = load_config(repo, &head)?;
+    match config.branch {
+        Some(branch) => Ok((repo.resolve(&format!("refs/heads/{branch}"))?, branch)),
+        None => Ok((head, "HEAD".to_owned())),
+    }
+}
+
+/// Read and validate `netsync.toml` as committed in `rev`.
+pub fn load_config(repo: &Repo, rev: &Revision) -> Result<Config> {
+    let commit = short(&rev.commit);
+    let bytes = repo
+        .read_file(rev.tree, config::FILE_NAME)?
+        .ok_or_else(|| Error::NoConfig {
+            file: config::FILE_NAME,
+            commit: commit.clone(),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::ConfigNotUtf8 {
+        file: config::FILE_NAME,
+        commit: commit.clone(),
+    })?;
+    let origin = format!("{} (at commit {commit})", config::FILE_NAME);
+    Ok(Config::parse(&text, &origin)?)
+}
+
+/// Read the desired state of `rev`: its config and every key file under the mapped folders.
+pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
+    let (revision, rev_name) = resolve_target(repo, rev)?;
+    let config = load_config(repo, &revision)?;
+    let commit = short(&revision.commit);
+    let mut entries: BTreeMap<Vec<u8>, DesiredEntry> = BTreeMap::new();
+    let mut ignored_ephemeral = Vec::new();
+    for mapping in &config.mappings {
+        for file in repo.files_under(&revision, &mapping.dir)? {
+            let rel = String::from_utf8_lossy(&file.path).into_owned();
+            let path = format!("{}/{rel}", mapping.dir);
+            let decoded = keypath::decode_bytes(&file.path).map_err(|source| Error::BadPath {
+                path: path.clone(),
+                commit: commit.clone(),
+                source,
+            })?;
+            if decoded.secret {
+                return Err(Error::SecretUnsupported { path, commit });
+            }
+            let mut key = mapping.prefix.clone();
+            key.extend_from_slice(&decoded.rest);
+            if config.is_ephemeral(&key) {
+                ignored_ephemeral.push(path);
+                continue;
+            }
+            let entry = DesiredEntry {
+                path,
+                oid: file.oid,
+            };
+            if let Some(previous) = entries.get(&key) {
+                return Err(Error::Duplicate {
+                    key: crate::render::display_key(&key),
+                    commit,
+                    first: previous.path.clone(),
+                    second: entry.path,
+                });
+            }
+            entries.insert(key, entry);
+        }
+    }
+    Ok(Desired {
+        revision,
+        rev_name,
+        config,
+        entries,
+        ignored_ephemeral,
+    })
+}
+
+/// The abbreviated commit id used in messages.
+pub fn short(oid: &ObjectId) -> String {
+    oid.to_hex_with_len(12).to_string()
+}

@@ -1,0 +1,20 @@
+//! `diff`: what `apply` would change, with both values of every changed key.
+
+use crate::desired::Desired;
+use crate::error::Error;
+use crate::git::Repo;
+use crate::kv::Kv;
+use crate::prepare::{self, Prepared};
+use crate::progress::Progress;
+
+/// Read both sides and plan, loading the desired values so they can be shown. Writes nothing.
+pub async fn diff(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    progress: &Progress,
+) -> Result<Prepared, Error> {
+    let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
+    prepare::load_new_values(repo, &mut prepared.plan)?;
+    Ok(prepared)
+}

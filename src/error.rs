@@ -1,0 +1,99 @@
+//! The crate-level error: every command's failure, with its exit code and hints.
+
+use std::path::PathBuf;
+
+use crate::{config, desired, git, kv};
+
+/// Exit codes, identical across commands (documented in the README).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    /// `--exit-code`: there are differences.
+    pub const DIFFERENCES: i32 = 2;
+    /// A safety guard refused the operation (prune guard).
+    pub const REFUSED: i32 = 3;
+    /// A key changed in etcd after it was read; nothing was overwritten. Rerun to re-plan.
+    pub const CONCURRENT_MODIFICATION: i32 = 4;
+    /// Command-line usage error.
+    pub const USAGE: i32 = 64;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error(transparent)]
+    Desired(#[from] desired::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(transparent)]
+    Kv(#[from] kv::Error),
+    #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
+    ValueTooLarge {
+        key: String,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("refusing to delete {deletes} of the {managed} managed keys in etcd (the prune guard allows {percent}% and never all)")]
+    PruneGuard {
+        deletes: usize,
+        managed: usize,
+        percent: f64,
+    },
+    #[error("{} changed in etcd after netsync read {}; nothing was overwritten ({transactions} earlier transaction(s) of this run were applied)",
+        keys.join(", "), if keys.len() == 1 { "it" } else { "them" })]
+    ConcurrentModification {
+        keys: Vec<String>,
+        transactions: usize,
+    },
+    #[error("{path} already exists")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
+    BareRepository { path: PathBuf },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::PruneGuard { .. } => exit::REFUSED,
+            Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
+            _ => exit::ERROR,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::Kv(kv::Error::Unreachable { .. }) => vec![
+                "check --endpoints (or NETSYNC_ENDPOINTS / ETCDCTL_ENDPOINTS) and that etcd is running".into(),
+            ],
+            Error::Git(git::Error::UnknownRevision { .. }) => {
+                vec!["list revisions with `git log --oneline` or `git branch -a`".into()]
+            }
+            Error::Desired(desired::Error::NoConfig { .. }) => {
+                vec!["create one with `netsync init --prefix /net/ --dir kv` and commit it".into()]
+            }
+            Error::ValueTooLarge { .. } => vec![
+                "if the etcd servers run with a larger --max-request-bytes, pass the same value to --max-request-bytes".into(),
+            ],
+            Error::PruneGuard { .. } => vec![
+                "check that the revision is the one you meant; rerun with --allow-mass-delete to delete anyway".into(),
+                "the fraction is `apply.max_delete_fraction` in netsync.toml".into(),
+            ],
+            Error::ConcurrentModification { .. } => {
+                vec!["rerun to plan again from the current state".into()]
+            }
+            Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
+            Error::BareRepository { .. } => {
+                vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
+            }
+            _ => Vec::new(),
+        }
+    }
+}

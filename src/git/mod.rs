@@ -1,0 +1,226 @@
+//! The Git side: read a committed revision straight from the object database (bare
+//! repositories work; the working tree is never consulted).
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BStr, BString, ByteSlice};
+pub use gix::ObjectId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path} is not a Git repository")]
+    NotARepository {
+        path: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("unknown revision `{rev}` in {repo}")]
+    UnknownRevision {
+        rev: String,
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("revision `{rev}` does not point to a commit")]
+    NotACommit {
+        rev: String,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("`{path}` at commit {commit} is a {kind}; netsync only stores regular files there")]
+    UnsupportedEntry {
+        path: BString,
+        commit: String,
+        kind: &'static str,
+    },
+    #[error("cannot read object {oid} of {repo}: the repository may be corrupt")]
+    Corrupt {
+        oid: ObjectId,
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("Git error in {repo}")]
+    Gix {
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A resolved revision: the commit and its root tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revision {
+    pub commit: ObjectId,
+    pub tree: ObjectId,
+}
+
+/// A regular file found in a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Path relative to the folder that was listed, `/`-separated.
+    pub path: BString,
+    pub oid: ObjectId,
+}
+
+/// An opened repository, bare or not.
+pub struct Repo {
+    inner: gix::Repository,
+    path: PathBuf,
+}
+
+impl Repo {
+    /// Open the repository at `path` (or the one containing it).
+    pub fn open(path: &Path) -> Result<Self> {
+        let inner = gix::discover(path).map_err(|source| Error::NotARepository {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            inner,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn gix(&self) -> &gix::Repository {
+        &self.inner
+    }
+
+    fn gix_err(&self) -> impl Fn(gix::Error) -> Error + '_ {
+        move |source| Error::Gix {
+            repo: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The short name of the branch HEAD points to, if any (also when it has no commit yet).
+    pub fn head_branch(&self) -> Option<String> {
+        let name = self.inner.head_name().ok().flatten()?;
+        Some(name.shorten().to_str_lossy().into_owned())
+    }
+
+    /// Resolve `rev` (branch, tag, commit id, `HEAD~2`, ...) to a commit.
+    pub fn resolve(&self, rev: &str) -> Result<Revision> {
+        let id = self
+            .inner
+            .rev_parse_single(BStr::new(rev))
+            .map_err(|source| Error::UnknownRevision {
+                rev: rev.to_owned(),
+                repo: self.path.clone(),
+                source,
+            })?;
+        let commit = id
+            .object()
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|source| Error::NotACommit {
+                rev: rev.to_owned(),
+                source,
+            })?;
+        let tree = commit.tree_id().map_err(self.gix_err())?.detach();
+        Ok(Revision {
+            commit: commit.id,
+            tree,
+        })
+    }
+
+    /// The content of the file at `path` in `tree`, if it exists and is a file.
+    pub fn read_file(&self, tree: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
+        let tree = self.find_tree(tree)?;
+        let entry = tree.lookup_entry_by_path(path).map_err(self.gix_err())?;
+        match entry {
+            Some(entry) if entry.mode().is_blob() => self.read_blob(entry.object_id()).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    fn find_tree(&self, oid: ObjectId) -> Result<gix::Tree<'_>> {
+        self.inner.find_tree(oid).map_err(|source| Error::Corrupt {
+            oid,
+            repo: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Every regular file below `dir` in `tree` (recursively); empty when `dir` does not exist.
+    /// Symlinks and submodules are refused: their content is not a value.
+    pub fn files_under(&self, rev: &Revision, dir: &str) -> Result<Vec<TreeFile>> {
+        let root = self.find_tree(rev.tree)?;
+        let Some(entry) = root.lookup_entry_by_path(dir).map_err(self.gix_err())? else {
+            return Ok(Vec::new());
+        };
+        if !entry.mode().is_tree() {
+            return Err(Error::UnsupportedEntry {
+                path: dir.into(),
+                commit: rev.commit.to_string(),
+                kind: "file, not a folder",
+            });
+        }
+        let subtree = self.find_tree(entry.object_id())?;
+        let mut recorder = gix::traverse::tree::Recorder::default();
+        subtree
+            .traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(|source| Error::Corrupt {
+                oid: entry.object_id(),
+                repo: self.path.clone(),
+                source,
+            })?;
+        let mut files = Vec::with_capacity(recorder.records.len());
+        for record in recorder.records {
+            let mode = record.mode;
+            if mode.is_tree() {
+                continue;
+            }
+            let kind = if mode.is_link() {
+                Some("symbolic link")
+            } else if mode.is_commit() {
+                Some("submodule")
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                let mut path = BString::from(dir);
+                path.push(b'/');
+                path.extend_from_slice(&record.filepath);
+                return Err(Error::UnsupportedEntry {
+                    path,
+                    commit: rev.commit.to_string(),
+                    kind,
+                });
+            }
+            files.push(TreeFile {
+                path: record.filepath,
+                oid: record.oid,
+            });
+        }
+        Ok(files)
+    }
+
+    /// The content of a blob.
+    pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
+        let mut blob = self.inner.find_blob(oid).map_err(|source| Error::Corrupt {
+            oid,
+            repo: self.path.clone(),
+            source,
+        })?;
+        Ok(blob.take_data())
+    }
+
+    /// The object id `data` has (or would have) as a blob in this repository.
+    pub fn blob_id(&self, data: &[u8]) -> ObjectId {
+        blob_id(self.inner.object_hash(), data)
+    }
+}
+
+/// The object id of `data` as a blob.
+pub fn blob_id(kind: gix::hash::Kind, data: &[u8]) -> ObjectId {
+    // Hashing in memory cannot fail except on a detected SHA-1 collision attack, which no
+    // etcd value can legitimately be; treat it as "different from everything".
+    gix::objs::compute_hash(kind, gix::objs::Kind::Blob, data).unwrap_or_else(|_| kind.null())
+}

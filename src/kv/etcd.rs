@@ -1,0 +1,288 @@
+//! [`Kv`] over a real etcd cluster (etcd-client, gRPC).
+
+use std::time::Duration;
+
+use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, Txn, TxnOp};
+use tracing::{debug, warn};
+
+use super::{prefix_range_end, Error, Guarded, KeyValue, Kv, Result, Snapshot, TxnOutcome};
+
+/// Largest gRPC response netsync accepts; pages shrink when a response would exceed it.
+const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
+/// How often a whole snapshot read restarts after its revision was compacted mid-read.
+const MAX_SNAPSHOT_RESTARTS: usize = 5;
+
+/// How to reach etcd.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub endpoints: Vec<String>,
+    /// Deadline for the first successful contact with the cluster.
+    pub dial_timeout: Duration,
+    /// Deadline for each request.
+    pub command_timeout: Duration,
+}
+
+/// A connection to an etcd cluster.
+pub struct EtcdKv {
+    client: Client,
+    kv: KvClient,
+    timeout: Duration,
+}
+
+/// etcdctl accepts `host:port`; gRPC needs a scheme.
+fn normalize_endpoint(endpoint: &str) -> Result<String> {
+    let endpoint = endpoint.trim();
+    if endpoint.is_empty() {
+        return Err(Error::BadEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason: "empty".to_owned(),
+        });
+    }
+    if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+        Ok(endpoint.to_owned())
+    } else if endpoint.contains("://") {
+        Err(Error::BadEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason: "only http:// and https:// endpoints are supported".to_owned(),
+        })
+    } else {
+        Ok(format!("http://{endpoint}"))
+    }
+}
+
+/// Recognise the server's refusals that netsync reacts to, from their gRPC status text.
+fn classify(err: etcd_client::Error, ops: usize, bytes: usize, revision: i64) -> Error {
+    if let etcd_client::Error::GRpcStatus(status) = &err {
+        let msg = status.message();
+        if msg.contains("too many operations in txn request") {
+            return Error::TooManyOps { ops };
+        }
+        if msg.contains("request is too large") || msg.contains("message larger than max") {
+            return Error::RequestTooLarge { bytes };
+        }
+        if msg.contains("required revision has been compacted") {
+            return Error::Compacted { revision };
+        }
+    }
+    Error::Etcd(err)
+}
+
+fn is_response_too_large(err: &etcd_client::Error) -> bool {
+    matches!(err, etcd_client::Error::GRpcStatus(s)
+        if s.message().contains("message length too large"))
+}
+
+impl EtcdKv {
+    /// Connect and make sure the cluster answers within `dial_timeout`, so that a wrong or
+    /// dead endpoint fails fast with a clear message instead of hanging.
+    pub async fn connect(settings: &ConnectSettings) -> Result<Self> {
+        let endpoints = settings
+            .endpoints
+            .iter()
+            .map(|e| normalize_endpoint(e))
+            .collect::<Result<Vec<_>>>()?;
+        let shown = endpoints.join(",");
+        let options = ConnectOptions::new()
+            .with_connect_timeout(settings.dial_timeout)
+            .with_timeout(settings.command_timeout)
+            .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5));
+        let unreachable = |reason: String| Error::Unreachable {
+            endpoints: shown.clone(),
+            reason,
+        };
+        let mut client = tokio::time::timeout(
+            settings.dial_timeout,
+            Client::connect(&endpoints, Some(options)),
+        )
+        .await
+        .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))?
+        .map_err(|e| unreachable(e.to_string()))?;
+        tokio::time::timeout(settings.dial_timeout, client.status())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        let kv = client
+            .kv_client()
+            .max_decoding_message_size(MAX_DECODING_BYTES);
+        Ok(Self {
+            client,
+            kv,
+            timeout: settings.command_timeout,
+        })
+    }
+
+    /// The underlying client, for operations outside the [`Kv`] trait.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    async fn with_timeout<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, etcd_client::Error>>,
+    ) -> Result<Result<T, etcd_client::Error>> {
+        tokio::time::timeout(self.timeout, fut)
+            .await
+            .map_err(|_| Error::Timeout(self.timeout))
+    }
+
+    /// One pass over all prefixes; `Err(Compacted)` means the pinned revision vanished.
+    async fn read_all(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot> {
+        let mut snapshot = Snapshot::default();
+        let mut page = page_size.max(1);
+        for prefix in prefixes {
+            let end = prefix_range_end(prefix);
+            let mut start = prefix.clone();
+            loop {
+                let mut options = GetOptions::new()
+                    .with_range(end.clone())
+                    .with_limit(page as i64);
+                if snapshot.revision > 0 {
+                    options = options.with_revision(snapshot.revision);
+                }
+                let mut kv = self.kv.clone();
+                let response = match self
+                    .with_timeout(kv.get(start.clone(), Some(options)))
+                    .await?
+                {
+                    Ok(r) => r,
+                    Err(e) if is_response_too_large(&e) && page > 1 => {
+                        page = (page / 2).max(1);
+                        debug!(page, "response too large; reading smaller pages");
+                        continue;
+                    }
+                    Err(e) => return Err(classify(e, 0, 0, snapshot.revision)),
+                };
+                let mut response = response;
+                if let Some(header) = response.header() {
+                    if snapshot.revision == 0 {
+                        snapshot.revision = header.revision();
+                        snapshot.cluster_id = header.cluster_id();
+                        snapshot.member_id = header.member_id();
+                    }
+                }
+                let more = response.more();
+                for kv in response.take_kvs() {
+                    snapshot.entries.push(KeyValue {
+                        mod_revision: kv.mod_revision(),
+                        create_revision: kv.create_revision(),
+                        lease: kv.lease(),
+                        key: kv.key().to_vec(),
+                        value: kv.value().to_vec(),
+                    });
+                }
+                progress(snapshot.entries.len());
+                match (more, snapshot.entries.last()) {
+                    (true, Some(last)) => {
+                        start = last.key.clone();
+                        start.push(0);
+                    }
+                    _ => break,
+                }
+            }
+        }
+        snapshot.entries.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(snapshot)
+    }
+}
+
+impl Kv for EtcdKv {
+    async fn snapshot(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot> {
+        let mut attempt = 0;
+        loop {
+            match self.read_all(prefixes, page_size, progress).await {
+                Err(Error::Compacted { revision }) if attempt < MAX_SNAPSHOT_RESTARTS => {
+                    attempt += 1;
+                    warn!(
+                        revision,
+                        "revision compacted during the read; reading again"
+                    );
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn guarded_txn(
+        &mut self,
+        ops: &[Guarded],
+        extra: &[(Vec<u8>, Vec<u8>)],
+    ) -> Result<TxnOutcome> {
+        let compares: Vec<Compare> = ops
+            .iter()
+            .map(|op| {
+                Compare::mod_revision(op.key.clone(), CompareOp::Equal, op.expect_mod_revision)
+            })
+            .collect();
+        let mut actions: Vec<TxnOp> = ops
+            .iter()
+            .map(|op| match &op.value {
+                Some(value) => TxnOp::put(op.key.clone(), value.clone(), None),
+                None => TxnOp::delete(op.key.clone(), None),
+            })
+            .collect();
+        actions.extend(
+            extra
+                .iter()
+                .map(|(k, v)| TxnOp::put(k.clone(), v.clone(), None)),
+        );
+        let bytes: usize = ops.iter().map(Guarded::request_bytes).sum::<usize>()
+            + extra
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 16)
+                .sum::<usize>();
+        let count = actions.len();
+        let txn = Txn::new().when(compares).and_then(actions);
+        let mut kv = self.kv.clone();
+        let response = self
+            .with_timeout(kv.txn(txn))
+            .await?
+            .map_err(|e| classify(e, count, bytes, 0))?;
+        if response.succeeded() {
+            let revision = response.header().map_or(0, |h| h.revision());
+            Ok(TxnOutcome::Committed { revision })
+        } else {
+            Ok(TxnOutcome::GuardFailed)
+        }
+    }
+
+    async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>> {
+        let mut kv = self.kv.clone();
+        let mut response = self
+            .with_timeout(kv.get(key.to_vec(), None))
+            .await?
+            .map_err(Error::Etcd)?;
+        Ok(response.take_kvs().into_iter().next().map(|kv| KeyValue {
+            mod_revision: kv.mod_revision(),
+            create_revision: kv.create_revision(),
+            lease: kv.lease(),
+            key: kv.key().to_vec(),
+            value: kv.value().to_vec(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_get_a_scheme() {
+        assert_eq!(
+            normalize_endpoint("127.0.0.1:2379").unwrap(),
+            "http://127.0.0.1:2379"
+        );
+        assert_eq!(normalize_endpoint("https://h:1").unwrap(), "https://h:1");
+        assert!(normalize_endpoint("unix://x").is_err());
+        assert!(normalize_endpoint(" ").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! The key-value side: what netsync needs from etcd, as a trait with a real etcd
+//! implementation and an in-memory one for unit tests of pure logic.
+
+mod etcd;
+#[cfg(test)]
+pub mod memory;
+
+pub use etcd::{ConnectSettings, EtcdKv};
+
+/// One key as read from the store, with the metadata that guards later writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    pub mod_revision: i64,
+    pub create_revision: i64,
+    pub lease: i64,
+}
+
+/// Every key under a set of prefixes, read at one store revision.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The revision all pages were read at.
+    pub revision: i64,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    /// Sorted by key.
+    pub entries: Vec<KeyValue>,
+}
+
+/// A write, guarded by the `mod_revision` the plan saw (0: the key must not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guarded {
+    pub key: Vec<u8>,
+    /// `Some(value)` puts, `None` deletes.
+    pub value: Option<Vec<u8>>,
+    pub expect_mod_revision: i64,
+}
+
+impl Guarded {
+    /// Bytes this operation adds to a transaction request: key twice (compare and op), value,
+    /// plus protobuf framing. An estimate on the safe side.
+    pub fn request_bytes(&self) -> usize {
+        2 * self.key.len() + self.value.as_ref().map_or(0, Vec::len) + 32
+    }
+}
+
+/// What a guarded transaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnOutcome {
+    /// Every guard held; all operations applied at this revision.
+    Committed { revision: i64 },
+    /// A guard failed: some key changed since it was read; nothing was applied.
+    GuardFailed,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot reach etcd at {endpoints}: {reason}")]
+    Unreachable { endpoints: String, reason: String },
+    #[error("invalid etcd endpoint `{endpoint}`: {reason}")]
+    BadEndpoint { endpoint: String, reason: String },
+    #[error("etcd request timed out after {0:?}")]
+    Timeout(std::time::Duration),
+    #[error("etcd rejected the transaction: too many operations ({ops}); the server's --max-txn-ops is lower")]
+    TooManyOps { ops: usize },
+    #[error("etcd rejected the request as too large ({bytes} bytes); the server's --max-request-bytes is lower")]
+    RequestTooLarge { bytes: usize },
+    #[error("revision {revision} has been compacted")]
+    Compacted { revision: i64 },
+    #[error("etcd error")]
+    Etcd(#[from] etcd_client::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The operations netsync performs on a store. Implemented by [`EtcdKv`] and, in unit tests,
+/// by [`memory::MemoryKv`].
+#[allow(async_fn_in_trait)]
+pub trait Kv {
+    /// Read every key under `prefixes` at one revision, `page_size` keys per request.
+    /// `progress` is told how many keys have been read so far.
+    async fn snapshot(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot>;
+
+    /// Apply `ops` atomically if every key's `mod_revision` still equals the expected one;
+    /// `extra` operations (netsync's own state keys) are applied unguarded in the same
+    /// transaction.
+    async fn guarded_txn(
+        &mut self,
+        ops: &[Guarded],
+        extra: &[(Vec<u8>, Vec<u8>)],
+    ) -> Result<TxnOutcome>;
+
+    /// Read one key at the latest revision.
+    async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>>;
+}
+
+/// The smallest key greater than every key that starts with `prefix` (etcd's range end), or
+/// `\0` (meaning "to the end of the keyspace") when no such key exists.
+pub fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_end_increments_last_byte() {
+        assert_eq!(prefix_range_end(b"/net/"), b"/net0".to_vec());
+        assert_eq!(prefix_range_end(b"/a\xff"), b"/b".to_vec());
+        assert_eq!(prefix_range_end(b"\xff\xff"), vec![0]);
+    }
+}

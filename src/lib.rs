@@ -1,0 +1,21 @@
+//! netsync keeps a Git repository (desired state, versioned) and an etcd cluster (live
+//! state) in sync. Data flows one way through the crate: read both sides
+//! ([`desired`], [`kv`]) → plan ([`plan`], pure) → carry out ([`apply`]) → report
+//! ([`render`]). Only `src/cli/` knows about the command line.
+
+pub mod apply;
+pub mod config;
+pub mod desired;
+pub mod diff;
+pub mod error;
+pub mod git;
+pub mod init;
+pub mod keypath;
+pub mod kv;
+pub mod plan;
+pub mod prepare;
+pub mod progress;
+pub mod render;
+pub mod syncpoint;
+
+pub use error::Error;

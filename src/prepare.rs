@@ -1,0 +1,86 @@
+//! Read both sides (a Git revision and etcd under the managed prefixes, at one revision) and
+//! plan: the shared first half of `diff` and `apply`.
+
+use crate::desired::Desired;
+use crate::error::Error;
+use crate::git::Repo;
+use crate::kv::Kv;
+use crate::plan::{self, Plan};
+use crate::progress::Progress;
+use crate::syncpoint::{self, SyncPoint};
+
+/// Keys per range request when reading etcd.
+pub const PAGE_SIZE: usize = 1000;
+
+/// Both sides read, and the plan between them.
+pub struct Prepared {
+    pub desired: Desired,
+    pub plan: Plan,
+    pub etcd_revision: i64,
+    pub cluster_id: u64,
+    pub sync_point: Option<SyncPoint>,
+}
+
+/// Read etcd under the prefixes of `desired` and plan.
+pub async fn prepare(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    progress: &Progress,
+) -> Result<Prepared, Error> {
+    for warning in desired.config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    for path in &desired.ignored_ephemeral {
+        tracing::warn!(%path, "file names an ephemeral key; it is never written");
+    }
+    let prefixes: Vec<Vec<u8>> = desired
+        .config
+        .mappings
+        .iter()
+        .map(|m| m.prefix.clone())
+        .collect();
+    let bar = progress.counter("reading etcd");
+    let snapshot = kv
+        .snapshot(&prefixes, PAGE_SIZE, &mut |n| bar.set(n as u64))
+        .await?;
+    bar.finish();
+    tracing::debug!(
+        revision = snapshot.revision,
+        keys = snapshot.entries.len(),
+        "read etcd"
+    );
+    let sync_point = syncpoint::read(kv, &desired.config).await?;
+    let config = &desired.config;
+    let hash_kind = repo.gix().object_hash();
+    let plan = plan::plan(
+        &desired.entries,
+        snapshot.entries,
+        |key| config.is_ephemeral(key),
+        |value| crate::git::blob_id(hash_kind, value),
+    );
+    for skipped in plan.leased.iter().filter(|s| s.in_git) {
+        tracing::warn!(
+            key = %crate::render::display_key(&skipped.key),
+            "key is attached to a lease in etcd; left alone although Git has it"
+        );
+    }
+    Ok(Prepared {
+        desired,
+        plan,
+        etcd_revision: snapshot.revision,
+        cluster_id: snapshot.cluster_id,
+        sync_point,
+    })
+}
+
+/// Read the desired value of every add and change from Git. Done for the whole plan before
+/// the first write, so that an unreadable object stops the run with etcd untouched.
+pub fn load_new_values(repo: &Repo, plan: &mut Plan) -> Result<(), Error> {
+    for change in &mut plan.changes {
+        if let Some(oid) = change.new_oid {
+            change.new = Some(repo.read_blob(oid)?);
+        }
+    }
+    Ok(())
+}

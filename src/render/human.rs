@@ -1,0 +1,142 @@
+//! Output for people: per-key changes with unified diffs, and a summary line. Colours come
+//! from the caller's stream (anstream strips them when stdout is not a terminal).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{display_key, short_sha256, text_diff};
+use crate::apply::ApplyReport;
+use crate::desired::short;
+use crate::plan::{Action, Change};
+use crate::prepare::Prepared;
+
+const ADD: Style = AnsiColor::Green.on_default();
+const DELETE: Style = AnsiColor::Red.on_default();
+const CHANGE: Style = AnsiColor::Yellow.on_default();
+const HUNK: Style = AnsiColor::Cyan.on_default();
+const BOLD: Style = Style::new().bold();
+
+fn value_line(data: Option<&[u8]>) -> String {
+    match data {
+        None => "absent".to_owned(),
+        Some(d) => format!("{} bytes, sha256 {}", d.len(), short_sha256(d)),
+    }
+}
+
+/// One change: a header line, then a unified diff for text or a size/hash line for binary.
+pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
+    let (mark, word, style) = match change.action {
+        Action::Add => ('+', "add", ADD),
+        Action::Change => ('~', "change", CHANGE),
+        Action::Delete => ('-', "delete", DELETE),
+    };
+    let key = display_key(&change.key);
+    let path = change
+        .path
+        .as_deref()
+        .map(|p| format!("  ({p})"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{style}{mark} {word:<6} {BOLD}{key}{BOLD:#}{style:#}{path}"
+    )?;
+    let old = change.old.as_deref();
+    let new = change.new.as_deref();
+    match text_diff(old, new) {
+        Some(diff) => {
+            for line in diff.lines().skip(2) {
+                let style = match line.as_bytes().first() {
+                    Some(b'+') => ADD,
+                    Some(b'-') => DELETE,
+                    Some(b'@') => HUNK,
+                    _ => Style::new(),
+                };
+                writeln!(out, "    {style}{line}{style:#}")?;
+            }
+        }
+        None => writeln!(
+            out,
+            "    binary value: {} -> {}",
+            value_line(old),
+            value_line(new)
+        )?,
+    }
+    Ok(())
+}
+
+fn counts(prepared: &Prepared) -> String {
+    let plan = &prepared.plan;
+    let mut parts = vec![
+        format!("{} to add", plan.count(Action::Add)),
+        format!("{} to change", plan.count(Action::Change)),
+        format!("{} to delete", plan.count(Action::Delete)),
+        format!("{} unchanged", plan.unchanged),
+    ];
+    if !plan.leased.is_empty() {
+        parts.push(format!("{} leased left alone", plan.leased.len()));
+    }
+    if plan.ephemeral_in_etcd > 0 {
+        parts.push(format!("{} ephemeral left alone", plan.ephemeral_in_etcd));
+    }
+    parts.join(", ")
+}
+
+fn target(prepared: &Prepared) -> String {
+    format!(
+        "commit {} ({}) vs etcd revision {}",
+        short(&prepared.desired.revision.commit),
+        prepared.desired.rev_name,
+        prepared.etcd_revision
+    )
+}
+
+/// `netsync diff`: every change, then the summary.
+pub fn write_diff(out: &mut impl Write, prepared: &Prepared) -> io::Result<()> {
+    for change in &prepared.plan.changes {
+        write_change(out, change)?;
+    }
+    if prepared.plan.is_empty() {
+        writeln!(
+            out,
+            "no differences: {}; {}",
+            target(prepared),
+            counts(prepared)
+        )
+    } else {
+        writeln!(out, "{}: {}", target(prepared), counts(prepared))
+    }
+}
+
+/// `netsync apply`: one line per written key, then what happened.
+pub fn write_apply(
+    out: &mut impl Write,
+    prepared: &Prepared,
+    report: &ApplyReport,
+) -> io::Result<()> {
+    for change in &prepared.plan.changes {
+        let (mark, style) = match change.action {
+            Action::Add => ('+', ADD),
+            Action::Change => ('~', CHANGE),
+            Action::Delete => ('-', DELETE),
+        };
+        writeln!(out, "{style}{mark} {}{style:#}", display_key(&change.key))?;
+    }
+    let head = if report.dry_run {
+        "dry run, nothing written"
+    } else if prepared.plan.is_empty() && !report.sync_point_recorded {
+        "nothing to apply"
+    } else if prepared.plan.is_empty() {
+        "nothing to apply; sync point recorded"
+    } else {
+        "applied"
+    };
+    writeln!(
+        out,
+        "{head}: {}; {}; {} transaction(s), etcd revision {}",
+        target(prepared),
+        counts(prepared),
+        report.transactions,
+        report.etcd_revision_after
+    )
+}

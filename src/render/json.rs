@@ -1,0 +1,124 @@
+//! The JSON documents of `diff` and `apply` (format documented in docs/json.md).
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use super::{display_key, sha256, text_diff};
+use crate::apply::ApplyReport;
+use crate::plan::{Action, Change};
+use crate::prepare::Prepared;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct ValueInfo {
+    pub size: usize,
+    pub sha256: String,
+    pub binary: bool,
+}
+
+impl ValueInfo {
+    fn of(data: &[u8]) -> Self {
+        Self {
+            size: data.len(),
+            sha256: sha256(data),
+            binary: std::str::from_utf8(data).is_err(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ChangeDoc {
+    pub action: Action,
+    /// Printable form of the key (see `display_key`).
+    pub key: String,
+    /// The exact key bytes, base64 (standard alphabet, padded).
+    pub key_base64: String,
+    pub path: Option<String>,
+    pub old: Option<ValueInfo>,
+    pub new: Option<ValueInfo>,
+    /// Unified diff (etcd → git) when both values are UTF-8 text; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+impl ChangeDoc {
+    pub fn of(change: &Change, with_diff: bool) -> Self {
+        let old = change.old.as_deref();
+        let new = change.new.as_deref();
+        Self {
+            action: change.action,
+            key: display_key(&change.key),
+            key_base64: base64::engine::general_purpose::STANDARD.encode(&change.key),
+            path: change.path.clone(),
+            old: old.map(ValueInfo::of),
+            new: new.map(ValueInfo::of),
+            diff: if with_diff { text_diff(old, new) } else { None },
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+    /// Keys attached to a lease: runtime state, left alone.
+    pub leased: usize,
+    /// Keys matching an ephemeral pattern, left alone.
+    pub ephemeral: usize,
+}
+
+#[derive(Serialize)]
+pub struct Document<'a> {
+    pub format_version: u32,
+    pub command: &'a str,
+    /// Full id of the Git commit compared.
+    pub commit: String,
+    /// The revision as asked for (`main`, `HEAD~1`, ...).
+    pub rev: &'a str,
+    pub etcd_revision: i64,
+    pub cluster_id: String,
+    pub summary: Summary,
+    pub changes: Vec<ChangeDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<&'a ApplyReport>,
+}
+
+/// The document for `diff` (`report` is `None`) or `apply`.
+pub fn document<'a>(
+    command: &'a str,
+    prepared: &'a Prepared,
+    report: Option<&'a ApplyReport>,
+) -> Document<'a> {
+    let plan = &prepared.plan;
+    Document {
+        format_version: FORMAT_VERSION,
+        command,
+        commit: prepared.desired.revision.commit.to_string(),
+        rev: &prepared.desired.rev_name,
+        etcd_revision: prepared.etcd_revision,
+        cluster_id: format!("{:x}", prepared.cluster_id),
+        summary: Summary {
+            add: plan.count(Action::Add),
+            change: plan.count(Action::Change),
+            delete: plan.count(Action::Delete),
+            unchanged: plan.unchanged,
+            leased: plan.leased.len(),
+            ephemeral: plan.ephemeral_in_etcd,
+        },
+        changes: plan
+            .changes
+            .iter()
+            .map(|c| ChangeDoc::of(c, report.is_none()))
+            .collect(),
+        apply: report,
+    }
+}
+
+/// Write `doc` as pretty-printed JSON followed by a newline.
+pub fn write(out: &mut impl std::io::Write, doc: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    writeln!(out)
+}

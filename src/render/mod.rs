@@ -1,0 +1,92 @@
+//! Turn plain results (plans, reports) into human or JSON output. Nothing here decides
+//! anything; it only formats.
+
+pub mod human;
+pub mod json;
+
+use std::fmt::Write as _;
+
+use sha2::Digest;
+
+/// `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+/// A key for people: valid UTF-8 as is, with `\\`, control characters and bytes that are not
+/// UTF-8 escaped (`\xff`, `\n`), so that any key prints on one line and unambiguously.
+pub fn display_key(key: &[u8]) -> String {
+    let mut out = String::with_capacity(key.len());
+    for chunk in key.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// Hex of the first 12 bytes of the SHA-256 of `data`: enough to tell values apart in a diff.
+pub fn short_sha256(data: &[u8]) -> String {
+    sha2::Sha256::digest(data)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Full hex SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> String {
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A unified diff of two text values (`None`: absent), or `None` when either is not UTF-8.
+pub fn text_diff(old: Option<&[u8]>, new: Option<&[u8]>) -> Option<String> {
+    let old = std::str::from_utf8(old.unwrap_or_default()).ok()?;
+    let new = std::str::from_utf8(new.unwrap_or_default()).ok()?;
+    Some(
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header("etcd", "git")
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_key_escapes_what_is_not_printable() {
+        assert_eq!(display_key(b"/net/users/zo\xc3\xab"), "/net/users/zoë");
+        assert_eq!(display_key(b"/net/\xff/a\nb\\c"), "/net/\\xff/a\\nb\\\\c");
+        assert_eq!(display_key(b"\x00"), "\\u{0}");
+    }
+
+    #[test]
+    fn text_diff_only_for_utf8() {
+        assert!(text_diff(Some(b"a\n"), Some(b"b\n"))
+            .unwrap()
+            .contains("-a\n+b\n"));
+        assert!(text_diff(Some(b"\xff"), Some(b"b")).is_none());
+        assert!(text_diff(None, Some(b"new\n")).unwrap().contains("+new"));
+    }
+}
