@@ -163,6 +163,7 @@ pub async fn apply(
         return Ok(Applied { prepared, report });
     }
 
+    crate::testhook::run("before_write");
     let bar = progress.bar("writing etcd", ops.len() as u64);
     let mut op_limit = max_ops.saturating_sub(1).max(1);
     let mut byte_limit = budget;

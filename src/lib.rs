@@ -17,5 +17,6 @@ pub mod prepare;
 pub mod progress;
 pub mod render;
 pub mod syncpoint;
+pub mod testhook;
 
 pub use error::Error;

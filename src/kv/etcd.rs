@@ -178,6 +178,7 @@ impl EtcdKv {
                 progress(snapshot.entries.len());
                 match (more, snapshot.entries.last()) {
                     (true, Some(last)) => {
+                        crate::testhook::run("between_pages");
                         start = last.key.clone();
                         start.push(0);
                     }
