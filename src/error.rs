@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv};
+use crate::{config, desired, git, kv, secrets};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -28,6 +28,8 @@ pub enum Error {
     Git(#[from] git::Error),
     #[error(transparent)]
     Kv(#[from] kv::Error),
+    #[error(transparent)]
+    Secrets(#[from] secrets::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
