@@ -91,6 +91,10 @@ impl Error {
             Error::ConcurrentModification { .. } => {
                 vec!["rerun to plan again from the current state".into()]
             }
+            Error::Secrets(err) => err.hints(),
+            Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
+                "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
+            ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]

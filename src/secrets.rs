@@ -33,6 +33,14 @@ use crate::config::Config;
 use crate::git::{Repo, Revision};
 use crate::render::display_key;
 
+mod rekey;
+mod set;
+mod show;
+
+pub use rekey::{rekey, RekeyReport};
+pub use set::{set_in_worktree, SetReport};
+pub use show::show;
+
 /// First line of every envelope.
 const ENVELOPE_MAGIC: &str = "netsync-secret v1\n";
 const KEY_FIELD: &str = "key-base64: ";
@@ -87,6 +95,22 @@ pub enum Error {
     IdentityParse { path: PathBuf, reason: String },
     #[error("cannot encrypt {key}: {reason}")]
     Encrypt { key: String, reason: String },
+    #[error("{key} is under no mapping prefix of netsync.toml")]
+    OutsideMappings { key: String },
+    #[error("{key} matches no `secrets.keys` pattern of netsync.toml")]
+    NotSecretKey { key: String },
+    #[error("{key} has no file at {rev}")]
+    NoSuchKey { key: String, rev: String },
+    #[error("{key} is not a secret at {rev}: its file `{path}` is not an age file")]
+    NotSealed {
+        key: String,
+        rev: String,
+        path: String,
+    },
+    #[error("branch {branch} is checked out in {worktree}; rekey commits without a working tree and would leave it out of date")]
+    CheckedOut { branch: String, worktree: PathBuf },
+    #[error("HEAD is not on a branch and netsync.toml names none (`branch`): nothing to rekey")]
+    NoBranch,
 }
 
 impl Error {
@@ -97,6 +121,34 @@ impl Error {
             Error::Corrupt { .. } => 1,
             Error::WrongIdentity { .. } => 2,
             _ => 3,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::NoIdentity { .. } => vec![format!(
+                "pass --identity FILE or set {IDENTITY_ENV}; create one with `netsync secret keygen`"
+            )],
+            Error::WrongIdentity { .. } => vec![
+                "use an identity whose public key is in `secrets.recipients`, or have a recipient run `netsync secret rekey`".into(),
+            ],
+            Error::Corrupt { .. } => vec![
+                "restore the file from an earlier commit, or set the value again with `netsync secret set`".into(),
+            ],
+            Error::Moved { .. } => vec![
+                "secret files cannot be copied or renamed between keys: set the value for the new key with `netsync secret set`".into(),
+            ],
+            Error::NoRecipients => {
+                vec!["add public keys to `secrets.recipients` (see `netsync secret keygen`)".into()]
+            }
+            Error::NotSecretKey { .. } => vec![
+                "add a matching pattern to `secrets.keys`, or pass --force to encrypt it anyway".into(),
+            ],
+            Error::CheckedOut { .. } => vec![
+                "run rekey on a bare clone, or detach first: `git switch --detach`, rekey, `git switch -`".into(),
+            ],
+            _ => Vec::new(),
         }
     }
 }
