@@ -1,1 +1,4 @@
-//! Integration tests: one binary.
+//! Integration tests: one binary (one link step), with a module per area.
+
+mod harness;
+mod harness_selftest;
