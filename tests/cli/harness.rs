@@ -154,18 +154,26 @@ pub struct Etcd {
     peer_port: u16,
     initial_cluster: String,
     token: String,
+    /// Extra server flags, e.g. `--max-txn-ops 16`.
+    extra_args: Vec<String>,
     child: Option<Child>,
 }
 
 impl Etcd {
     /// Starts a single-member etcd on free loopback ports and waits until it is healthy.
     pub fn start() -> Etcd {
+        Self::start_with(&[])
+    }
+
+    /// Like `start`, with extra server flags (e.g. `["--max-txn-ops", "16"]`).
+    pub fn start_with(extra_args: &[&str]) -> Etcd {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
             let ports = free_ports(2);
             let name = "solo".to_string();
             let initial = format!("{name}=http://127.0.0.1:{}", ports[1]);
             let mut etcd = Etcd::new(name, ports[0], ports[1], initial, unique_token("netsync"));
+            etcd.extra_args = extra_args.iter().map(|a| a.to_string()).collect();
             etcd.spawn();
             match etcd.wait_healthy(Instant::now() + HEALTH_TIMEOUT) {
                 Ok(()) => return etcd,
@@ -191,6 +199,7 @@ impl Etcd {
             peer_port,
             initial_cluster: initial,
             token,
+            extra_args: Vec::new(),
             child: None,
         }
     }
@@ -234,6 +243,7 @@ impl Etcd {
             ])
             .args(["--logger", "zap", "--log-outputs", "stderr"])
             .args(fast_flags(&self.bin))
+            .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log handle"))
             .stderr(log);
@@ -829,6 +839,11 @@ impl TestEnv {
     /// A fresh environment with a single-member etcd.
     pub fn new() -> TestEnv {
         Self::with_backend(Backend::Single(Etcd::start()))
+    }
+
+    /// A fresh environment whose single etcd runs with extra server flags.
+    pub fn with_etcd_args(args: &[&str]) -> TestEnv {
+        Self::with_backend(Backend::Single(Etcd::start_with(args)))
     }
 
     /// A fresh environment with an `n`-member etcd cluster.
