@@ -681,13 +681,13 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret__subcmd__keygen)
-            opts="-o -v -q -h --output --repo --endpoints --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-o -v -q -h --out --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -701,6 +701,10 @@ _netsync() {
                     ;;
                 --endpoints)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -119,9 +119,10 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;secret;keygen'= {
             cand -o 'Write the identity to FILE (created with mode 0600, never overwritten) instead of stdout; the public key is then printed on stderr'
-            cand --output 'Write the identity to FILE (created with mode 0600, never overwritten) instead of stdout; the public key is then printed on stderr'
+            cand --out 'Write the identity to FILE (created with mode 0600, never overwritten) instead of stdout; the public key is then printed on stderr'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
             cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'

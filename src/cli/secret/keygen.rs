@@ -16,13 +16,13 @@ use crate::cli::output_error;
 pub struct KeygenArgs {
     /// Write the identity to FILE (created with mode 0600, never overwritten) instead of
     /// stdout; the public key is then printed on stderr.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 pub fn run(args: &KeygenArgs) -> Result<i32, netsync::Error> {
     let (text, public) = netsync::secrets::keygen();
-    match &args.output {
+    match &args.out {
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes()).map_err(output_error)?;
