@@ -95,7 +95,11 @@ fn run_traced(env: &TestEnv, args: &[&str], repo: &Path, identity: &Path) -> (Ve
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(contains(&out.stderr, "TRACE"), "trace logging is on");
+    assert!(
+        contains(&out.stderr, "DEBUG"),
+        "logging at trace level is off: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.stdout, out.stderr)
 }
 
