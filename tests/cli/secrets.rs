@@ -178,9 +178,19 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
     // Rekey to an added recipient, in a bare clone; the new identity can read it.
     let bare = env.clone_bare(&work, "network.git");
     let (id2, public2) = keygen(&env, "id2.txt");
+    // The new recipient comes from a recipients file committed in the same revision.
     env.commit_files(
         &bare,
-        &[("netsync.toml", config(&[&public, &public2]).as_bytes())],
+        &[
+            (
+                "netsync.toml",
+                config(&[&public, "file:keys/recipients.txt"]).as_bytes(),
+            ),
+            (
+                "keys/recipients.txt",
+                format!("# new operator\n{public2}\n").as_bytes(),
+            ),
+        ],
         &[],
         "add a recipient",
     );
@@ -199,6 +209,16 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
         .assert()
         .success();
     assert_eq!(shown.get_output().stdout, CANARY.as_bytes());
+    // Before the rekey, the new recipient could not read it.
+    env.netsync()
+        .args(["secret", "show", ALICE, "--rev", "main~1", "--repo"])
+        .arg(&bare)
+        .arg("--identity")
+        .arg(&id2)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicates::str::contains("none of the identities"));
     assert_eq!(
         env.git(&bare, ["log", "-1", "--format=%s", "main"]).trim(),
         "Re-encrypt 1 secret(s) to 2 recipient(s)"
