@@ -23,6 +23,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -35,6 +36,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand init 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)'
             cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
             cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
+            cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -48,6 +50,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -63,6 +66,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand --exit-code 'Exit with 2 when there are differences, 0 when there are none'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -81,6 +85,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand -n 'Show what would be written, write nothing'
             cand --dry-run 'Show what would be written, write nothing'
@@ -92,12 +97,115 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'netsync;secret'= {
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
+            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
+            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
+            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netsync;secret;keygen'= {
+            cand -o 'Write the identity to FILE (created with mode 0600, never overwritten) instead of stdout; the public key is then printed on stderr'
+            cand --out 'Write the identity to FILE (created with mode 0600, never overwritten) instead of stdout; the public key is then printed on stderr'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netsync;secret;set'= {
+            cand --file 'Read the value from FILE instead of stdin'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand --force 'Encrypt even when no `secrets.keys` pattern matches KEY'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netsync;secret;show'= {
+            cand --rev 'Git revision to read (branch, tag, commit). Default: the configured branch, else HEAD'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netsync;secret;rekey'= {
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netsync;secret;help'= {
+            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
+            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
+            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
+            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'netsync;secret;help;keygen'= {
+        }
+        &'netsync;secret;help;set'= {
+        }
+        &'netsync;secret;help;show'= {
+        }
+        &'netsync;secret;help;rekey'= {
+        }
+        &'netsync;secret;help;help'= {
+        }
         &'netsync;completions'= {
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -112,6 +220,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --output 'Output format on stdout. Example: --output json'
             cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
             cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
@@ -124,6 +233,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand init 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)'
             cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
             cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
+            cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -133,6 +243,20 @@ set edit:completion:arg-completer[netsync] = {|@words|
         &'netsync;help;diff'= {
         }
         &'netsync;help;apply'= {
+        }
+        &'netsync;help;secret'= {
+            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
+            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
+            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
+            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+        }
+        &'netsync;help;secret;keygen'= {
+        }
+        &'netsync;help;secret;set'= {
+        }
+        &'netsync;help;secret;show'= {
+        }
+        &'netsync;help;secret;rekey'= {
         }
         &'netsync;help;completions'= {
         }

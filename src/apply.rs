@@ -12,6 +12,7 @@ use crate::plan::{Action, Plan};
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
 use crate::render::display_key;
+use crate::secrets::Identities;
 use crate::syncpoint::{self, SyncPoint};
 
 /// Bytes of a transaction request that are not keys and values (header, framing).
@@ -125,10 +126,12 @@ pub async fn apply(
     desired: Desired,
     kv: &mut impl Kv,
     options: &ApplyOptions,
+    identities: &Identities,
     progress: &Progress,
 ) -> Result<Applied, Error> {
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
-    prepare::load_new_values(repo, &mut prepared.plan)?;
+    // Guarantee 2: every secret decrypts and is bound to its key before the first write.
+    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     let config = &prepared.desired.config;
     let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
     let max_request = options
@@ -395,6 +398,7 @@ mod tests {
                 old: Some(vec![]),
                 new: None,
                 expect_mod_revision: 1,
+                secret: false,
             });
         }
         plan

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv};
+use crate::{config, desired, git, kv, secrets};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -28,6 +28,8 @@ pub enum Error {
     Git(#[from] git::Error),
     #[error(transparent)]
     Kv(#[from] kv::Error),
+    #[error(transparent)]
+    Secrets(#[from] secrets::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
@@ -89,6 +91,10 @@ impl Error {
             Error::ConcurrentModification { .. } => {
                 vec!["rerun to plan again from the current state".into()]
             }
+            Error::Secrets(err) => err.hints(),
+            Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
+                "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
+            ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]

@@ -71,6 +71,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub dial_timeout: Option<Duration>,
 
+    /// Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH
+    /// ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then
+    /// $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists.
+    /// Example: --identity ~/.ssh/id_ed25519
+    #[arg(long = "identity", global = true, value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+
     /// Deadline for each etcd request. Example: --command-timeout 1m
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub command_timeout: Option<Duration>,
@@ -127,6 +134,11 @@ impl GlobalArgs {
             return list.clone();
         }
         vec![DEFAULT_ENDPOINT.to_owned()]
+    }
+
+    /// The identities to decrypt secrets with (see `--identity`).
+    pub fn identities(&self) -> Result<netsync::secrets::Identities, netsync::Error> {
+        Ok(netsync::secrets::Identities::load(&self.identities)?)
     }
 
     pub async fn connect(&self, config: &Config) -> Result<EtcdKv, netsync::Error> {

@@ -6,6 +6,7 @@ mod diff;
 mod generate;
 mod global;
 mod init;
+mod secret;
 
 use std::io::Write;
 
@@ -25,6 +26,7 @@ Exit codes:
 
 Environment:
   NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS   etcd endpoints (comma-separated)
+  NETSYNC_IDENTITY_FILE                  identity to decrypt secrets (when no --identity)
   RUST_LOG                               log filter, e.g. RUST_LOG=netsync=debug
   NO_COLOR                               disable colours";
 
@@ -47,6 +49,7 @@ pub enum Command {
     Init(init::InitArgs),
     Diff(diff::DiffArgs),
     Apply(apply::ApplyArgs),
+    Secret(secret::SecretArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -72,6 +75,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Init(args) => init::run(global, args),
             Command::Diff(args) => diff::run(global, args).await,
             Command::Apply(args) => apply::run(global, args).await,
+            Command::Secret(args) => secret::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
