@@ -12,7 +12,11 @@ pub fn run(name: &str) {
         return;
     };
     tracing::debug!(hook = name, "running test hook");
-    match std::process::Command::new("sh").arg("-c").arg(&command).status() {
+    match std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .status()
+    {
         Ok(status) if status.success() => {}
         Ok(status) => tracing::warn!(hook = name, %status, "test hook failed"),
         Err(err) => tracing::warn!(hook = name, %err, "test hook could not run"),

@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 use gix::bstr::{BStr, BString, ByteSlice};
 pub use gix::ObjectId;
 
+pub mod remote;
+pub mod worktree;
+mod write;
+
+pub use write::{Identity, TreeEdit};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path} is not a Git repository")]
@@ -39,6 +45,20 @@ pub enum Error {
         repo: PathBuf,
         #[source]
         source: gix::Error,
+    },
+    #[error("cannot write to {repo}")]
+    Write {
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("`{branch}` is not a valid branch name")]
+    BadBranch { branch: String },
+    #[error("branch `{branch}` moved while netsync worked (expected {expected}, found {found}); nothing was overwritten")]
+    ConcurrentUpdate {
+        branch: String,
+        expected: String,
+        found: String,
     },
     #[error("Git error in {repo}")]
     Gix {
@@ -74,10 +94,15 @@ pub struct Repo {
 impl Repo {
     /// Open the repository at `path` (or the one containing it).
     pub fn open(path: &Path) -> Result<Self> {
-        let inner = gix::discover(path).map_err(|source| Error::NotARepository {
+        let mut inner = gix::discover(path).map_err(|source| Error::NotARepository {
             path: path.to_owned(),
             source,
         })?;
+        // gix, like git, keeps no reflog in a bare repository unless core.logAllRefUpdates
+        // says so; netsync wants one for every branch it moves (an audit trail of persists).
+        if inner.refs.write_reflog == gix::refs::store::WriteReflog::Disable {
+            inner.refs.write_reflog = gix::refs::store::WriteReflog::Normal;
+        }
         Ok(Self {
             inner,
             path: path.to_owned(),
