@@ -1,1 +1,7 @@
-//! Integration tests: one binary.
+//! Integration tests: one binary (one link step), with a module per area.
+
+mod apply;
+mod errors;
+mod harness;
+mod harness_selftest;
+mod init;

@@ -1,0 +1,237 @@
+//! Bad input gets a clear error and loses nothing: every case checks the message and that
+//! etcd and Git are unchanged.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::TestEnv;
+
+fn setup() -> (TestEnv, std::path::PathBuf) {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    env.kv().put("/net/params/mtu", "1280");
+    env.kv().put("/elsewhere", "keep");
+    (env, repo)
+}
+
+/// Run `netsync args…` expecting exit `code` and `needles` in stderr, then check that etcd
+/// and the repository's refs did not change.
+fn fails_cleanly(
+    env: &TestEnv,
+    repo: &std::path::Path,
+    args: &[&str],
+    code: i32,
+    needles: &[&str],
+) {
+    let etcd_before = env.kv().dump_all();
+    let revision_before = env.kv().revision();
+    let refs_before = env.git(repo, ["show-ref"]);
+    let assert = env
+        .netsync()
+        .args(args)
+        .arg("--repo")
+        .arg(repo)
+        .assert()
+        .code(code);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
+    }
+    assert_eq!(env.kv().dump_all(), etcd_before, "etcd changed");
+    assert_eq!(env.kv().revision(), revision_before, "etcd was written");
+    assert_eq!(env.git(repo, ["show-ref"]), refs_before, "git refs changed");
+    env.fsck(repo);
+}
+
+#[test]
+fn bad_config_names_file_line_and_field() {
+    let (env, repo) = setup();
+    env.commit_files(
+        &repo,
+        &[(
+            "netsync.toml",
+            b"version = 1\n[[mapping]]\nprefix = \"/net/\"\ndir = \"kv\"\nprefx = 1\n",
+        )],
+        &[],
+        "typo",
+    );
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply"],
+        1,
+        &["netsync.toml", ":5:", "prefx"],
+    );
+    fails_cleanly(&env, &repo, &["diff"], 1, &["unknown field"]);
+}
+
+#[test]
+fn overlapping_prefixes_are_refused() {
+    let (env, repo) = setup();
+    env.commit_files(
+        &repo,
+        &[(
+            "netsync.toml",
+            b"version = 1\n[[mapping]]\nprefix = \"/net\"\ndir = \"kv\"\n[[mapping]]\nprefix = \"/network/\"\ndir = \"other\"\n",
+        )],
+        &[],
+        "overlap",
+    );
+    fails_cleanly(&env, &repo, &["apply"], 1, &["netsync.toml", "/network/"]);
+}
+
+#[test]
+fn missing_config_says_how_to_create_one() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("r", true);
+    env.commit_files(&repo, &[("kv/a", b"1")], &[], "no config");
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply"],
+        1,
+        &["netsync.toml not found", "netsync init"],
+    );
+}
+
+#[test]
+fn unknown_revision() {
+    let (env, repo) = setup();
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply", "--rev", "no-such-branch"],
+        1,
+        &["unknown revision `no-such-branch`"],
+    );
+}
+
+#[test]
+fn not_a_repository() {
+    let env = TestEnv::new();
+    let dir = env.root().join("plain");
+    std::fs::create_dir(&dir).unwrap();
+    let before = env.kv().revision();
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("is not a Git repository"));
+    assert_eq!(env.kv().revision(), before);
+}
+
+#[test]
+fn corrupt_repository_is_reported_and_nothing_written() {
+    let (env, repo) = setup();
+    // Remove the loose object of one value blob: the tree still names it.
+    let blob = env
+        .git(&repo, ["rev-parse", "HEAD:kv/params/dns"])
+        .trim()
+        .to_owned();
+    let object = repo.join("objects").join(&blob[..2]).join(&blob[2..]);
+    std::fs::remove_file(&object).unwrap();
+    let before = env.kv().dump_all();
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(&blob))
+        .stderr(predicates::str::contains("corrupt"));
+    assert_eq!(env.kv().dump_all(), before);
+}
+
+#[test]
+fn symlink_in_a_mapped_folder_is_refused() {
+    let (env, repo) = setup();
+    let target = env.git_stdin(&repo, ["hash-object", "-w", "--stdin"], b"/etc/passwd");
+    let target = String::from_utf8_lossy(&target).trim().to_owned();
+    // Build a tree with a symlink entry via plumbing.
+    let head_tree = env
+        .git(&repo, ["rev-parse", "HEAD^{tree}"])
+        .trim()
+        .to_owned();
+    let kv_tree = env.git(&repo, ["rev-parse", "HEAD:kv"]).trim().to_owned();
+    let kv_listing = env.git(&repo, ["ls-tree", &kv_tree]);
+    let new_kv = env.git_stdin(
+        &repo,
+        ["mktree"],
+        format!("{kv_listing}120000 blob {target}\tlink\n").as_bytes(),
+    );
+    let new_kv = String::from_utf8_lossy(&new_kv).trim().to_owned();
+    let root_listing = env
+        .git(&repo, ["ls-tree", &head_tree])
+        .replace(&kv_tree, &new_kv);
+    let root = env.git_stdin(&repo, ["mktree"], root_listing.as_bytes());
+    let root = String::from_utf8_lossy(&root).trim().to_owned();
+    let commit = env.git(&repo, ["commit-tree", &root, "-p", "HEAD", "-m", "symlink"]);
+    env.git(&repo, ["update-ref", "refs/heads/main", commit.trim()]);
+    fails_cleanly(&env, &repo, &["apply"], 1, &["kv/link", "symbolic link"]);
+}
+
+#[test]
+fn unreachable_etcd_fails_fast_with_a_hint() {
+    let (env, repo) = setup();
+    let start = Instant::now();
+    env.netsync()
+        .args([
+            "apply",
+            "--endpoints",
+            "http://127.0.0.1:1",
+            "--dial-timeout",
+            "2s",
+            "--repo",
+        ])
+        .arg(&repo)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "cannot reach etcd at http://127.0.0.1:1",
+        ))
+        .stderr(predicates::str::contains("hint:"));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+    // Default dial timeout: still bounded.
+    let start = Instant::now();
+    env.netsync()
+        .args(["diff", "--endpoints", "127.0.0.1:1", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    let env = TestEnv::new();
+    env.netsync()
+        .args(["apply", "--no-such-flag"])
+        .assert()
+        .code(64);
+    env.netsync()
+        .args(["apply", "--max-txn-ops", "0"])
+        .assert()
+        .code(64);
+}
+
+#[test]
+fn a_file_that_is_not_a_key_path_is_refused() {
+    let (env, repo) = setup();
+    env.commit_files(&repo, &[("kv/bad%41name", b"x")], &[], "non-canonical");
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply"],
+        1,
+        &["kv/bad%41name", "not a netsync key file"],
+    );
+}
