@@ -60,6 +60,17 @@ pub enum Error {
         expected: String,
         found: String,
     },
+    #[error("the working tree {workdir} has uncommitted edits to files netsync must update: {}", paths.join(", "))]
+    DirtyWorktree {
+        workdir: PathBuf,
+        paths: Vec<String>,
+    },
+    #[error("cannot update {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("Git error in {repo}")]
     Gix {
         repo: PathBuf,
@@ -162,6 +173,13 @@ impl Repo {
             Some(entry) if entry.mode().is_blob() => self.read_blob(entry.object_id()).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// The object id of the entry at `path` in `tree`, if any.
+    pub fn entry_id(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>> {
+        let tree = self.find_tree(tree)?;
+        let entry = tree.lookup_entry_by_path(path).map_err(self.gix_err())?;
+        Ok(entry.map(|e| e.object_id()))
     }
 
     fn find_tree(&self, oid: ObjectId) -> Result<gix::Tree<'_>> {
