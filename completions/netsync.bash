@@ -433,7 +433,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__persist)
-            opts="-n -m -v -q -h --dry-run --message --branch --no-push --page-size --repo --endpoints --output --color --verbose --quiet --dial-timeout --command-timeout --help"
+            opts="-n -m -v -q -h --dry-run --message --branch --no-push --page-size --lock-ttl --repo --endpoints --output --color --verbose --quiet --dial-timeout --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,6 +452,10 @@ _netsync() {
                     return 0
                     ;;
                 --page-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -98,6 +98,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --message 'Summary line of the commit. Example: --message "rotate entry node keys"'
             cand --branch 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names'
             cand --page-size 'Keys per etcd range request (testing aid)'
+            cand --lock-ttl 'Seconds the lock outlives a killed run (testing aid)'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
             cand --output 'Output format on stdout. Example: --output json'

@@ -93,6 +93,7 @@ complete -c netsync -n "__fish_netsync_using_subcommand apply" -s h -l help -d '
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -s m -l message -d 'Summary line of the commit. Example: --message "rotate entry node keys"' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l branch -d 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l page-size -d 'Keys per etcd range request (testing aid)' -r
+complete -c netsync -n "__fish_netsync_using_subcommand persist" -l lock-ttl -d 'Seconds the lock outlives a killed run (testing aid)' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l output -d 'Output format on stdout. Example: --output json' -r -f -a "human\t''

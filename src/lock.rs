@@ -11,7 +11,7 @@ use crate::kv::{self, Kv, Liveness};
 use crate::syncpoint;
 
 /// Lease time to live: how long a lock outlives a killed holder.
-pub const TTL: Duration = Duration::from_secs(30);
+pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
 
 /// Who holds a lock, as stored in its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,14 +80,19 @@ pub enum Acquired {
 }
 
 /// Take the lock for `command` (`persist`, `apply`, ...) if nobody holds it.
-pub async fn acquire(kv: &mut impl Kv, config: &Config, command: &str) -> kv::Result<Acquired> {
+pub async fn acquire(
+    kv: &mut impl Kv,
+    config: &Config,
+    command: &str,
+    ttl: Duration,
+) -> kv::Result<Acquired> {
     let key = key(config);
     let holder = Holder::me(command);
     let value = serde_json::to_vec(&holder).unwrap_or_default();
-    let lease = kv.grant_lease(TTL.as_secs() as i64).await?;
+    let lease = kv.grant_lease(ttl.as_secs().max(2) as i64).await?;
     match kv.create_leased(&key, &value, lease).await {
         Ok(Ok(())) => {
-            let liveness = kv.keep_alive(lease, TTL);
+            let liveness = kv.keep_alive(lease, ttl);
             tracing::debug!(lease, "took the lock");
             Ok(Acquired::Held(Lock {
                 key,
@@ -144,11 +149,17 @@ mod tests {
     async fn second_taker_sees_the_holder_until_release() {
         let mut kv = MemoryKv::default();
         let config = config();
-        let Acquired::Held(lock) = acquire(&mut kv, &config, "persist").await.unwrap() else {
+        let Acquired::Held(lock) = acquire(&mut kv, &config, "persist", DEFAULT_TTL)
+            .await
+            .unwrap()
+        else {
             panic!("first taker must get the lock");
         };
         assert!(!lock.is_lost());
-        match acquire(&mut kv, &config, "apply").await.unwrap() {
+        match acquire(&mut kv, &config, "apply", DEFAULT_TTL)
+            .await
+            .unwrap()
+        {
             Acquired::Busy(holder) => {
                 assert_eq!(holder.command, "persist");
                 assert_eq!(holder.pid, std::process::id());
@@ -158,7 +169,10 @@ mod tests {
         assert!(lock.fenced_put(&mut kv, b"/s", b"1").await.unwrap());
         lock.release(&mut kv).await.unwrap();
         assert!(kv.get(&key(&config)).await.unwrap().is_none());
-        let Acquired::Held(lock) = acquire(&mut kv, &config, "persist").await.unwrap() else {
+        let Acquired::Held(lock) = acquire(&mut kv, &config, "persist", DEFAULT_TTL)
+            .await
+            .unwrap()
+        else {
             panic!("released lock must be free");
         };
         // A fence on a lease that no longer holds the key refuses the write.

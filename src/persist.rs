@@ -71,6 +71,8 @@ pub struct PersistOptions {
     /// Push to the remotes of `persist.remotes`.
     pub push: bool,
     pub page_size: usize,
+    /// Time to live of the lock's lease.
+    pub lock_ttl: Duration,
 }
 
 impl Default for PersistOptions {
@@ -81,6 +83,7 @@ impl Default for PersistOptions {
             branch: None,
             push: true,
             page_size: PAGE_SIZE,
+            lock_ttl: lock::DEFAULT_TTL,
         }
     }
 }
@@ -175,7 +178,7 @@ pub async fn persist(
     let lock = if options.dry_run {
         None
     } else {
-        match lock::acquire(kv, config, "persist").await? {
+        match lock::acquire(kv, config, "persist", options.lock_ttl).await? {
             lock::Acquired::Held(lock) => Some(lock),
             lock::Acquired::Busy(holder) => return Ok(Persisted::Busy(holder)),
         }

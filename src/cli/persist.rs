@@ -32,6 +32,9 @@ pub struct PersistArgs {
     /// Keys per etcd range request (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_PAGE_SIZE", default_value_t = netsync::persist::PAGE_SIZE)]
     pub page_size: usize,
+    /// Seconds the lock outlives a killed run (testing aid).
+    #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
+    pub lock_ttl: u64,
 }
 
 pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync::Error> {
@@ -44,6 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync
         branch: Some(branch.clone()),
         push: !args.no_push,
         page_size: args.page_size.max(1),
+        lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
     };
     let outcome = netsync::persist::persist(
         &repo,
