@@ -208,6 +208,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_lease_not_renewed_for_half_its_ttl_counts_as_lost() {
+        let liveness = Liveness::new(Duration::from_millis(200));
+        assert!(!liveness.is_lost());
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(liveness.is_lost(), "no renewal for more than half the TTL");
+        liveness.renewed();
+        assert!(!liveness.is_lost());
+        liveness.set_lost();
+        assert!(liveness.is_lost(), "a failed keep-alive is final");
+        liveness.renewed();
+        assert!(liveness.is_lost());
+    }
+
+    #[test]
     fn range_end_increments_last_byte() {
         assert_eq!(prefix_range_end(b"/net/"), b"/net0".to_vec());
         assert_eq!(prefix_range_end(b"/a\xff"), b"/b".to_vec());
