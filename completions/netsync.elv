@@ -37,6 +37,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
             cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
             cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
+            cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -199,6 +200,29 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;secret;help;help'= {
         }
+        &'netsync;persist'= {
+            cand -m 'Summary line of the commit. Example: --message "rotate entry node keys"'
+            cand --message 'Summary line of the commit. Example: --message "rotate entry node keys"'
+            cand --branch 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names'
+            cand --page-size 'Keys per etcd range request (testing aid)'
+            cand --lock-ttl 'Seconds the lock outlives a killed run (testing aid)'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
+            cand --output 'Output format on stdout. Example: --output json'
+            cand --color 'When to colour human output; NO_COLOR is respected with `auto`'
+            cand --dial-timeout 'How long to wait for etcd to answer at all. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request. Example: --command-timeout 1m'
+            cand -n 'Show what would be committed; write nothing, push nothing'
+            cand --dry-run 'Show what would be committed; write nothing, push nothing'
+            cand --no-push 'Commit locally only; do not push to the remotes of `persist.remotes`'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Print nothing but errors (and the result on stdout)'
+            cand --quiet 'Print nothing but errors (and the result on stdout)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'netsync;completions'= {
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379'
@@ -234,6 +258,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
             cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
             cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
+            cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -257,6 +282,8 @@ set edit:completion:arg-completer[netsync] = {|@words|
         &'netsync;help;secret;show'= {
         }
         &'netsync;help;secret;rekey'= {
+        }
+        &'netsync;help;persist'= {
         }
         &'netsync;help;completions'= {
         }

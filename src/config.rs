@@ -92,7 +92,7 @@ pub struct EtcdSettings {
     pub command_timeout: Duration,
 }
 
-/// `[persist]`: reserved for committing etcd changes back; parsed and shape-checked only.
+/// `[persist]`: how `netsync persist` commits and where it pushes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PersistSettings {
     pub remotes: Vec<String>,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv, secrets};
+use crate::{config, desired, git, kv, persist, secrets};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -14,6 +14,8 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
     /// A key changed in etcd after it was read; nothing was overwritten. Rerun to re-plan.
     pub const CONCURRENT_MODIFICATION: i32 = 4;
+    /// A key changed both in Git and in etcd since the sync point; neither was overwritten.
+    pub const CONFLICT: i32 = 5;
     /// Command-line usage error.
     pub const USAGE: i32 = 64;
 }
@@ -30,6 +32,10 @@ pub enum Error {
     Kv(#[from] kv::Error),
     #[error(transparent)]
     Secrets(#[from] secrets::Error),
+    #[error(transparent)]
+    Persist(#[from] persist::Error),
+    #[error(transparent)]
+    Remote(#[from] git::remote::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
@@ -65,6 +71,8 @@ impl Error {
         match self {
             Error::PruneGuard { .. } => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
+            Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
+            Error::Persist(persist::Error::Conflict { .. }) => exit::CONFLICT,
             _ => exit::ERROR,
         }
     }
@@ -98,6 +106,27 @@ impl Error {
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
+            }
+            Error::Persist(persist::Error::Conflict { .. }) => vec![
+                "decide which side wins: apply the Git value, or change the key in etcd back".into(),
+            ],
+            Error::Persist(persist::Error::SecretsUnsupported { .. }) => vec![
+                "move these keys out of the managed prefixes, or use a netsync with secret support".into(),
+            ],
+            Error::Persist(persist::Error::BaseMissing { .. }) => vec![
+                "fetch the commit into this repository (git fetch), then rerun".into(),
+            ],
+            Error::Persist(persist::Error::LockFile { .. }) => vec![
+                "if no git or netsync process is using the repository, remove the file; netsync removes it itself once it is 10 minutes old".into(),
+            ],
+            Error::Persist(persist::Error::PrimaryPush { .. }) => vec![
+                "the commit is kept locally; the next persist pushes it again".into(),
+            ],
+            Error::Git(git::Error::DirtyWorktree { .. }) => vec![
+                "commit or discard the edits of these files (git status), then rerun".into(),
+            ],
+            Error::Git(git::Error::ConcurrentUpdate { .. }) => {
+                vec!["rerun to build on the new tip".into()]
             }
             _ => Vec::new(),
         }

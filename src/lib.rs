@@ -12,6 +12,8 @@ pub mod git;
 pub mod init;
 pub mod keypath;
 pub mod kv;
+pub mod lock;
+pub mod persist;
 pub mod plan;
 pub mod prepare;
 pub mod progress;

@@ -174,6 +174,70 @@ pub fn plan(
     plan
 }
 
+/// How one key differs between the sync point (base), Git and etcd: DESIGN's three-way rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Git and etcd hold the same value (or both lack the key).
+    Same,
+    /// Only Git changed since the base: `apply` writes it, `persist` leaves it alone.
+    GitOnly,
+    /// Only etcd changed since the base (drift): `persist` records it, `apply` leaves it alone.
+    EtcdOnly,
+    /// Both changed, to different values: neither side overwrites the other.
+    Conflict,
+    /// The sides differ and there is no base to tell which one changed.
+    Unbased,
+}
+
+/// One key of a three-way comparison; `None` means absent on that side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyClass {
+    pub key: Vec<u8>,
+    pub class: Class,
+    pub base: Option<ObjectId>,
+    pub git: Option<ObjectId>,
+    pub etcd: Option<ObjectId>,
+}
+
+/// Classify every key present on any side (sorted by key). Values are compared by blob id, so
+/// nothing is read: equal values never conflict, whatever their history.
+pub fn three_way(
+    base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
+    git: &BTreeMap<Vec<u8>, ObjectId>,
+    etcd: &BTreeMap<Vec<u8>, ObjectId>,
+) -> Vec<KeyClass> {
+    let mut keys: std::collections::BTreeSet<&Vec<u8>> = git.keys().chain(etcd.keys()).collect();
+    if let Some(base) = base {
+        keys.extend(base.keys());
+    }
+    keys.into_iter()
+        .map(|key| {
+            let g = git.get(key).copied();
+            let e = etcd.get(key).copied();
+            let b = base.and_then(|m| m.get(key).copied());
+            let class = if g == e {
+                Class::Same
+            } else if base.is_none() {
+                Class::Unbased
+            } else if b == g {
+                Class::EtcdOnly
+            } else if b == e {
+                Class::GitOnly
+            } else {
+                Class::Conflict
+            };
+            KeyClass {
+                key: key.clone(),
+                class,
+                base: b,
+                git: g,
+                etcd: e,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +355,91 @@ mod tests {
         assert_eq!(keys, vec![&b"/n/s"[..], b"/n/u"]);
         assert_eq!(p.unchanged, 1);
         assert!(!format!("{:?}", p.changes[0]).contains("other"));
+    }
+
+    fn ids(pairs: &[(&[u8], &[u8])]) -> BTreeMap<Vec<u8>, ObjectId> {
+        pairs.iter().map(|(k, v)| (k.to_vec(), hash(v))).collect()
+    }
+
+    fn classes(classified: &[KeyClass]) -> Vec<(&[u8], Class)> {
+        classified
+            .iter()
+            .map(|c| (c.key.as_slice(), c.class))
+            .collect()
+    }
+
+    #[test]
+    fn three_way_follows_the_rule() {
+        let base = ids(&[
+            (b"same", b"1"),
+            (b"git", b"1"),
+            (b"etcd", b"1"),
+            (b"both", b"1"),
+            (b"conv", b"1"),
+            (b"gdel", b"1"),
+            (b"edel", b"1"),
+            (b"alldel", b"1"),
+        ]);
+        let git = ids(&[
+            (b"same", b"1"),
+            (b"git", b"2"),
+            (b"etcd", b"1"),
+            (b"both", b"2"),
+            (b"conv", b"2"),
+            (b"edel", b"1"),
+            (b"gadd", b"x"),
+        ]);
+        let etcd = ids(&[
+            (b"same", b"1"),
+            (b"git", b"1"),
+            (b"etcd", b"3"),
+            (b"both", b"3"),
+            (b"conv", b"2"),
+            (b"gdel", b"1"),
+            (b"eadd", b"y"),
+        ]);
+        let got = three_way(Some(&base), &git, &etcd);
+        assert_eq!(
+            classes(&got),
+            vec![
+                (&b"alldel"[..], Class::Same),
+                (b"both", Class::Conflict),
+                (b"conv", Class::Same),
+                (b"eadd", Class::EtcdOnly),
+                (b"edel", Class::EtcdOnly),
+                (b"etcd", Class::EtcdOnly),
+                (b"gadd", Class::GitOnly),
+                (b"gdel", Class::GitOnly),
+                (b"git", Class::GitOnly),
+                (b"same", Class::Same),
+            ]
+        );
+        let edel = got.iter().find(|c| c.key == b"edel").unwrap();
+        assert_eq!((edel.git, edel.etcd), (Some(hash(b"1")), None));
+    }
+
+    #[test]
+    fn three_way_without_base_only_knows_differences() {
+        let git = ids(&[(b"a", b"1"), (b"b", b"1")]);
+        let etcd = ids(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]);
+        assert_eq!(
+            classes(&three_way(None, &git, &etcd)),
+            vec![
+                (&b"a"[..], Class::Same),
+                (b"b", Class::Unbased),
+                (b"c", Class::Unbased)
+            ]
+        );
+    }
+
+    #[test]
+    fn both_sides_adding_the_same_value_is_not_a_conflict() {
+        let base = ids(&[]);
+        let same = ids(&[(b"k", b"v")]);
+        let got = three_way(Some(&base), &same, &same);
+        assert_eq!(classes(&got), vec![(&b"k"[..], Class::Same)]);
+        let other = ids(&[(b"k", b"w")]);
+        let got = three_way(Some(&base), &same, &other);
+        assert_eq!(classes(&got), vec![(&b"k"[..], Class::Conflict)]);
     }
 }

@@ -47,18 +47,22 @@ impl SyncPoint {
     }
 }
 
-/// The key that holds the sync point of the repository described by `config`: one per set of
-/// managed prefixes, so that several repositories can share a cluster.
-pub fn key(config: &Config) -> Vec<u8> {
+/// A short id for the repository described by `config`, from its set of managed prefixes, so
+/// that several repositories can share a cluster.
+pub fn repo_id(config: &Config) -> String {
     let mut hasher = sha2::Sha256::new();
     for mapping in &config.mappings {
         hasher.update(&mapping.prefix);
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
-    let id: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key that holds the sync point of the repository described by `config`.
+pub fn key(config: &Config) -> Vec<u8> {
     let mut key = config.state_prefix.clone();
-    key.extend_from_slice(format!("sync/{id}").as_bytes());
+    key.extend_from_slice(format!("sync/{}", repo_id(config)).as_bytes());
     key
 }
 

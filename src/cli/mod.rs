@@ -6,6 +6,7 @@ mod diff;
 mod generate;
 mod global;
 mod init;
+mod persist;
 mod secret;
 
 use std::io::Write;
@@ -21,12 +22,16 @@ Exit codes:
   1   error
   2   differences found (diff --exit-code)
   3   refused by a safety guard (prune guard)
-  4   a key changed in etcd while netsync worked; nothing was overwritten, rerun
+  4   a key changed in etcd (or the branch moved) while netsync worked; nothing was
+      overwritten, rerun
+  5   a key changed both in Git and in etcd since the last sync (persist); nothing was
+      overwritten
   64  usage error
 
 Environment:
   NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS   etcd endpoints (comma-separated)
   NETSYNC_IDENTITY_FILE                  identity to decrypt secrets (when no --identity)
+  NETSYNC_REPO                           the repository (--repo)
   RUST_LOG                               log filter, e.g. RUST_LOG=netsync=debug
   NO_COLOR                               disable colours";
 
@@ -34,7 +39,7 @@ Environment:
 ///
 /// The desired state lives in Git (one file per etcd key, under folders mapped to key
 /// prefixes in netsync.toml); the live state lives in etcd. `diff` shows how they differ,
-/// `apply` makes etcd hold a Git revision.
+/// `apply` makes etcd hold a Git revision, `persist` commits etcd's changes to Git.
 #[derive(Debug, Parser)]
 #[command(name = "netsync", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -50,6 +55,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Apply(apply::ApplyArgs),
     Secret(secret::SecretArgs),
+    Persist(persist::PersistArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -76,6 +82,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Diff(args) => diff::run(global, args).await,
             Command::Apply(args) => apply::run(global, args).await,
             Command::Secret(args) => secret::run(global, args).await,
+            Command::Persist(args) => persist::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }

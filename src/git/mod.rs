@@ -8,6 +8,12 @@ mod commit;
 use gix::bstr::{BStr, BString, ByteSlice};
 pub use gix::ObjectId;
 
+pub mod remote;
+pub mod worktree;
+mod write;
+
+pub use write::{Identity, TreeEdit};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path} is not a Git repository")]
@@ -41,6 +47,31 @@ pub enum Error {
         repo: PathBuf,
         #[source]
         source: gix::Error,
+    },
+    #[error("cannot write to {repo}")]
+    Write {
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("`{branch}` is not a valid branch name")]
+    BadBranch { branch: String },
+    #[error("branch `{branch}` moved while netsync worked (expected {expected}, found {found}); nothing was overwritten")]
+    ConcurrentUpdate {
+        branch: String,
+        expected: String,
+        found: String,
+    },
+    #[error("the working tree {workdir} has uncommitted edits to files netsync must update: {}", paths.join(", "))]
+    DirtyWorktree {
+        workdir: PathBuf,
+        paths: Vec<String>,
+    },
+    #[error("cannot update {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("Git error in {repo}")]
     Gix {
@@ -76,10 +107,15 @@ pub struct Repo {
 impl Repo {
     /// Open the repository at `path` (or the one containing it).
     pub fn open(path: &Path) -> Result<Self> {
-        let inner = gix::discover(path).map_err(|source| Error::NotARepository {
+        let mut inner = gix::discover(path).map_err(|source| Error::NotARepository {
             path: path.to_owned(),
             source,
         })?;
+        // gix, like git, keeps no reflog in a bare repository unless core.logAllRefUpdates
+        // says so; netsync wants one for every branch it moves (an audit trail of persists).
+        if inner.refs.write_reflog == gix::refs::store::WriteReflog::Disable {
+            inner.refs.write_reflog = gix::refs::store::WriteReflog::Normal;
+        }
         Ok(Self {
             inner,
             path: path.to_owned(),
@@ -139,6 +175,13 @@ impl Repo {
             Some(entry) if entry.mode().is_blob() => self.read_blob(entry.object_id()).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// The object id of the entry at `path` in `tree`, if any.
+    pub fn entry_id(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>> {
+        let tree = self.find_tree(tree)?;
+        let entry = tree.lookup_entry_by_path(path).map_err(self.gix_err())?;
+        Ok(entry.map(|e| e.object_id()))
     }
 
     fn find_tree(&self, oid: ObjectId) -> Result<gix::Tree<'_>> {

@@ -2,10 +2,14 @@
 
 use std::time::Duration;
 
-use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, Txn, TxnOp};
+use etcd_client::{
+    Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, PutOptions, Txn, TxnOp,
+};
 use tracing::{debug, warn};
 
-use super::{prefix_range_end, Error, Guarded, KeyValue, Kv, Result, Snapshot, TxnOutcome};
+use super::{
+    prefix_range_end, Error, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome,
+};
 
 /// Largest gRPC response netsync accepts; pages shrink when a response would exceed it.
 const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
@@ -269,6 +273,109 @@ impl Kv for EtcdKv {
             .await?
             .map_err(Error::Etcd)?;
         Ok(response.take_kvs().into_iter().next().map(key_value))
+    }
+
+    async fn grant_lease(&mut self, ttl: i64) -> Result<i64> {
+        let mut client = self.client.clone();
+        let response = self
+            .with_timeout(client.lease_grant(ttl, None))
+            .await?
+            .map_err(Error::Etcd)?;
+        Ok(response.id())
+    }
+
+    async fn revoke_lease(&mut self, lease: i64) -> Result<()> {
+        let mut client = self.client.clone();
+        self.with_timeout(client.lease_revoke(lease))
+            .await?
+            .map_err(Error::Etcd)?;
+        Ok(())
+    }
+
+    async fn create_leased(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        lease: i64,
+    ) -> Result<Result<(), KeyValue>> {
+        let txn = Txn::new()
+            .when([Compare::create_revision(key, CompareOp::Equal, 0)])
+            .and_then([TxnOp::put(
+                key,
+                value,
+                Some(PutOptions::new().with_lease(lease)),
+            )])
+            .or_else([TxnOp::get(key, None)]);
+        let mut kv = self.kv.clone();
+        let response = self.with_timeout(kv.txn(txn)).await?.map_err(Error::Etcd)?;
+        if response.succeeded() {
+            return Ok(Ok(()));
+        }
+        for op in response.op_responses() {
+            if let etcd_client::TxnOpResponse::Get(get) = op {
+                if let Some(existing) = get.kvs().first() {
+                    return Ok(Err(to_key_value(existing)));
+                }
+            }
+        }
+        // The holder vanished between the compare and the read: report it as held anyway;
+        // the next run will find the key free.
+        Ok(Err(KeyValue {
+            key: key.to_vec(),
+            value: Vec::new(),
+            mod_revision: 0,
+            create_revision: 0,
+            lease: 0,
+        }))
+    }
+
+    async fn fenced_put(
+        &mut self,
+        fence_key: &[u8],
+        lease: i64,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<bool> {
+        let txn = Txn::new()
+            .when([Compare::lease(fence_key, CompareOp::Equal, lease)])
+            .and_then([TxnOp::put(key, value, None)]);
+        let mut kv = self.kv.clone();
+        let response = self.with_timeout(kv.txn(txn)).await?.map_err(Error::Etcd)?;
+        Ok(response.succeeded())
+    }
+
+    fn keep_alive(&mut self, lease: i64, ttl: Duration) -> Liveness {
+        let liveness = Liveness::new(ttl);
+        let state = liveness.clone();
+        let mut client = self.client.clone();
+        let interval = (ttl / 3).max(Duration::from_millis(200));
+        let task = tokio::spawn(async move {
+            let renew = async {
+                let (mut keeper, mut stream) = client.lease_keep_alive(lease).await?;
+                loop {
+                    tokio::time::sleep(interval).await;
+                    keeper.keep_alive().await?;
+                    match stream.message().await? {
+                        Some(response) if response.ttl() > 0 => state.renewed(),
+                        _ => return Ok::<(), etcd_client::Error>(()),
+                    }
+                }
+            };
+            let outcome = renew.await;
+            warn!(lease, ?outcome, "lost the etcd lease of the lock");
+            state.set_lost();
+        });
+        liveness.with_task(task)
+    }
+}
+
+fn to_key_value(kv: &etcd_client::KeyValue) -> KeyValue {
+    KeyValue {
+        mod_revision: kv.mod_revision(),
+        create_revision: kv.create_revision(),
+        lease: kv.lease(),
+        key: kv.key().to_vec(),
+        value: kv.value().to_vec(),
     }
 }
 

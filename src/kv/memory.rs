@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Guarded, KeyValue, Kv, Result, Snapshot, TxnOutcome};
+use super::{Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome};
 
 #[derive(Debug, Default)]
 pub struct MemoryKv {
@@ -13,6 +13,8 @@ pub struct MemoryKv {
     pub txns: usize,
     /// Like etcd's --max-txn-ops: refuse larger transactions.
     pub max_txn_ops: Option<usize>,
+    /// Live leases; keys attached to a revoked lease disappear.
+    pub leases: std::collections::BTreeSet<i64>,
 }
 
 impl MemoryKv {
@@ -123,5 +125,53 @@ impl Kv for MemoryKv {
 
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>> {
         Ok(self.data.get(key).cloned())
+    }
+
+    async fn grant_lease(&mut self, _ttl: i64) -> Result<i64> {
+        let id = self.leases.last().map_or(1, |l| l + 1);
+        self.leases.insert(id);
+        Ok(id)
+    }
+
+    async fn revoke_lease(&mut self, lease: i64) -> Result<()> {
+        if self.leases.remove(&lease) {
+            self.revision += 1;
+            self.data.retain(|_, kv| kv.lease != lease);
+        }
+        Ok(())
+    }
+
+    async fn create_leased(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        lease: i64,
+    ) -> Result<Result<(), KeyValue>> {
+        if let Some(existing) = self.data.get(key) {
+            return Ok(Err(existing.clone()));
+        }
+        self.put(key, value);
+        if let Some(kv) = self.data.get_mut(key) {
+            kv.lease = lease;
+        }
+        Ok(Ok(()))
+    }
+
+    async fn fenced_put(
+        &mut self,
+        fence_key: &[u8],
+        lease: i64,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<bool> {
+        let holds = self.data.get(fence_key).is_some_and(|kv| kv.lease == lease);
+        if holds {
+            self.put(key, value);
+        }
+        Ok(holds)
+    }
+
+    fn keep_alive(&mut self, _lease: i64, ttl: std::time::Duration) -> Liveness {
+        Liveness::new(ttl)
     }
 }

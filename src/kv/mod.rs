@@ -7,6 +7,10 @@ pub mod memory;
 
 pub use etcd::{ConnectSettings, EtcdKv};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 /// One key as read from the store, with the metadata that guards later writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
@@ -99,6 +103,92 @@ pub trait Kv {
 
     /// Read one key at the latest revision.
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>>;
+
+    /// Grant a lease of `ttl` seconds; returns its id.
+    async fn grant_lease(&mut self, ttl: i64) -> Result<i64>;
+
+    /// Revoke a lease: every key attached to it disappears.
+    async fn revoke_lease(&mut self, lease: i64) -> Result<()>;
+
+    /// Create `key` attached to `lease` if it does not exist (one transaction comparing its
+    /// `create_revision` with 0). `Err(existing)` when it exists.
+    async fn create_leased(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        lease: i64,
+    ) -> Result<Result<(), KeyValue>>;
+
+    /// Put `key` only while `fence_key` is still attached to `lease` (one transaction): a
+    /// writer whose lock expired cannot write. `false` when the fence did not hold.
+    async fn fenced_put(
+        &mut self,
+        fence_key: &[u8],
+        lease: i64,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<bool>;
+
+    /// Keep `lease` alive in the background until the returned handle is dropped.
+    fn keep_alive(&mut self, lease: i64, ttl: Duration) -> Liveness;
+}
+
+/// What a background keep-alive knows about its lease. The lease counts as lost as soon as a
+/// keep-alive fails, or when no keep-alive succeeded for half the TTL (the server may be about
+/// to expire it): writers check this before each write and stop.
+#[derive(Debug, Clone)]
+pub struct Liveness {
+    lost: Arc<AtomicBool>,
+    last_ok: Arc<Mutex<Instant>>,
+    ttl: Duration,
+    task: Option<Arc<tokio::task::JoinHandle<()>>>,
+}
+
+impl Liveness {
+    /// A fresh lease, just granted.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            lost: Arc::new(AtomicBool::new(false)),
+            last_ok: Arc::new(Mutex::new(Instant::now())),
+            ttl,
+            task: None,
+        }
+    }
+
+    pub fn with_task(mut self, task: tokio::task::JoinHandle<()>) -> Self {
+        self.task = Some(Arc::new(task));
+        self
+    }
+
+    /// A keep-alive succeeded now.
+    pub fn renewed(&self) {
+        if let Ok(mut last) = self.last_ok.lock() {
+            *last = Instant::now();
+        }
+    }
+
+    /// The lease is gone (expired, revoked, or the cluster stopped answering).
+    pub fn set_lost(&self) {
+        self.lost.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_lost(&self) -> bool {
+        if self.lost.load(Ordering::SeqCst) {
+            return true;
+        }
+        let since = self.last_ok.lock().map_or(self.ttl, |last| last.elapsed());
+        since >= self.ttl / 2
+    }
+}
+
+impl Drop for Liveness {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            if Arc::strong_count(&task) == 1 {
+                task.abort();
+            }
+        }
+    }
 }
 
 /// The smallest key greater than every key that starts with `prefix` (etcd's range end), or
@@ -117,6 +207,20 @@ pub fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_not_renewed_for_half_its_ttl_counts_as_lost() {
+        let liveness = Liveness::new(Duration::from_millis(200));
+        assert!(!liveness.is_lost());
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(liveness.is_lost(), "no renewal for more than half the TTL");
+        liveness.renewed();
+        assert!(!liveness.is_lost());
+        liveness.set_lost();
+        assert!(liveness.is_lost(), "a failed keep-alive is final");
+        liveness.renewed();
+        assert!(liveness.is_lost());
+    }
 
     #[test]
     fn range_end_increments_last_byte() {

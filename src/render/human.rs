@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use super::{display_key, short_sha256, text_diff};
 use crate::apply::ApplyReport;
 use crate::desired::short;
+use crate::persist::PersistReport;
 use crate::plan::{Action, Change};
 use crate::prepare::Prepared;
 
@@ -157,4 +158,79 @@ pub fn write_apply(
         report.transactions,
         report.etcd_revision_after
     )
+}
+
+/// `netsync persist`: one line per recorded key, then what happened, then the pushes.
+pub fn write_persist(out: &mut impl Write, report: &PersistReport) -> io::Result<()> {
+    for change in &report.changes {
+        let (mark, style) = match change.action {
+            Action::Add => ('+', ADD),
+            Action::Change => ('~', CHANGE),
+            Action::Delete => ('-', DELETE),
+        };
+        writeln!(
+            out,
+            "{style}{mark} {}{style:#}  ({})",
+            change.key, change.path
+        )?;
+    }
+    let counts = format!(
+        "{} added, {} changed, {} deleted",
+        report.count(Action::Add),
+        report.count(Action::Change),
+        report.count(Action::Delete)
+    );
+    match &report.commit {
+        _ if report.dry_run && report.changes.is_empty() => writeln!(
+            out,
+            "dry run: nothing to persist (etcd revision {})",
+            report.etcd_revision
+        )?,
+        _ if report.dry_run => writeln!(
+            out,
+            "dry run, nothing written: would commit {counts} on {} (etcd revision {})",
+            report.branch, report.etcd_revision
+        )?,
+        Some(commit) => writeln!(
+            out,
+            "committed {} on {}: {counts} (etcd revision {})",
+            &commit[..commit.len().min(12)],
+            report.branch,
+            report.etcd_revision
+        )?,
+        None => writeln!(
+            out,
+            "nothing to persist (etcd revision {})",
+            report.etcd_revision
+        )?,
+    }
+    if report.pending_in_git > 0 {
+        writeln!(
+            out,
+            "{} key(s) changed in Git and not applied yet were left alone",
+            report.pending_in_git
+        )?;
+    }
+    if report.rebuilt > 0 {
+        writeln!(
+            out,
+            "rebuilt {} time(s) on top of the primary remote, which had moved ahead",
+            report.rebuilt
+        )?;
+    }
+    for push in &report.pushes {
+        let role = if push.primary { "primary" } else { "backup" };
+        match &push.error {
+            None => writeln!(out, "pushed to {} ({role})", push.remote)?,
+            Some(err) => writeln!(
+                out,
+                "{DELETE}push to {} ({role}) failed: {err}{DELETE:#}",
+                push.remote
+            )?,
+        }
+    }
+    for path in &report.removed_lock_files {
+        writeln!(out, "removed stale lock file {path}")?;
+    }
+    Ok(())
 }

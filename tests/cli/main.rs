@@ -5,4 +5,5 @@ mod errors;
 mod harness;
 mod harness_selftest;
 mod init;
+mod persist;
 mod secrets;

@@ -1,0 +1,94 @@
+//! `netsync persist`.
+
+use clap::Args;
+use netsync::error::exit;
+use netsync::git::Repo;
+use netsync::persist::{PersistOptions, Persisted};
+use netsync::render::{self, OutputFormat};
+
+use super::{output_error, GlobalArgs};
+
+/// Commit what changed in etcd since the last sync to the branch, then push it to every remote
+/// of `persist.remotes` (the first must accept it; failures of the others are reported).
+/// Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5).
+/// Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the
+/// others print who holds it and exit 0. No change in etcd, no commit.
+///
+/// Example: netsync persist --repo /var/lib/netsync/network.git --endpoints http://10.0.0.1:2379
+#[derive(Debug, Args)]
+pub struct PersistArgs {
+    /// Show what would be committed; write nothing, push nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Summary line of the commit. Example: --message "rotate entry node keys"
+    #[arg(long, short = 'm', value_name = "TEXT")]
+    pub message: Option<String>,
+    /// Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Commit locally only; do not push to the remotes of `persist.remotes`.
+    #[arg(long)]
+    pub no_push: bool,
+    /// Keys per etcd range request (testing aid).
+    #[arg(long, hide = true, env = "NETSYNC_PAGE_SIZE", default_value_t = netsync::persist::PAGE_SIZE)]
+    pub page_size: usize,
+    /// Seconds the lock outlives a killed run (testing aid).
+    #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
+    pub lock_ttl: u64,
+}
+
+pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync::Error> {
+    let repo = Repo::open(&global.repo)?;
+    let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
+    let mut kv = global.connect(&config).await?;
+    let options = PersistOptions {
+        dry_run: args.dry_run,
+        message: args.message.clone(),
+        branch: Some(branch.clone()),
+        push: !args.no_push,
+        page_size: args.page_size.max(1),
+        lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
+    };
+    let outcome = netsync::persist::persist(
+        &repo,
+        &mut kv,
+        &branch,
+        &config,
+        &options,
+        &global.progress(),
+    )
+    .await?;
+    let mut out = global.stdout();
+    match (&outcome, global.format()) {
+        (Persisted::Busy(holder), OutputFormat::Human) => {
+            use std::io::Write;
+            writeln!(
+                out,
+                "another persist holds the lock (holder {holder}); nothing to do"
+            )
+        }
+        (Persisted::Busy(holder), OutputFormat::Json) => render::json::write(
+            &mut out,
+            &serde_json::json!({
+                "format_version": render::json::FORMAT_VERSION,
+                "command": "persist",
+                "busy": true,
+                "holder": holder,
+            }),
+        ),
+        (Persisted::Done(report), OutputFormat::Human) => {
+            render::human::write_persist(&mut out, report)
+        }
+        (Persisted::Done(report), OutputFormat::Json) => render::json::write(
+            &mut out,
+            &serde_json::json!({
+                "format_version": render::json::FORMAT_VERSION,
+                "command": "persist",
+                "busy": false,
+                "persist": report,
+            }),
+        ),
+    }
+    .map_err(output_error)?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,209 @@
+//! Keep a checked-out branch consistent with its working tree and index when netsync moves
+//! it: only the files that differ between the old and the new commit are touched, and the
+//! move is refused up front when any of them has uncommitted edits.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use gix::bstr::{BStr, BString, ByteSlice};
+
+use super::{Error, ObjectId, Repo, Result};
+
+/// One file that differs between two trees; `None`: absent on that side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: BString,
+    pub old: Option<ObjectId>,
+    pub new: Option<ObjectId>,
+}
+
+impl Repo {
+    /// The working tree, when this repository has one and `branch` is checked out in it.
+    pub fn checkout_of(&self, branch: &str) -> Option<PathBuf> {
+        let workdir = self.inner.workdir()?;
+        (self.head_branch().as_deref() == Some(branch)).then(|| workdir.to_owned())
+    }
+
+    fn tree_entries(&self, tree: Option<ObjectId>) -> Result<BTreeMap<BString, (bool, ObjectId)>> {
+        let mut out = BTreeMap::new();
+        let Some(oid) = tree else { return Ok(out) };
+        let tree = self.inner.find_tree(oid).map_err(|source| Error::Corrupt {
+            oid,
+            repo: self.path.clone(),
+            source,
+        })?;
+        let decoded = tree.decode().map_err(|source| Error::Corrupt {
+            oid,
+            repo: self.path.clone(),
+            source,
+        })?;
+        for entry in &decoded.entries {
+            out.insert(
+                entry.filename.to_owned(),
+                (entry.mode.is_tree(), entry.oid.to_owned()),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every file that differs between trees `old` and `new`, descending only into subtrees
+    /// whose ids differ (cost follows the change).
+    pub fn diff_trees(&self, old: ObjectId, new: ObjectId) -> Result<Vec<FileChange>> {
+        let mut out = Vec::new();
+        self.diff_into(BString::default(), Some(old), Some(new), &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_into(
+        &self,
+        prefix: BString,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        out: &mut Vec<FileChange>,
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        let old = self.tree_entries(old)?;
+        let new = self.tree_entries(new)?;
+        let names: std::collections::BTreeSet<&BString> = old.keys().chain(new.keys()).collect();
+        for name in names {
+            let mut path = prefix.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(name);
+            let o = old.get(name).copied();
+            let n = new.get(name).copied();
+            if o == n {
+                continue;
+            }
+            let (old_tree, old_blob) = split(o);
+            let (new_tree, new_blob) = split(n);
+            if old_blob != new_blob {
+                out.push(FileChange {
+                    path: path.clone(),
+                    old: old_blob,
+                    new: new_blob,
+                });
+            }
+            if old_tree.is_some() || new_tree.is_some() {
+                self.diff_into(path, old_tree, new_tree, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuse when a file about to change has edits in the working tree or the index that
+    /// are not committed: they would be overwritten or silently mixed into a later commit.
+    pub fn check_clean(&self, changes: &[FileChange]) -> Result<()> {
+        let Some(workdir) = self.inner.workdir() else {
+            return Ok(());
+        };
+        let index = self.inner.index_or_empty().map_err(|source| Error::Gix {
+            repo: self.path.clone(),
+            source,
+        })?;
+        let mut dirty = Vec::new();
+        for change in changes {
+            let staged = index.entry_by_path(change.path.as_bstr()).map(|e| e.id);
+            let file = workdir.join(native(change.path.as_bstr()));
+            let on_disk = match std::fs::read(&file) {
+                Ok(data) => Some(self.blob_id(&data)),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(_) if file.is_dir() => Some(self.inner.object_hash().null()),
+                Err(source) => return Err(Error::Io { path: file, source }),
+            };
+            if staged != change.old || on_disk != change.old {
+                dirty.push(change.path.to_string());
+            }
+        }
+        if dirty.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::DirtyWorktree {
+                workdir: workdir.to_owned(),
+                paths: dirty,
+            })
+        }
+    }
+
+    /// Write `changes` to the working tree and the index (after the branch moved to the
+    /// commit they lead to). Files are replaced by rename, so a reader never sees half a file.
+    pub fn update_checkout(&self, changes: &[FileChange]) -> Result<()> {
+        let Some(workdir) = self.inner.workdir().map(|w| w.to_owned()) else {
+            return Ok(());
+        };
+        let mut index = self.inner.open_index().map_err(|source| Error::Gix {
+            repo: self.path.clone(),
+            source,
+        })?;
+        let io = |path: PathBuf| move |source| Error::Io { path, source };
+        // Removals first: a file can become a folder of the same name and back.
+        let removed: std::collections::BTreeSet<&BStr> = changes
+            .iter()
+            .filter(|c| c.old.is_some())
+            .map(|c| c.path.as_bstr())
+            .collect();
+        for change in changes.iter().filter(|c| c.old.is_some()) {
+            let file = workdir.join(native(change.path.as_bstr()));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(Error::Io { path: file, source }),
+            }
+            let mut dir = file.parent();
+            while let Some(d) = dir {
+                if d == workdir || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        index.remove_entries(|_, path, _| removed.contains(path));
+        for change in changes {
+            let Some(new) = change.new else { continue };
+            let file = workdir.join(native(change.path.as_bstr()));
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent.to_owned()))?;
+            }
+            let data = self.read_blob(new)?;
+            let tmp = file.with_file_name(format!(".netsync-tmp-{}", std::process::id()));
+            std::fs::write(&tmp, &data).map_err(io(tmp.clone()))?;
+            std::fs::rename(&tmp, &file).map_err(io(file.clone()))?;
+            let meta =
+                gix::index::fs::Metadata::from_path_no_follow(&file).map_err(io(file.clone()))?;
+            let stat = gix::index::entry::Stat::from_fs(&meta).unwrap_or_default();
+            index.dangerously_push_entry(
+                stat,
+                new,
+                gix::index::entry::Flags::empty(),
+                gix::index::entry::Mode::FILE,
+                change.path.as_bstr(),
+            );
+        }
+        index.sort_entries();
+        // The cached trees would describe the old content.
+        index.remove_tree();
+        index
+            .write(gix::index::write::Options::default())
+            .map_err(|source| Error::Write {
+                repo: self.path.clone(),
+                source,
+            })
+    }
+}
+
+/// An entry as (subtree, blob).
+fn split(entry: Option<(bool, ObjectId)>) -> (Option<ObjectId>, Option<ObjectId>) {
+    match entry {
+        Some((true, oid)) => (Some(oid), None),
+        Some((false, oid)) => (None, Some(oid)),
+        None => (None, None),
+    }
+}
+
+/// A repository path as a native relative path (netsync's paths are always UTF-8).
+fn native(path: &BStr) -> PathBuf {
+    PathBuf::from(path.to_str_lossy().as_ref())
+}

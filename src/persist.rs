@@ -1,0 +1,546 @@
+//! `persist`: record the operational changes made in etcd as a Git commit on the branch, then
+//! push it. Reads etcd at one revision, classifies every key three ways against the sync
+//! point, edits only the changed paths of the branch tip's tree, moves the branch by
+//! compare-and-swap, pushes (rebuilding on a remote that moved ahead), and records the new
+//! sync point, all while holding the repository's etcd lock.
+
+mod build;
+mod message;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::desired;
+use crate::git::{self, remote, Identity, ObjectId, Repo};
+use crate::kv::{KeyValue, Kv};
+use crate::lock::{self, Holder, Lock};
+use crate::plan::Action;
+use crate::progress::Progress;
+use crate::syncpoint::{self, SyncPoint};
+
+pub use build::Built;
+
+/// Keys per range request when reading etcd.
+pub const PAGE_SIZE: usize = 1000;
+/// How many times a push rejected because the remote moved ahead is retried on top of it.
+const MAX_REBUILDS: usize = 5;
+/// A Git lock file older than this, while netsync holds the repository's etcd lock, is left
+/// over from a killed process and is removed.
+pub const STALE_LOCK_FILE_AGE: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{} changed both in Git and in etcd since the sync point (commit {base}); persist overwrites neither", keys.join(", "))]
+    Conflict { keys: Vec<String>, base: String },
+    #[error("etcd holds secret keys ({}); this version of netsync cannot encrypt them and never commits secrets in plaintext", keys.join(", "))]
+    SecretsUnsupported { keys: Vec<String> },
+    #[error("branch `{branch}` does not exist in {repo}")]
+    NoBranch { branch: String, repo: PathBuf },
+    #[error("no branch to persist to: HEAD is detached and netsync.toml names no `branch`")]
+    NoBranchConfigured,
+    #[error("the sync point names commit {commit}, which {repo} does not have")]
+    BaseMissing { commit: String, repo: PathBuf },
+    #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
+    LockLost,
+    #[error("{path} exists ({age} old): another Git process may be working on the repository")]
+    LockFile { path: PathBuf, age: String },
+    #[error("`{value}` in persist.author is not `Name <email>`")]
+    BadAuthor { value: String },
+    #[error("the primary remote {remote} rejected the push")]
+    PrimaryPush {
+        remote: String,
+        #[source]
+        source: remote::Error,
+    },
+    #[error("the primary remote {remote} kept moving ahead; gave up after {attempts} rebuilds")]
+    KeptMoving { remote: String, attempts: usize },
+}
+
+/// What the user asked `persist` to do.
+#[derive(Debug, Clone)]
+pub struct PersistOptions {
+    pub dry_run: bool,
+    /// The commit summary line (else `persist.message`, else a generated one).
+    pub message: Option<String>,
+    /// The branch to commit to (else `branch` in netsync.toml, else HEAD's branch).
+    pub branch: Option<String>,
+    /// Push to the remotes of `persist.remotes`.
+    pub push: bool,
+    pub page_size: usize,
+    /// Time to live of the lock's lease.
+    pub lock_ttl: Duration,
+}
+
+impl Default for PersistOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            message: None,
+            branch: None,
+            push: true,
+            page_size: PAGE_SIZE,
+            lock_ttl: lock::DEFAULT_TTL,
+        }
+    }
+}
+
+/// One key recorded (or to record) in the commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyChange {
+    /// Printable form of the key.
+    pub key: String,
+    pub action: Action,
+    /// The file in the repository.
+    pub path: String,
+}
+
+/// The outcome of one push.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushReport {
+    pub remote: String,
+    pub primary: bool,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What `persist` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersistReport {
+    pub dry_run: bool,
+    pub branch: String,
+    pub etcd_revision: i64,
+    pub cluster_id: String,
+    /// The new commit; `None` when there was nothing to persist.
+    pub commit: Option<String>,
+    /// The branch tip before the run (or the fetched remote tip it was rebuilt on).
+    pub parent: String,
+    pub changes: Vec<KeyChange>,
+    /// Keys changed only in Git since the sync point: desired state not yet applied, left alone.
+    pub pending_in_git: usize,
+    /// Times the commit was rebuilt on a remote that moved ahead.
+    pub rebuilt: usize,
+    pub pushes: Vec<PushReport>,
+    pub sync_point_recorded: bool,
+    /// Stale Git lock files removed before starting.
+    pub removed_lock_files: Vec<String>,
+}
+
+impl PersistReport {
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+}
+
+/// The outcome of `persist`.
+#[derive(Debug)]
+pub enum Persisted {
+    Done(Box<PersistReport>),
+    /// Another run holds the lock; nothing was done.
+    Busy(Holder),
+}
+
+/// The branch persist commits to, and the config committed on it.
+pub fn target_branch(repo: &Repo, branch: Option<&str>) -> Result<(String, Config), crate::Error> {
+    let branch = match branch {
+        Some(b) => b.to_owned(),
+        None => {
+            let (revision, _) = desired::resolve_target(repo, None)?;
+            let config = desired::load_config(repo, &revision)?;
+            match config.branch.clone().or_else(|| repo.head_branch()) {
+                Some(b) => b,
+                None => return Err(Error::NoBranchConfigured.into()),
+            }
+        }
+    };
+    let tip = repo.branch_tip(&branch)?.ok_or_else(|| Error::NoBranch {
+        branch: branch.clone(),
+        repo: repo.path().to_owned(),
+    })?;
+    let revision = repo.resolve(&tip.to_string())?;
+    let config = desired::load_config(repo, &revision)?;
+    Ok((branch, config))
+}
+
+/// Run persist against `kv`. `config` is the one committed on `branch` (see [`target_branch`]).
+pub async fn persist(
+    repo: &Repo,
+    kv: &mut impl Kv,
+    branch: &str,
+    config: &Config,
+    options: &PersistOptions,
+    progress: &Progress,
+) -> Result<Persisted, crate::Error> {
+    let lock = if options.dry_run {
+        None
+    } else {
+        match lock::acquire(kv, config, "persist", options.lock_ttl).await? {
+            lock::Acquired::Held(lock) => Some(lock),
+            lock::Acquired::Busy(holder) => return Ok(Persisted::Busy(holder)),
+        }
+    };
+    let result = run_locked(repo, kv, branch, config, options, progress, lock.as_ref()).await;
+    if let Some(lock) = lock {
+        if let Err(err) = lock.release(kv).await {
+            tracing::warn!(%err, "could not release the lock; it expires with its lease");
+        }
+    }
+    result.map(|r| Persisted::Done(Box::new(r)))
+}
+
+fn check_lock(lock: Option<&Lock>) -> Result<(), Error> {
+    match lock {
+        Some(lock) if lock.is_lost() => Err(Error::LockLost),
+        _ => Ok(()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_locked(
+    repo: &Repo,
+    kv: &mut impl Kv,
+    branch: &str,
+    config: &Config,
+    options: &PersistOptions,
+    progress: &Progress,
+    lock: Option<&Lock>,
+) -> Result<PersistReport, crate::Error> {
+    let removed_lock_files = lock_files(repo, branch, lock.is_some())?;
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    let bar = progress.counter("reading etcd");
+    let snapshot = kv
+        .snapshot(&prefixes, options.page_size, &mut |n| bar.set(n as u64))
+        .await?;
+    bar.finish();
+    tracing::debug!(
+        revision = snapshot.revision,
+        keys = snapshot.entries.len(),
+        "read etcd"
+    );
+    let etcd = Etcd::from_entries(snapshot.entries, config, repo.gix().object_hash());
+    let secrets: Vec<String> = etcd
+        .values
+        .keys()
+        .filter(|k| config.is_secret(k))
+        .map(|k| crate::render::display_key(k))
+        .collect();
+    if !secrets.is_empty() {
+        return Err(Error::SecretsUnsupported { keys: secrets }.into());
+    }
+
+    let sync_point = syncpoint::read(kv, config).await?;
+    let base = match &sync_point {
+        Some(point) => Some(base_entries(repo, &point.commit)?),
+        None => None,
+    };
+    let author = match &config.persist.author {
+        Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
+            value: text.clone(),
+        })?,
+        None => default_identity(),
+    };
+    let meta = message::Meta {
+        summary: options
+            .message
+            .clone()
+            .or_else(|| config.persist.message.clone()),
+        revision: snapshot.revision,
+        cluster_id: snapshot.cluster_id,
+        member_id: snapshot.member_id,
+    };
+
+    let mut tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+        branch: branch.to_owned(),
+        repo: repo.path().to_owned(),
+    })?;
+    let mut parent = tip;
+    let mut report = PersistReport {
+        dry_run: options.dry_run,
+        branch: branch.to_owned(),
+        etcd_revision: snapshot.revision,
+        cluster_id: format!("{:x}", snapshot.cluster_id),
+        commit: None,
+        parent: parent.to_string(),
+        changes: Vec::new(),
+        pending_in_git: 0,
+        rebuilt: 0,
+        pushes: Vec::new(),
+        sync_point_recorded: false,
+        removed_lock_files,
+    };
+    let remotes: Vec<String> = if options.push {
+        config.persist.remotes.clone()
+    } else {
+        Vec::new()
+    };
+    let checkout = repo.checkout_of(branch);
+    loop {
+        let built = build::build(repo, parent, base.as_ref(), &etcd, sync_point.as_ref())?;
+        report.changes = built.changes.clone();
+        report.pending_in_git = built.pending_in_git;
+        report.parent = parent.to_string();
+        if options.dry_run {
+            return Ok(report);
+        }
+        check_lock(lock)?;
+        let target = match built.edits.is_empty() {
+            true => parent,
+            false => {
+                for (key, _) in &built.new_blobs {
+                    repo.write_blob(&etcd.values[key].1)?;
+                }
+                let tree = repo.edit_tree(built.parent_tree, &built.edits)?;
+                let text = message::compose(&meta, &built.changes);
+                let commit = repo.write_commit(tree, &[parent], &author, &text)?;
+                report.commit = Some(commit.to_string());
+                commit
+            }
+        };
+        if target != tip {
+            crate::testhook::run("before_ref_update");
+            if checkout.is_some() {
+                let changes = repo.diff_trees(repo.resolve(&tip.to_string())?.tree, {
+                    repo.resolve(&target.to_string())?.tree
+                })?;
+                repo.check_clean(&changes)?;
+                check_lock(lock)?;
+                repo.update_branch(branch, Some(tip), target, &author, &reflog_message(&report))?;
+                repo.update_checkout(&changes)?;
+            } else {
+                check_lock(lock)?;
+                repo.update_branch(branch, Some(tip), target, &author, &reflog_message(&report))?;
+            }
+            tip = target;
+        }
+        let nothing_new = report.commit.is_none()
+            && sync_point.as_ref().map(|p| p.commit.as_str()) == Some(&*tip.to_string());
+        let Some(primary) = remotes.first() else {
+            break;
+        };
+        if nothing_new {
+            break;
+        }
+        crate::testhook::run("before_push");
+        check_lock(lock)?;
+        match remote::push(repo.gix().git_dir(), primary, tip, branch) {
+            Ok(remote::Pushed::Ok) => {
+                report.pushes.push(PushReport {
+                    remote: primary.clone(),
+                    primary: true,
+                    ok: true,
+                    error: None,
+                });
+                break;
+            }
+            Ok(remote::Pushed::NonFastForward) if report.rebuilt < MAX_REBUILDS => {
+                tracing::info!(remote = %primary, "the remote moved ahead; rebuilding on its tip");
+                remote::fetch(repo.gix().git_dir(), primary, branch).map_err(|source| {
+                    Error::PrimaryPush {
+                        remote: primary.clone(),
+                        source,
+                    }
+                })?;
+                parent = repo.resolve(remote::FETCHED_REF)?.commit;
+                report.rebuilt += 1;
+                report.commit = None;
+            }
+            Ok(remote::Pushed::NonFastForward) => {
+                return Err(Error::KeptMoving {
+                    remote: primary.clone(),
+                    attempts: report.rebuilt,
+                }
+                .into())
+            }
+            Err(source) => {
+                push_backups(repo, &remotes, tip, branch, lock, &mut report);
+                return Err(Error::PrimaryPush {
+                    remote: primary.clone(),
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+    if report.pushes.iter().any(|p| p.primary) {
+        push_backups(repo, &remotes, tip, branch, lock, &mut report);
+    }
+
+    // The sync point says "Git commit X and etcd agree". That holds only when no key waits in
+    // Git to be applied; otherwise the old sync point stays, so those keys keep counting as
+    // changed in Git (and are not mistaken for drift next time).
+    let agreed = report.pending_in_git == 0
+        && sync_point.as_ref().map(|p| p.commit.as_str()) != Some(&*tip.to_string());
+    if agreed {
+        crate::testhook::run("before_sync_point");
+        if let Some(lock) = lock {
+            let point = SyncPoint::new(tip.to_string(), snapshot.cluster_id, "persist");
+            if !lock
+                .fenced_put(kv, &syncpoint::key(config), &point.to_bytes())
+                .await?
+            {
+                return Err(Error::LockLost.into());
+            }
+            report.sync_point_recorded = true;
+        }
+    }
+    Ok(report)
+}
+
+/// Push to every backup remote; failures are reported, not fatal.
+fn push_backups(
+    repo: &Repo,
+    remotes: &[String],
+    tip: ObjectId,
+    branch: &str,
+    lock: Option<&Lock>,
+    report: &mut PersistReport,
+) {
+    for backup in remotes.iter().skip(1) {
+        let outcome = match check_lock(lock) {
+            Err(err) => Err(err.to_string()),
+            Ok(()) => match remote::push(repo.gix().git_dir(), backup, tip, branch) {
+                Ok(remote::Pushed::Ok) => Ok(()),
+                Ok(remote::Pushed::NonFastForward) => Err(
+                    "rejected: the backup has commits the primary does not (not force-pushed)"
+                        .to_owned(),
+                ),
+                Err(err) => Err(err.to_string()),
+            },
+        };
+        if let Err(error) = &outcome {
+            tracing::warn!(remote = %backup, %error, "push to a backup remote failed");
+        }
+        report.pushes.push(PushReport {
+            remote: backup.clone(),
+            primary: false,
+            ok: outcome.is_ok(),
+            error: outcome.err(),
+        });
+    }
+}
+
+fn reflog_message(report: &PersistReport) -> String {
+    format!(
+        "netsync persist: etcd revision {} ({} keys)",
+        report.etcd_revision,
+        report.changes.len()
+    )
+}
+
+/// `netsync <netsync@HOSTNAME>`.
+pub fn default_identity() -> Identity {
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    Identity {
+        name: "netsync".to_owned(),
+        email: format!("netsync@{host}"),
+    }
+}
+
+/// The managed keys of the sync point's commit (key → blob id).
+fn base_entries(repo: &Repo, commit: &str) -> Result<BTreeMap<Vec<u8>, ObjectId>, crate::Error> {
+    let Ok(oid) = ObjectId::from_hex(commit.as_bytes()) else {
+        return Err(Error::BaseMissing {
+            commit: commit.to_owned(),
+            repo: repo.path().to_owned(),
+        }
+        .into());
+    };
+    if repo.gix().find_commit(oid).is_err() {
+        return Err(Error::BaseMissing {
+            commit: commit.to_owned(),
+            repo: repo.path().to_owned(),
+        }
+        .into());
+    }
+    let desired = desired::load(repo, Some(commit))?;
+    Ok(desired
+        .entries
+        .into_iter()
+        .map(|(k, e)| (k, e.oid))
+        .collect())
+}
+
+/// What etcd holds, split the way persist needs it.
+pub struct Etcd {
+    /// Managed keys: value's blob id and bytes.
+    pub values: BTreeMap<Vec<u8>, (ObjectId, Vec<u8>)>,
+    /// Keys attached to a lease: runtime state, left alone on both sides.
+    pub leased: std::collections::BTreeSet<Vec<u8>>,
+}
+
+impl Etcd {
+    fn from_entries(entries: Vec<KeyValue>, config: &Config, kind: gix::hash::Kind) -> Self {
+        let mut values = BTreeMap::new();
+        let mut leased = std::collections::BTreeSet::new();
+        for kv in entries {
+            if config.is_ephemeral(&kv.key) {
+                continue;
+            }
+            if kv.lease != 0 {
+                leased.insert(kv.key);
+                continue;
+            }
+            let oid = git::blob_id(kind, &kv.value);
+            values.insert(kv.key, (oid, kv.value));
+        }
+        Self { values, leased }
+    }
+}
+
+/// Git lock files a killed process may have left. With netsync's own lock held (no other
+/// netsync can be writing) a lock file older than [`STALE_LOCK_FILE_AGE`] is provably
+/// abandoned and removed; a younger one, or any one without netsync's lock (`--dry-run`),
+/// is reported and stops the run.
+fn lock_files(repo: &Repo, branch: &str, may_remove: bool) -> Result<Vec<String>, crate::Error> {
+    let git_dir = repo.gix().git_dir();
+    let candidates = [
+        "index.lock".to_owned(),
+        "HEAD.lock".to_owned(),
+        "packed-refs.lock".to_owned(),
+        "config.lock".to_owned(),
+        format!("refs/heads/{branch}.lock"),
+        format!("{}.lock", remote::FETCHED_REF),
+    ];
+    let mut removed = Vec::new();
+    for name in candidates {
+        let path: PathBuf = git_dir.join(&name);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let age = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .unwrap_or_default();
+        if may_remove && age >= STALE_LOCK_FILE_AGE {
+            tracing::warn!(path = %path.display(), age = %format_age(age), "removing a stale Git lock file left by a killed process");
+            std::fs::remove_file(&path).map_err(|source| crate::Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            removed.push(display(&path));
+        } else {
+            return Err(Error::LockFile {
+                path,
+                age: format_age(age),
+            }
+            .into());
+        }
+    }
+    Ok(removed)
+}
+
+fn format_age(age: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(age.as_secs())).to_string()
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,226 @@
+//! Build the commit content: classify every key three ways and turn the etcd-side changes
+//! into tree edits on the parent commit's tree (reading, never writing).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Error, Etcd, KeyChange};
+use crate::config::Config;
+use crate::desired;
+use crate::git::{ObjectId, Repo, TreeEdit};
+use crate::keypath;
+use crate::plan::{self, Action, Class};
+use crate::render::display_key;
+use crate::syncpoint::SyncPoint;
+
+/// What a commit on top of `parent` must contain.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub parent_tree: ObjectId,
+    pub edits: Vec<TreeEdit>,
+    /// Sorted by key.
+    pub changes: Vec<KeyChange>,
+    /// Keys whose etcd value must be stored as a new blob.
+    pub new_blobs: Vec<(Vec<u8>, ObjectId)>,
+    pub pending_in_git: usize,
+}
+
+/// A file of the parent tree under a mapped folder.
+struct TreeFile {
+    path: String,
+    oid: Option<ObjectId>,
+}
+
+pub fn build(
+    repo: &Repo,
+    parent: ObjectId,
+    base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
+    etcd: &Etcd,
+    sync_point: Option<&SyncPoint>,
+) -> Result<Built, crate::Error> {
+    let desired = desired::load(repo, Some(&parent.to_string()))?;
+    let config = &desired.config;
+    let managed = |k: &Vec<u8>| !etcd.leased.contains(k);
+    let git: BTreeMap<Vec<u8>, ObjectId> = desired
+        .entries
+        .iter()
+        .filter(|(k, _)| managed(k))
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    let base: Option<BTreeMap<Vec<u8>, ObjectId>> = base.map(|b| {
+        b.iter()
+            .filter(|(k, _)| managed(k))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    });
+    let current: BTreeMap<Vec<u8>, ObjectId> = etcd
+        .values
+        .iter()
+        .map(|(k, (oid, _))| (k.clone(), *oid))
+        .collect();
+    let classes = plan::three_way(base.as_ref(), &git, &current);
+
+    let conflicts: Vec<String> = classes
+        .iter()
+        .filter(|c| c.class == Class::Conflict)
+        .map(|c| display_key(&c.key))
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(Error::Conflict {
+            keys: conflicts,
+            base: sync_point.map_or_else(String::new, |p| p.commit.clone()),
+        }
+        .into());
+    }
+    let pending_in_git = classes.iter().filter(|c| c.class == Class::GitOnly).count();
+
+    // Every file in the mapped folders, ephemeral ones included: they decide, as much as
+    // managed keys, whether a key has children (and so where its own file lives).
+    let mut files: BTreeMap<Vec<u8>, TreeFile> = desired
+        .entries
+        .iter()
+        .map(|(k, e)| {
+            let file = TreeFile {
+                path: e.path.clone(),
+                oid: Some(e.oid),
+            };
+            (k.clone(), file)
+        })
+        .collect();
+    for path in &desired.ignored_ephemeral {
+        if let Some(key) = key_of_path(config, path) {
+            files.insert(
+                key,
+                TreeFile {
+                    path: path.clone(),
+                    oid: None,
+                },
+            );
+        }
+    }
+    let mut old_rests: Vec<BTreeSet<Vec<u8>>> = vec![BTreeSet::new(); config.mappings.len()];
+    for key in files.keys() {
+        if let Some((i, rest)) = split_key(config, key) {
+            old_rests[i].insert(rest.to_vec());
+        }
+    }
+    let mut new_rests = old_rests.clone();
+    let recorded: Vec<&plan::KeyClass> = classes
+        .iter()
+        .filter(|c| matches!(c.class, Class::EtcdOnly | Class::Unbased))
+        .collect();
+    for class in &recorded {
+        if let Some((i, rest)) = split_key(config, &class.key) {
+            match class.etcd {
+                Some(_) => new_rests[i].insert(rest.to_vec()),
+                None => new_rests[i].remove(rest),
+            };
+        }
+    }
+    let new_path = |i: usize, rest: &[u8]| {
+        format!(
+            "{}/{}",
+            config.mappings[i].dir,
+            keypath::encode_in(&new_rests[i], rest, false)
+        )
+    };
+
+    let mut built = Built {
+        parent_tree: desired.revision.tree,
+        edits: Vec::new(),
+        changes: Vec::new(),
+        new_blobs: Vec::new(),
+        pending_in_git,
+    };
+    let changed: BTreeSet<&[u8]> = recorded.iter().map(|c| c.key.as_slice()).collect();
+    let mut moved: BTreeSet<Vec<u8>> = BTreeSet::new();
+    for class in &recorded {
+        let Some((i, rest)) = split_key(config, &class.key) else {
+            continue;
+        };
+        let old = files.get(&class.key).map(|f| f.path.clone());
+        let (action, path) = match (class.git, class.etcd) {
+            (_, Some(oid)) => {
+                let path = new_path(i, rest);
+                if let Some(old) = old.filter(|o| *o != path) {
+                    built.edits.push(remove(old));
+                }
+                built.edits.push(upsert(path.clone(), oid));
+                built.new_blobs.push((class.key.clone(), oid));
+                let action = if class.git.is_some() {
+                    Action::Change
+                } else {
+                    Action::Add
+                };
+                (action, path)
+            }
+            (_, None) => {
+                let path = old.unwrap_or_default();
+                built.edits.push(remove(path.clone()));
+                (Action::Delete, path)
+            }
+        };
+        built.changes.push(KeyChange {
+            key: display_key(&class.key),
+            action,
+            path,
+        });
+        // A key gaining its first child, or losing its last, moves between `a` and `a/%self`.
+        if class.git.is_none() || class.etcd.is_none() {
+            for (pos, _) in rest.iter().enumerate().filter(|(_, b)| **b == b'/') {
+                let mut ancestor = config.mappings[i].prefix.clone();
+                ancestor.extend_from_slice(&rest[..pos]);
+                if changed.contains(ancestor.as_slice()) || moved.contains(&ancestor) {
+                    continue;
+                }
+                let Some(file) = files.get(&ancestor) else {
+                    continue;
+                };
+                let path = new_path(i, &rest[..pos]);
+                if path == file.path {
+                    continue;
+                }
+                let oid = match file.oid {
+                    Some(oid) => oid,
+                    None => match repo.entry_id(built.parent_tree, &file.path)? {
+                        Some(oid) => oid,
+                        None => continue,
+                    },
+                };
+                built.edits.push(remove(file.path.clone()));
+                built.edits.push(upsert(path, oid));
+                moved.insert(ancestor);
+            }
+        }
+    }
+    Ok(built)
+}
+
+fn remove(path: String) -> TreeEdit {
+    TreeEdit { path, blob: None }
+}
+
+fn upsert(path: String, oid: ObjectId) -> TreeEdit {
+    TreeEdit {
+        path,
+        blob: Some(oid),
+    }
+}
+
+/// The mapping index and key rest of a managed key.
+fn split_key<'k>(config: &Config, key: &'k [u8]) -> Option<(usize, &'k [u8])> {
+    config
+        .mappings
+        .iter()
+        .enumerate()
+        .find(|(_, m)| key.starts_with(&m.prefix))
+        .map(|(i, m)| (i, &key[m.prefix.len()..]))
+}
+
+/// The key a repository path stores, if it is a key file of a mapping.
+fn key_of_path(config: &Config, path: &str) -> Option<Vec<u8>> {
+    let (mapping, rest) = config.mapping_for_path(path)?;
+    let decoded = keypath::decode(rest).ok()?;
+    let mut key = mapping.prefix.clone();
+    key.extend_from_slice(&decoded.rest);
+    Some(key)
+}

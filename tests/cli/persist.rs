@@ -1,0 +1,569 @@
+//! `netsync persist` against a real etcd and real Git: snapshots into bare and non-bare
+//! repositories, byte-exact round trips, no churn, compaction mid-read, one writer, pushes
+//! to primary and backup remotes, a remote that moved ahead, and runs killed with SIGKILL.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::harness::TestEnv;
+
+const TOML_WITH_REMOTES: &str = r#"version = 1
+branch = "main"
+
+[[mapping]]
+prefix = "/net/"
+dir = "kv"
+
+[ephemeral]
+keys = ["/net/sessions/**", "/net/nodes/*/heartbeat"]
+
+[persist]
+remotes = ["origin", "backup"]
+"#;
+
+/// A repository holding the example network, applied to etcd (sync point recorded).
+fn applied(bare: bool) -> (TestEnv, PathBuf) {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", bare);
+    env.copy_fixture(&repo, "network");
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    (env, repo)
+}
+
+fn persist(env: &TestEnv, repo: &Path) -> assert_cmd::assert::Assert {
+    env.netsync().args(["persist", "--repo"]).arg(repo).assert()
+}
+
+/// Every key file under `kv/` at `rev`, decoded back to its etcd key.
+fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let listing = env.git(repo, ["ls-tree", "-r", "-z", "--full-tree", rev, "kv"]);
+    let mut out = BTreeMap::new();
+    for record in listing.split('\0').filter(|r| !r.is_empty()) {
+        let (meta, path) = record.split_once('\t').expect("ls-tree record");
+        let oid = meta.split_whitespace().nth(2).expect("oid");
+        let rest = path.strip_prefix("kv/").expect("under kv/");
+        let decoded = netsync::keypath::decode(rest).expect("a netsync key path");
+        let mut key = b"/net/".to_vec();
+        key.extend_from_slice(&decoded.rest);
+        let value = env.git_stdin(repo, ["cat-file", "blob", oid], b"");
+        out.insert(key, value);
+    }
+    out
+}
+
+/// What persist must record: the managed, non-ephemeral keys of etcd.
+fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    env.kv()
+        .dump(b"/net/")
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with(b"/net/sessions/") && !k.ends_with(b"/heartbeat"))
+        .collect()
+}
+
+fn commit_count(env: &TestEnv, repo: &Path) -> usize {
+    env.git(repo, ["rev-list", "--count", "main"])
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// Operational changes of every kind, including keys that are not UTF-8 and keys that are
+/// prefixes of other keys.
+fn change_etcd(env: &TestEnv) {
+    let kv = env.kv();
+    kv.put("/net/params/mtu", "1380");
+    kv.put("/net/users/frank/profile", "{\"name\":\"Frank\"}\n");
+    kv.put(
+        b"/net/bin/\xff\xfe/key".as_slice(),
+        b"\x00\x01\xff binary\r\n".as_slice(),
+    );
+    kv.put("/net/users/alice", "alice's own value");
+    kv.put("/net/tree", "parent");
+    kv.put("/net/tree/leaf", "child");
+    kv.put("/net/dots/../.git/%", "odd");
+    kv.delete("/net/users/bob/devices");
+    kv.put("/net/sessions/abc", "ephemeral, never persisted");
+}
+
+#[test]
+fn persists_etcd_changes_byte_exact_into_bare_and_non_bare_repositories() {
+    for bare in [true, false] {
+        let (env, repo) = applied(bare);
+        let before = commit_count(&env, &repo);
+        change_etcd(&env);
+        persist(&env, &repo)
+            .success()
+            .stdout(contains("committed "))
+            .stdout(contains("6 added, 1 changed, 1 deleted"));
+        assert_eq!(commit_count(&env, &repo), before + 1, "bare={bare}");
+        assert_eq!(
+            tree_kv(&env, &repo, "main"),
+            etcd_managed(&env),
+            "bare={bare}"
+        );
+        // A key with children is stored beside them; ephemeral keys never reach Git.
+        let files = env.git(&repo, ["ls-tree", "-r", "--name-only", "main", "kv"]);
+        assert!(files.contains("kv/users/alice/%self\n"), "{files}");
+        assert!(files.contains("kv/tree/%self\nkv/tree/leaf\n"), "{files}");
+        assert!(!files.contains("sessions"), "{files}");
+
+        let message = env.git(&repo, ["log", "-1", "--format=%B", "main"]);
+        for trailer in [
+            "Netsync-Etcd-Revision: ",
+            "Netsync-Cluster-Id: ",
+            "Netsync-Member-Id: ",
+            "Netsync-Host: ",
+            "Netsync-Version: ",
+        ] {
+            assert!(message.contains(trailer), "{message}");
+        }
+        assert!(
+            message.contains("  added    /net/bin/\\xff\\xfe/key"),
+            "{message}"
+        );
+        let author = env.git(&repo, ["log", "-1", "--format=%an <%ae>", "main"]);
+        assert!(author.starts_with("netsync <netsync@"), "{author}");
+        let reflog = env.git(&repo, ["reflog", "show", "--format=%gs", "refs/heads/main"]);
+        assert!(reflog.contains("netsync persist"), "bare={bare}: {reflog}");
+
+        // Git and etcd now agree: diff finds nothing, and the sync point names the commit.
+        env.netsync()
+            .args(["diff", "--exit-code", "--repo"])
+            .arg(&repo)
+            .assert()
+            .success();
+        let point = env.kv().dump(b"/netsync/sync/");
+        let point = point.values().next().expect("a sync point");
+        let head = env.rev_parse(&repo, "main");
+        assert!(
+            String::from_utf8_lossy(point).contains(&head),
+            "bare={bare}"
+        );
+
+        if !bare {
+            let status = env.git(&repo, ["status", "--porcelain", "--untracked-files=all"]);
+            assert_eq!(status, "", "the checkout follows the branch");
+            assert_eq!(
+                std::fs::read(repo.join("kv/params/mtu")).unwrap(),
+                b"1380".to_vec()
+            );
+            assert!(!repo.join("kv/users/bob/devices").exists());
+        }
+        env.fsck(&repo);
+    }
+}
+
+#[test]
+fn nothing_changed_means_no_commit() {
+    let (env, repo) = applied(true);
+    let head = env.rev_parse(&repo, "main");
+    persist(&env, &repo)
+        .success()
+        .stdout(contains("nothing to persist"));
+    let state = || {
+        let kv = env.kv();
+        let keys: Vec<Option<i64>> = kv
+            .dump(b"/")
+            .keys()
+            .filter(|k| !k.starts_with(b"/netsync/lock/"))
+            .map(|k| kv.mod_revision(k))
+            .collect();
+        keys
+    };
+    let before = state();
+    persist(&env, &repo)
+        .success()
+        .stdout(contains("nothing to persist"));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    assert_eq!(
+        state(),
+        before,
+        "a no-op persist writes no key (only its lock)"
+    );
+    assert!(
+        env.kv().dump(b"/netsync/lock/").is_empty(),
+        "the lock is released"
+    );
+    env.fsck(&repo);
+}
+
+#[test]
+fn deletes_remove_files_and_a_key_losing_its_children_moves_back() {
+    let (env, repo) = applied(true);
+    env.kv().put("/net/tree", "parent");
+    env.kv().put("/net/tree/leaf", "child");
+    persist(&env, &repo).success();
+    env.kv().delete("/net/tree/leaf");
+    env.kv().delete_prefix("/net/users/carol/");
+    persist(&env, &repo)
+        .success()
+        .stdout(contains("0 added, 0 changed, 4 deleted"));
+    let files = env.git(&repo, ["ls-tree", "-r", "--name-only", "main", "kv"]);
+    assert!(files.contains("kv/tree\n"), "{files}");
+    assert!(!files.contains("kv/tree/"), "{files}");
+    assert!(!files.contains("kv/users/carol/"), "{files}");
+    assert_eq!(tree_kv(&env, &repo, "main"), etcd_managed(&env));
+    env.fsck(&repo);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let (env, repo) = applied(true);
+    change_etcd(&env);
+    let head = env.rev_parse(&repo, "main");
+    let revision = env.kv().revision();
+    env.netsync()
+        .args(["persist", "--dry-run", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success()
+        .stdout(contains(
+            "dry run, nothing written: would commit 6 added, 1 changed, 1 deleted",
+        ));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    assert_eq!(env.kv().revision(), revision);
+    env.fsck(&repo);
+}
+
+#[test]
+fn compaction_during_the_read_restarts_at_a_new_revision() {
+    let (env, repo) = applied(true);
+    change_etcd(&env);
+    let marker = env.root().join("compacted");
+    // Once, between two pages: write a key, then compact etcd up to that write, so that the
+    // revision the first pages were read at is gone.
+    let hook = format!(
+        "[ -e {m} ] && exit 0; touch {m}; \
+         etcdctl --endpoints={e} put /net/params/hook during-read >/dev/null; \
+         rev=$(etcdctl --endpoints={e} get /net/params/hook -w json | sed 's/.*\"revision\":\\([0-9]*\\).*/\\1/'); \
+         etcdctl --endpoints={e} compact $rev >/dev/null",
+        m = marker.display(),
+        e = env.endpoints()
+    );
+    env.netsync()
+        .env("NETSYNC_PAGE_SIZE", "5")
+        .env("NETSYNC_TEST_HOOK_BETWEEN_PAGES", hook)
+        .args(["persist", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success()
+        .stderr(contains("compacted during the read"));
+    assert!(marker.exists(), "the hook ran");
+    let recorded = tree_kv(&env, &repo, "main");
+    assert_eq!(
+        recorded.get(b"/net/params/hook".as_slice()),
+        Some(&b"during-read".to_vec())
+    );
+    assert_eq!(recorded, etcd_managed(&env));
+    env.fsck(&repo);
+}
+
+#[test]
+fn two_concurrent_persists_make_one_commit() {
+    let (env, repo) = applied(true);
+    change_etcd(&env);
+    let before = commit_count(&env, &repo);
+    let started = env.root().join("started");
+    let mut first = env.netsync_std();
+    first
+        .env(
+            "NETSYNC_TEST_HOOK_BEFORE_REF_UPDATE",
+            format!("touch {}; sleep 3", started.display()),
+        )
+        .args(["persist", "--repo"])
+        .arg(&repo)
+        .stdout(std::process::Stdio::piped());
+    let first = first.spawn().expect("spawn the first persist");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "first persist never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    persist(&env, &repo).success().stdout(contains(
+        "another persist holds the lock (holder netsync persist pid",
+    ));
+    let out = first.wait_with_output().expect("first persist");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("committed "));
+    assert_eq!(commit_count(&env, &repo), before + 1);
+    // The lock is released at the end: the next run gets it.
+    persist(&env, &repo)
+        .success()
+        .stdout(contains("nothing to persist"));
+    env.fsck(&repo);
+}
+
+/// A primary remote holding the fixture with remotes configured, and a bare clone of it that
+/// persist works in, applied to etcd.
+fn with_remotes(backup: &str) -> (TestEnv, PathBuf, PathBuf) {
+    let env = TestEnv::new();
+    let primary = env.init_repo("primary.git", true);
+    env.copy_fixture(&primary, "network");
+    env.commit_files(
+        &primary,
+        &[("netsync.toml", TOML_WITH_REMOTES.as_bytes())],
+        &[],
+        "Configure remotes",
+    );
+    let local = env.clone_bare(&primary, "local.git");
+    env.git(&local, ["remote", "add", "backup", backup]);
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&local)
+        .assert()
+        .success();
+    (env, primary, local)
+}
+
+#[test]
+fn pushes_to_the_primary_and_reports_a_dead_backup() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    change_etcd(&env);
+    persist(&env, &local)
+        .success()
+        .stdout(contains("pushed to origin (primary)"))
+        .stdout(contains("push to backup (backup) failed"));
+    assert_eq!(
+        env.rev_parse(&primary, "main"),
+        env.rev_parse(&local, "main")
+    );
+    assert_eq!(tree_kv(&env, &primary, "main"), etcd_managed(&env));
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
+#[test]
+fn pushes_to_a_live_backup_too() {
+    let scratch = tempfile::tempdir().unwrap();
+    let backup = scratch.path().join("backup.git");
+    let (env, primary, local) = with_remotes(backup.to_str().unwrap());
+    env.git(
+        env.root(),
+        [
+            "init",
+            "-q",
+            "-b",
+            "main",
+            "--bare",
+            backup.to_str().unwrap(),
+        ],
+    );
+    change_etcd(&env);
+    persist(&env, &local)
+        .success()
+        .stdout(contains("pushed to backup (backup)"));
+    assert_eq!(
+        env.rev_parse(&backup, "main"),
+        env.rev_parse(&primary, "main")
+    );
+    env.fsck(&backup);
+}
+
+#[test]
+fn a_primary_that_rejects_the_push_fails_the_run() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    let hook = primary.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'policy says no' >&2\nexit 1\n").unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x"])
+        .arg(&hook)
+        .status()
+        .unwrap();
+    let remote_head = env.rev_parse(&primary, "main");
+    let point = env.kv().dump(b"/netsync/sync/");
+    change_etcd(&env);
+    persist(&env, &local)
+        .code(1)
+        .stderr(contains("the primary remote origin rejected the push"))
+        .stderr(contains("policy says no"));
+    assert_eq!(env.rev_parse(&primary, "main"), remote_head);
+    assert_eq!(
+        env.kv().dump(b"/netsync/sync/"),
+        point,
+        "the sync point moves only after the primary has the commit"
+    );
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
+#[test]
+fn a_remote_that_moved_ahead_is_fetched_and_built_upon() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    // Someone changes the desired state on the primary (not applied yet) ...
+    let theirs = env.commit_files(
+        &primary,
+        &[
+            ("kv/params/dns", b"10.9.9.9\n".as_slice()),
+            ("README", b"hi\n"),
+        ],
+        &[],
+        "Change DNS",
+    );
+    // ... while etcd changes elsewhere.
+    env.kv().put("/net/params/mtu", "1280");
+    persist(&env, &local)
+        .success()
+        .stdout(contains("rebuilt 1 time(s)"))
+        .stdout(contains("pushed to origin (primary)"));
+    let head = env.rev_parse(&primary, "main");
+    assert_eq!(env.rev_parse(&local, "main"), head);
+    assert_eq!(
+        env.rev_parse(&primary, "main^"),
+        theirs,
+        "their commit is kept, not replaced"
+    );
+    let recorded = tree_kv(&env, &primary, "main");
+    assert_eq!(recorded[b"/net/params/mtu".as_slice()], b"1280".to_vec());
+    assert_eq!(
+        recorded[b"/net/params/dns".as_slice()],
+        b"10.9.9.9\n".to_vec(),
+        "a change made in Git is never reverted by a snapshot"
+    );
+    assert!(env
+        .git(&primary, ["ls-tree", "--name-only", "main"])
+        .contains("README"));
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
+#[test]
+fn a_key_changed_on_both_sides_stops_with_exit_5() {
+    let (env, repo) = applied(true);
+    env.commit_files(
+        &repo,
+        &[("kv/params/mtu", b"9000".as_slice())],
+        &[],
+        "Jumbo",
+    );
+    env.kv().put("/net/params/mtu", "1280");
+    let head = env.rev_parse(&repo, "main");
+    persist(&env, &repo)
+        .code(5)
+        .stderr(contains("/net/params/mtu changed both in Git and in etcd"));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    env.fsck(&repo);
+}
+
+#[test]
+fn uncommitted_edits_to_a_file_persist_must_change_are_refused() {
+    let (env, repo) = applied(false);
+    std::fs::write(repo.join("kv/params/mtu"), "local edit").unwrap();
+    env.kv().put("/net/params/mtu", "1280");
+    let head = env.rev_parse(&repo, "main");
+    persist(&env, &repo)
+        .code(1)
+        .stderr(contains("uncommitted edits"))
+        .stderr(contains("kv/params/mtu"));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    assert_eq!(
+        std::fs::read(repo.join("kv/params/mtu")).unwrap(),
+        b"local edit"
+    );
+    env.fsck(&repo);
+}
+
+#[test]
+fn secret_keys_are_refused_until_they_can_be_encrypted() {
+    let (env, repo) = applied(true);
+    let toml = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/network/netsync.toml"),
+    )
+    .unwrap()
+        + "\n[secrets]\nkeys = [\"/net/users/*/key\"]\nrecipients = [\"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\"]\n";
+    env.commit_files(&repo, &[("netsync.toml", toml.as_bytes())], &[], "Secrets");
+    env.kv().put("/net/users/alice/key", "PRIVATE-KEY-MATERIAL");
+    let head = env.rev_parse(&repo, "main");
+    let out = persist(&env, &repo).code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("etcd holds secret keys (/net/users/alice/key)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("PRIVATE"), "{stderr}");
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    env.fsck(&repo);
+}
+
+#[test]
+fn a_run_killed_at_any_step_leaves_git_healthy_and_a_rerun_converges() {
+    for step in ["BEFORE_REF_UPDATE", "BEFORE_PUSH", "BEFORE_SYNC_POINT"] {
+        let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+        change_etcd(&env);
+        let status = env
+            .netsync_std()
+            .env(format!("NETSYNC_TEST_HOOK_{step}"), "kill -9 $PPID")
+            .env("NETSYNC_LOCK_TTL", "3")
+            .args(["persist", "--repo"])
+            .arg(&local)
+            .status()
+            .expect("run persist");
+        assert!(!status.success(), "{step}: the run was killed");
+        env.fsck(&local);
+        // The lock died with the process's lease; the rerun waits for it to expire.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let out = env
+                .netsync()
+                .env("NETSYNC_LOCK_TTL", "3")
+                .args(["persist", "--repo"])
+                .arg(&local)
+                .assert()
+                .success();
+            let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+            if !stdout.contains("another persist holds the lock") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{step}: the lock never expired"
+            );
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        assert_eq!(tree_kv(&env, &local, "main"), etcd_managed(&env), "{step}");
+        assert_eq!(
+            env.rev_parse(&primary, "main"),
+            env.rev_parse(&local, "main"),
+            "{step}"
+        );
+        persist(&env, &local)
+            .success()
+            .stdout(contains("nothing to persist"));
+        env.fsck(&local);
+        env.fsck(&primary);
+    }
+}
+
+#[test]
+fn stale_git_lock_files_are_reported_and_removed_only_when_old() {
+    let (env, repo) = applied(true);
+    change_etcd(&env);
+    let lock = repo.join("refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let head = env.rev_parse(&repo, "main");
+    persist(&env, &repo)
+        .code(1)
+        .stderr(contains("refs/heads/main.lock exists"))
+        .stderr(contains("another Git process may be working"));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    assert!(lock.exists(), "a fresh lock file is never removed");
+    std::process::Command::new("touch")
+        .args(["-d", "1 hour ago"])
+        .arg(&lock)
+        .status()
+        .unwrap();
+    persist(&env, &repo)
+        .success()
+        .stdout(contains("removed stale lock file"))
+        .stdout(contains("committed "));
+    assert!(!lock.exists());
+    env.fsck(&repo);
+}
