@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv};
+use crate::{config, desired, git, kv, settings};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -28,6 +28,8 @@ pub enum Error {
     Git(#[from] git::Error),
     #[error(transparent)]
     Kv(#[from] kv::Error),
+    #[error(transparent)]
+    Settings(#[from] settings::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
@@ -63,6 +65,11 @@ impl Error {
         match self {
             Error::PruneGuard { .. } => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
+            Error::Settings(
+                settings::Error::BadEnv { .. }
+                | settings::Error::HalfIdentity { .. }
+                | settings::Error::NoPassword { .. },
+            ) => exit::USAGE,
             _ => exit::ERROR,
         }
     }
@@ -70,8 +77,26 @@ impl Error {
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Kv(kv::Error::Unreachable { reason, .. })
+                if reason.contains("certificate") || reason.contains("handshake") =>
+            {
+                vec![
+                    "check --cacert (the CA that signed the servers' certificates) and, if the servers ask for one, --cert and --key".into(),
+                    "`netsync config` shows which files are used and where they come from".into(),
+                ]
+            }
             Error::Kv(kv::Error::Unreachable { .. }) => vec![
                 "check --endpoints (or NETSYNC_ENDPOINTS / ETCDCTL_ENDPOINTS) and that etcd is running".into(),
+                "`netsync config` shows the effective settings and where they come from".into(),
+            ],
+            Error::Kv(kv::Error::AuthFailed { .. }) => vec![
+                "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
+            ],
+            Error::Settings(settings::Error::NoPassword { .. }) => vec![
+                "set NETSYNC_PASSWORD (or ETCDCTL_PASSWORD), or pass --user name:password".into(),
+            ],
+            Error::Settings(settings::Error::HalfIdentity { .. }) => vec![
+                "give both --cert and --key (or NETSYNC_CERT and NETSYNC_KEY)".into(),
             ],
             Error::Git(git::Error::UnknownRevision { .. }) => {
                 vec!["list revisions with `git log --oneline` or `git branch -a`".into()]
