@@ -2,6 +2,7 @@
 //! messages and exit codes. Nothing below `src/cli/` is needed by the library.
 
 mod apply;
+mod config;
 mod diff;
 mod generate;
 mod global;
@@ -47,6 +48,7 @@ pub enum Command {
     Init(init::InitArgs),
     Diff(diff::DiffArgs),
     Apply(apply::ApplyArgs),
+    Config(config::ConfigArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -72,6 +74,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Init(args) => init::run(global, args),
             Command::Diff(args) => diff::run(global, args).await,
             Command::Apply(args) => apply::run(global, args).await,
+            Command::Config(args) => config::run(global, args),
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
