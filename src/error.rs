@@ -52,6 +52,8 @@ pub enum Error {
     AlreadyExists { path: PathBuf },
     #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
     BareRepository { path: PathBuf },
+    #[error("cannot create a repository at {path}: {reason}")]
+    CreateRepository { path: PathBuf, reason: String },
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -114,6 +116,9 @@ impl Error {
             Error::ConcurrentModification { .. } => {
                 vec!["rerun to plan again from the current state".into()]
             }
+            Error::AlreadyExists { path } if path.is_dir() => vec![
+                "--new and --bare create a repository in a new or empty directory; without them, init writes into an existing one".into(),
+            ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
