@@ -5,3 +5,4 @@ mod errors;
 mod harness;
 mod harness_selftest;
 mod init;
+mod secure;
