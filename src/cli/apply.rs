@@ -47,6 +47,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::
         netsync::apply::apply(&repo, desired, &mut kv, &options, &global.progress()).await?;
     let mut out = global.stdout();
     match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => {
             render::human::write_apply(&mut out, &applied.prepared, &applied.report)
         }

@@ -29,6 +29,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32, netsync::Error
     let effective = global.settings(&etcd)?;
     let mut out = global.stdout();
     match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => render::write_human(&mut out, &file, &effective),
         OutputFormat::Json => json::write(
             &mut out,
@@ -55,8 +56,10 @@ fn read_file(
         Err(desired::Error::NoConfig { commit, .. }) => {
             return absent(format!("no netsync.toml at commit {commit}"))
         }
-        Err(err) if args.rev.is_some() => return Err(err.into()),
-        Err(_) => return absent("the repository has no commit yet".to_owned()),
+        Err(desired::Error::Git(_)) if args.rev.is_none() => {
+            return absent("the repository has no commit yet".to_owned())
+        }
+        Err(err) => return Err(err.into()),
     };
     match desired::load_config(&repo, &revision) {
         Ok(config) => Ok((

@@ -28,6 +28,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::E
     let prepared = netsync::diff::diff(&repo, desired, &mut kv, &global.progress()).await?;
     let mut out = global.stdout();
     match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => render::human::write_diff(&mut out, &prepared),
         OutputFormat::Json => {
             render::json::write(&mut out, &render::json::document("diff", &prepared, None))

@@ -74,19 +74,24 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,
 
-    /// Output format on stdout. Example: --output json
+    /// Output format on stdout: `human`, or `json` (one document, described in docs/json.md).
+    /// Example: --output json
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 
-    /// When to colour human output; NO_COLOR is respected with `auto`.
+    /// When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is
+    /// set), `always` or `never`. Example: --color never
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    /// Example: -vv
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Print nothing but errors (and the result on stdout).
+    /// Print nothing but errors: no human output, status lines, warnings or progress. The
+    /// exit code still tells the result; `--output json` still prints its document.
+    /// Example: netsync apply -q || alert
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
@@ -121,6 +126,11 @@ pub fn init_tracing(global: &GlobalArgs) {
 }
 
 impl GlobalArgs {
+    /// Whether to print human output on stdout (not with -q).
+    pub fn human(&self) -> bool {
+        self.output == Output::Human && !self.quiet
+    }
+
     pub fn format(&self) -> OutputFormat {
         match self.output {
             Output::Human => OutputFormat::Human,

@@ -1,6 +1,8 @@
 //! Integration tests: one binary (one link step), with a module per area.
 
 mod apply;
+mod config;
+mod contract;
 mod errors;
 mod harness;
 mod harness_selftest;
