@@ -75,7 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;diff' {
-            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev origin/main')
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git')
             [CompletionResult]::new('--endpoints', '--endpoints', [CompletionResultType]::ParameterName, 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379')
             [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt')
@@ -86,7 +86,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never')
             [CompletionResult]::new('--dial-timeout', '--dial-timeout', [CompletionResultType]::ParameterName, 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m')
-            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 2 when there are differences, 0 when there are none')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 2 when there are differences, 0 when there are none. Example: netsync diff -q --exit-code || echo "etcd differs from Git"')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')
@@ -97,7 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;apply' {
-            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD')
+            [CompletionResult]::new('--rev', '--rev', [CompletionResultType]::ParameterName, 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev v42')
             [CompletionResult]::new('--max-txn-ops', '--max-txn-ops', [CompletionResultType]::ParameterName, 'Operations per transaction; match the etcd servers'' --max-txn-ops. Example: 128')
             [CompletionResult]::new('--max-request-bytes', '--max-request-bytes', [CompletionResultType]::ParameterName, 'Bytes per request; match the etcd servers'' --max-request-bytes. Example: 1572864')
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git')
@@ -110,9 +110,9 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never')
             [CompletionResult]::new('--dial-timeout', '--dial-timeout', [CompletionResultType]::ParameterName, 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s')
             [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m')
-            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing')
-            [CompletionResult]::new('--allow-mass-delete', '--allow-mass-delete', [CompletionResultType]::ParameterName, 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing. Example: netsync apply --dry-run')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing. Example: netsync apply --dry-run')
+            [CompletionResult]::new('--allow-mass-delete', '--allow-mass-delete', [CompletionResultType]::ParameterName, 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them. Example: netsync apply --rev cleanup --allow-mass-delete')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')

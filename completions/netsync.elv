@@ -70,7 +70,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'netsync;diff'= {
-            cand --rev 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD'
+            cand --rev 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev origin/main'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
             cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
@@ -81,7 +81,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --color 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never'
             cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
             cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
-            cand --exit-code 'Exit with 2 when there are differences, 0 when there are none'
+            cand --exit-code 'Exit with 2 when there are differences, 0 when there are none. Example: netsync diff -q --exit-code || echo "etcd differs from Git"'
             cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
@@ -91,7 +91,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'netsync;apply'= {
-            cand --rev 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD'
+            cand --rev 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev v42'
             cand --max-txn-ops 'Operations per transaction; match the etcd servers'' --max-txn-ops. Example: 128'
             cand --max-request-bytes 'Bytes per request; match the etcd servers'' --max-request-bytes. Example: 1572864'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
@@ -104,9 +104,9 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --color 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never'
             cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
             cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
-            cand -n 'Show what would be written, write nothing'
-            cand --dry-run 'Show what would be written, write nothing'
-            cand --allow-mass-delete 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them'
+            cand -n 'Show what would be written, write nothing. Example: netsync apply --dry-run'
+            cand --dry-run 'Show what would be written, write nothing. Example: netsync apply --dry-run'
+            cand --allow-mass-delete 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them. Example: netsync apply --rev cleanup --allow-mass-delete'
             cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'

@@ -71,7 +71,7 @@ complete -c netsync -n "__fish_netsync_using_subcommand init" -l insecure-skip-t
 complete -c netsync -n "__fish_netsync_using_subcommand init" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand init" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c netsync -n "__fish_netsync_using_subcommand diff" -l rev -d 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD' -r
+complete -c netsync -n "__fish_netsync_using_subcommand diff" -l rev -d 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev origin/main' -r
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379' -r
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l cacert -d 'CA bundle (PEM) that signed the etcd servers\' certificates; turns TLS on. Without it, https:// endpoints are checked against the system\'s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt' -r -F
@@ -85,12 +85,12 @@ always\t''
 never\t''"
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l dial-timeout -d 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s' -r
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l command-timeout -d 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m' -r
-complete -c netsync -n "__fish_netsync_using_subcommand diff" -l exit-code -d 'Exit with 2 when there are differences, 0 when there are none'
+complete -c netsync -n "__fish_netsync_using_subcommand diff" -l exit-code -d 'Exit with 2 when there are differences, 0 when there are none. Example: netsync diff -q --exit-code || echo "etcd differs from Git"'
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c netsync -n "__fish_netsync_using_subcommand apply" -l rev -d 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD' -r
+complete -c netsync -n "__fish_netsync_using_subcommand apply" -l rev -d 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev v42' -r
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l max-txn-ops -d 'Operations per transaction; match the etcd servers\' --max-txn-ops. Example: 128' -r
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l max-request-bytes -d 'Bytes per request; match the etcd servers\' --max-request-bytes. Example: 1572864' -r
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
@@ -106,8 +106,8 @@ always\t''
 never\t''"
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l dial-timeout -d 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s' -r
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l command-timeout -d 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m' -r
-complete -c netsync -n "__fish_netsync_using_subcommand apply" -s n -l dry-run -d 'Show what would be written, write nothing'
-complete -c netsync -n "__fish_netsync_using_subcommand apply" -l allow-mass-delete -d 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them'
+complete -c netsync -n "__fish_netsync_using_subcommand apply" -s n -l dry-run -d 'Show what would be written, write nothing. Example: netsync apply --dry-run'
+complete -c netsync -n "__fish_netsync_using_subcommand apply" -l allow-mass-delete -d 'Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them. Example: netsync apply --rev cleanup --allow-mass-delete'
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'

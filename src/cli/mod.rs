@@ -22,18 +22,33 @@ Exit codes:
   2   differences found (diff --exit-code)
   3   refused by a safety guard (prune guard)
   4   a key changed in etcd while netsync worked; nothing was overwritten, rerun
-  64  usage error
+  64  usage error: a bad flag or environment value, --cert without --key, or a user
+      without a password and no terminal to ask for it
+
+Settings come from, in order: flags, NETSYNC_* variables, etcdctl's ETCDCTL_* variables,
+the [etcd] section of netsync.toml, defaults. `netsync config` shows the result.
 
 Environment:
-  NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS   etcd endpoints (comma-separated)
-  RUST_LOG                               log filter, e.g. RUST_LOG=netsync=debug
-  NO_COLOR                               disable colours";
+  NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS              --endpoints
+  NETSYNC_CACERT, ETCDCTL_CACERT                    --cacert
+  NETSYNC_CERT, ETCDCTL_CERT                        --cert
+  NETSYNC_KEY, ETCDCTL_KEY                          --key
+  NETSYNC_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_...     --insecure-skip-tls-verify (true/false)
+  NETSYNC_USER, ETCDCTL_USER                        --user (name or name:password)
+  NETSYNC_PASSWORD, ETCDCTL_PASSWORD                the password of --user name
+  NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT        --dial-timeout
+  NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
+  NETSYNC_REPO                                      --repo
+  RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
+  NO_COLOR                                          no colours with --color auto";
 
 /// Keep a Git repository and an etcd cluster in sync, both ways.
 ///
 /// The desired state lives in Git (one file per etcd key, under folders mapped to key
 /// prefixes in netsync.toml); the live state lives in etcd. `diff` shows how they differ,
 /// `apply` makes etcd hold a Git revision.
+///
+/// Example: netsync diff --repo /srv/network.git --endpoints https://10.0.0.1:2379 --cacert ca.crt
 #[derive(Debug, Parser)]
 #[command(name = "netsync", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -128,5 +143,49 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    /// Every flag and every subcommand explains itself with an example (they become the man
+    /// pages).
+    #[test]
+    fn every_flag_and_subcommand_has_help_with_an_example() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        let mut check = |cmd: &clap::Command| {
+            let about = cmd
+                .get_long_about()
+                .or(cmd.get_about())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            if !about.contains("Example") {
+                missing.push(format!("command {}", cmd.get_name()));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help"
+                    || id == "version"
+                    || arg.is_global_set() && cmd.get_name() != "netsync"
+                {
+                    continue;
+                }
+                let help = arg
+                    .get_long_help()
+                    .or(arg.get_help())
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                if !help.contains("Example") {
+                    missing.push(format!("{} --{id}", cmd.get_name()));
+                }
+            }
+        };
+        check(&cmd);
+        for sub in cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
+            check(sub);
+        }
+        assert!(missing.is_empty(), "help without an example: {missing:?}");
     }
 }
