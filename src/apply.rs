@@ -12,6 +12,7 @@ use crate::plan::{Action, Plan};
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
 use crate::render::display_key;
+use crate::secrets::Identities;
 use crate::syncpoint::{self, SyncPoint};
 
 /// Bytes of a transaction request that are not keys and values (header, framing).
@@ -49,7 +50,7 @@ pub struct Applied {
 /// The length of the first batch of `ops`: at most `max_ops` operations and `max_bytes`
 /// request bytes, and at least one operation (an op too large alone is caught earlier by
 /// [`check_sizes`]).
-pub fn next_batch(ops: &[Guarded], max_ops: usize, max_bytes: usize) -> usize {
+pub fn next_batch(ops: &[Guarded<'_>], max_ops: usize, max_bytes: usize) -> usize {
     let mut bytes = 0;
     for (i, op) in ops.iter().enumerate().take(max_ops.max(1)) {
         bytes += op.request_bytes();
@@ -61,7 +62,7 @@ pub fn next_batch(ops: &[Guarded], max_ops: usize, max_bytes: usize) -> usize {
 }
 
 /// Split `ops` into consecutive batches with [`next_batch`].
-pub fn batches(ops: &[Guarded], max_ops: usize, max_bytes: usize) -> Vec<Range<usize>> {
+pub fn batches(ops: &[Guarded<'_>], max_ops: usize, max_bytes: usize) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < ops.len() {
@@ -73,12 +74,12 @@ pub fn batches(ops: &[Guarded], max_ops: usize, max_bytes: usize) -> Vec<Range<u
 }
 
 /// Refuse, before the first write, any value that cannot fit in one etcd request.
-fn check_sizes(ops: &[Guarded], max_bytes: usize) -> Result<(), Error> {
+fn check_sizes(ops: &[Guarded<'_>], max_bytes: usize) -> Result<(), Error> {
     for op in ops {
         if op.request_bytes() > max_bytes {
             return Err(Error::ValueTooLarge {
-                key: display_key(&op.key),
-                bytes: op.value.as_ref().map_or(0, Vec::len),
+                key: display_key(op.key),
+                bytes: op.value.map_or(0, <[u8]>::len),
                 limit: max_bytes,
             });
         }
@@ -105,14 +106,14 @@ fn check_prune_guard(plan: &Plan, fraction: f64, allow: bool) -> Result<(), Erro
     Ok(())
 }
 
-fn guarded_ops(plan: &Plan) -> Vec<Guarded> {
+fn guarded_ops(plan: &Plan) -> Vec<Guarded<'_>> {
     plan.changes
         .iter()
         .map(|c| Guarded {
-            key: c.key.clone(),
+            key: &c.key,
             value: match c.action {
                 Action::Delete => None,
-                Action::Add | Action::Change => Some(c.new.clone().unwrap_or_default()),
+                Action::Add | Action::Change => Some(c.new.as_deref().unwrap_or_default()),
             },
             expect_mod_revision: c.expect_mod_revision,
         })
@@ -125,10 +126,12 @@ pub async fn apply(
     desired: Desired,
     kv: &mut impl Kv,
     options: &ApplyOptions,
+    identities: &Identities,
     progress: &Progress,
 ) -> Result<Applied, Error> {
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
-    prepare::load_new_values(repo, &mut prepared.plan)?;
+    // Guarantee 2: every secret decrypts and is bound to its key before the first write.
+    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     let config = &prepared.desired.config;
     let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
     let max_request = options
@@ -164,70 +167,89 @@ pub async fn apply(
     }
 
     crate::testhook::run("before_write");
+    let limits = Limits {
+        ops: max_ops.saturating_sub(1).max(1),
+        bytes: budget,
+    };
+    let (transactions, revision) = execute(kv, &ops, &point_entry, limits, progress).await?;
+    report.transactions = transactions;
+    report.etcd_revision_after = revision;
+    report.sync_point_recorded = true;
+    Ok(Applied { prepared, report })
+}
+
+/// Per-transaction limits for [`execute`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub ops: usize,
+    pub bytes: usize,
+}
+
+/// Write `ops` in guarded batches within `limits`; `last` (the sync point) rides in the final
+/// transaction so that it moves only when every batch is in. Returns the number of
+/// transactions and the revision of the last one.
+pub async fn execute(
+    kv: &mut impl Kv,
+    ops: &[Guarded<'_>],
+    last: &(Vec<u8>, Vec<u8>),
+    mut limits: Limits,
+    progress: &Progress,
+) -> Result<(usize, i64), Error> {
     let bar = progress.bar("writing etcd", ops.len() as u64);
-    let mut op_limit = max_ops.saturating_sub(1).max(1);
-    let mut byte_limit = budget;
+    let mut transactions = 0;
     let mut done = 0;
     loop {
-        let end = done + next_batch(&ops[done..], op_limit, byte_limit);
-        let last = end == ops.len();
-        let extra = if last {
-            std::slice::from_ref(&point_entry)
+        let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
+        let is_last = end == ops.len();
+        let extra = if is_last {
+            std::slice::from_ref(last)
         } else {
             &[]
         };
         match kv.guarded_txn(&ops[done..end], extra).await {
             Ok(TxnOutcome::Committed { revision }) => {
-                report.transactions += 1;
-                report.etcd_revision_after = revision;
+                transactions += 1;
                 bar.set(end as u64);
                 done = end;
-                if last {
-                    report.sync_point_recorded = true;
-                    break;
+                if is_last {
+                    return Ok((transactions, revision));
                 }
             }
             Ok(TxnOutcome::GuardFailed) => {
-                bar.finish();
                 let changed = changed_keys(kv, &ops[done..end]).await?;
                 return Err(Error::ConcurrentModification {
                     keys: changed,
-                    transactions: report.transactions,
+                    transactions,
                 });
             }
             // The server's limits are lower than configured: learn them and retry the same
             // batch smaller. Safe, since etcd refused the whole request before applying it.
             Err(kv::Error::TooManyOps { .. }) if end - done > 1 => {
-                op_limit = ((end - done) / 2).max(1);
+                limits.ops = ((end - done) / 2).max(1);
                 tracing::warn!(
-                    op_limit,
+                    op_limit = limits.ops,
                     "etcd allows fewer operations per transaction; retrying with smaller batches"
                 );
             }
             Err(kv::Error::RequestTooLarge { .. }) if end - done > 1 => {
-                byte_limit /= 2;
+                limits.bytes /= 2;
                 tracing::warn!(
-                    byte_limit,
+                    byte_limit = limits.bytes,
                     "etcd allows smaller requests; retrying with smaller batches"
                 );
             }
-            Err(err) => {
-                bar.finish();
-                return Err(err.into());
-            }
+            Err(err) => return Err(err.into()),
         }
     }
-    bar.finish();
-    Ok(Applied { prepared, report })
 }
 
 /// After a failed guard: which keys of the batch moved since the plan read them.
-async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded]) -> Result<Vec<String>, Error> {
+async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded<'_>]) -> Result<Vec<String>, Error> {
     let mut changed = Vec::new();
     for op in ops {
-        let now = kv.get(&op.key).await?.map_or(0, |e| e.mod_revision);
+        let now = kv.get(op.key).await?.map_or(0, |e| e.mod_revision);
         if now != op.expect_mod_revision {
-            changed.push(display_key(&op.key));
+            changed.push(display_key(op.key));
         }
     }
     Ok(changed)
@@ -236,18 +258,22 @@ async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded]) -> Result<Vec<String>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kv::memory::MemoryKv;
 
-    fn put(key: &str, size: usize) -> Guarded {
+    fn put(key: &'static str, size: usize) -> Guarded<'static> {
         Guarded {
-            key: key.as_bytes().to_vec(),
-            value: Some(vec![b'x'; size]),
+            key: key.as_bytes(),
+            value: Some(&VALUE[..size]),
             expect_mod_revision: 0,
         }
     }
 
+    static VALUE: [u8; 8192] = [b'x'; 8192];
+
     #[test]
     fn batches_respect_op_and_byte_limits() {
-        let ops: Vec<Guarded> = (0..300).map(|i| put(&format!("/k/{i:03}"), 10)).collect();
+        let keys: Vec<&'static str> = (0..300).map(|i| &*format!("/k/{i:03}").leak()).collect();
+        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 10)).collect();
         let b = batches(&ops, 128, usize::MAX);
         assert_eq!(b, vec![0..128, 128..256, 256..300]);
         let size = ops[0].request_bytes();
@@ -264,6 +290,100 @@ mod tests {
         assert!(err.to_string().contains("/big"), "{err}");
     }
 
+    fn run<T>(fut: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(fut)
+    }
+
+    const POINT: &[u8] = b"/netsync/sync/x";
+
+    fn point() -> (Vec<u8>, Vec<u8>) {
+        (POINT.to_vec(), b"{}".to_vec())
+    }
+
+    #[test]
+    fn execute_writes_every_batch_and_the_sync_point_last() {
+        let keys: Vec<&'static str> = (0..10).map(|i| &*format!("/k/{i}").leak()).collect();
+        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let mut kv = MemoryKv::default();
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        let (txns, revision) = run(execute(
+            &mut kv,
+            &ops,
+            &point(),
+            limits,
+            &Progress::disabled(),
+        ))
+        .unwrap();
+        assert_eq!(txns, 4);
+        assert_eq!(kv.data.len(), 11);
+        assert_eq!(
+            kv.data[POINT].mod_revision, revision,
+            "sync point in the last txn"
+        );
+        assert_eq!(kv.data[b"/k/9".as_slice()].mod_revision, revision);
+        assert!(kv.data[b"/k/0".as_slice()].mod_revision < revision);
+    }
+
+    #[test]
+    fn execute_stops_on_a_failed_guard_without_moving_the_sync_point() {
+        let keys: Vec<&'static str> = (0..6).map(|i| &*format!("/k/{i}").leak()).collect();
+        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let mut kv = MemoryKv::default();
+        kv.put(b"/k/4", b"someone else");
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        let err = run(execute(
+            &mut kv,
+            &ops,
+            &point(),
+            limits,
+            &Progress::disabled(),
+        ))
+        .unwrap_err();
+        match err {
+            Error::ConcurrentModification { keys, transactions } => {
+                assert_eq!(keys, vec!["/k/4".to_owned()]);
+                assert_eq!(transactions, 1);
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert_eq!(kv.data[b"/k/4".as_slice()].value, b"someone else");
+        assert!(!kv.data.contains_key(b"/k/5".as_slice()));
+        assert!(!kv.data.contains_key(POINT));
+    }
+
+    #[test]
+    fn execute_learns_a_lower_server_limit() {
+        let keys: Vec<&'static str> = (0..20).map(|i| &*format!("/k/{i:02}").leak()).collect();
+        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let mut kv = MemoryKv {
+            max_txn_ops: Some(4),
+            ..MemoryKv::default()
+        };
+        let limits = Limits {
+            ops: 127,
+            bytes: 1 << 20,
+        };
+        run(execute(
+            &mut kv,
+            &ops,
+            &point(),
+            limits,
+            &Progress::disabled(),
+        ))
+        .unwrap();
+        assert_eq!(kv.data.len(), 21);
+        assert!(kv.txns >= 7, "{} transactions", kv.txns);
+    }
+
     fn plan_with(deletes: usize, managed: usize) -> Plan {
         let mut plan = Plan {
             managed_in_etcd: managed,
@@ -278,6 +398,7 @@ mod tests {
                 old: Some(vec![]),
                 new: None,
                 expect_mod_revision: 1,
+                secret: false,
             });
         }
         plan

@@ -30,8 +30,12 @@ pub enum Error {
         first: String,
         second: String,
     },
-    #[error("`{path}` at commit {commit} is an encrypted secret; this version of netsync cannot decrypt secrets")]
-    SecretUnsupported { path: String, commit: String },
+    #[error("`{path}` at commit {commit} holds the value of secret key {key} in plaintext; secret values must be age files (`{path}.age`)")]
+    PlaintextSecret {
+        key: String,
+        path: String,
+        commit: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,6 +46,9 @@ pub struct DesiredEntry {
     /// Repository path of the file.
     pub path: String,
     pub oid: ObjectId,
+    /// The file is an age ciphertext (`.age`): the value must be decrypted, and is never
+    /// compared by blob id or shown.
+    pub secret: bool,
 }
 
 /// Everything a revision describes.
@@ -103,11 +110,17 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
                 commit: commit.clone(),
                 source,
             })?;
-            if decoded.secret {
-                return Err(Error::SecretUnsupported { path, commit });
-            }
             let mut key = mapping.prefix.clone();
             key.extend_from_slice(&decoded.rest);
+            // A `.age` file is a secret even when no pattern names its key (stricter is
+            // safe); a plain file for a key the patterns call secret is a leak in Git.
+            if !decoded.secret && config.is_secret(&key) {
+                return Err(Error::PlaintextSecret {
+                    key: crate::render::display_key(&key),
+                    path,
+                    commit,
+                });
+            }
             if config.is_ephemeral(&key) {
                 ignored_ephemeral.push(path);
                 continue;
@@ -115,6 +128,7 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
             let entry = DesiredEntry {
                 path,
                 oid: file.oid,
+                secret: decoded.secret,
             };
             if let Some(previous) = entries.get(&key) {
                 return Err(Error::Duplicate {

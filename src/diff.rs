@@ -6,15 +6,18 @@ use crate::git::Repo;
 use crate::kv::Kv;
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
+use crate::secrets::Identities;
 
-/// Read both sides and plan, loading the desired values so they can be shown. Writes nothing.
+/// Read both sides and plan, loading the desired values so they can be shown (secrets are
+/// decrypted to decide whether they changed, never shown). Writes nothing.
 pub async fn diff(
     repo: &Repo,
     desired: Desired,
     kv: &mut impl Kv,
+    identities: &Identities,
     progress: &Progress,
 ) -> Result<Prepared, Error> {
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
-    prepare::load_new_values(repo, &mut prepared.plan)?;
+    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     Ok(prepared)
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv, settings};
+use crate::{config, desired, git, kv, secrets, settings};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -30,6 +30,8 @@ pub enum Error {
     Kv(#[from] kv::Error),
     #[error(transparent)]
     Settings(#[from] settings::Error),
+    #[error(transparent)]
+    Secrets(#[from] secrets::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
@@ -118,6 +120,10 @@ impl Error {
             }
             Error::AlreadyExists { path } if path.is_dir() => vec![
                 "--new and --bare create a repository in a new or empty directory; without them, init writes into an existing one".into(),
+            ],
+            Error::Secrets(err) => err.hints(),
+            Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
+                "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
             Error::BareRepository { .. } => {

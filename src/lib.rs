@@ -16,6 +16,7 @@ pub mod plan;
 pub mod prepare;
 pub mod progress;
 pub mod render;
+pub mod secrets;
 pub mod settings;
 pub mod syncpoint;
 pub mod testhook;

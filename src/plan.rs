@@ -17,8 +17,8 @@ pub enum Action {
     Delete,
 }
 
-/// One key to write or delete.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One key to write or delete. `Debug` never shows the values of a secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Change {
     pub key: Vec<u8>,
     pub action: Action,
@@ -32,6 +32,29 @@ pub struct Change {
     pub new: Option<Vec<u8>>,
     /// The `mod_revision` the write is guarded on (0: the key must not exist).
     pub expect_mod_revision: i64,
+    /// The value is secret (an age file in Git, or a key matching `secrets.keys`): it is never
+    /// shown, hashed or logged, only its size.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<Vec<u8>>| match v {
+            None => "None".to_owned(),
+            Some(v) if self.secret => format!("<secret, {} bytes>", v.len()),
+            Some(v) => format!("{:?}", String::from_utf8_lossy(v)),
+        };
+        f.debug_struct("Change")
+            .field("key", &crate::render::display_key(&self.key))
+            .field("action", &self.action)
+            .field("path", &self.path)
+            .field("new_oid", &self.new_oid)
+            .field("old", &shown(&self.old))
+            .field("new", &shown(&self.new))
+            .field("expect_mod_revision", &self.expect_mod_revision)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 /// Why a key in etcd was left out of the plan.
@@ -65,15 +88,28 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+
+    /// After every secret was decrypted into `new`: a secret change whose plaintext equals
+    /// etcd's value is no change.
+    pub fn settle_secrets(&mut self) {
+        let before = self.changes.len();
+        self.changes.retain(|c| {
+            !(c.secret && c.action == Action::Change && c.new.is_some() && c.new == c.old)
+        });
+        self.unchanged += before - self.changes.len();
+    }
 }
 
 /// Classify every key: in Git only → add; in etcd only → delete; in both with different
 /// bytes → change. `blob_id` hashes an etcd value the way Git would, so equal values are
-/// recognised without reading any blob.
+/// recognised without reading any blob. A secret in both places is a change *to be decided*:
+/// its ciphertext says nothing about the plaintext, so [`Plan::settle_secrets`] compares the
+/// decrypted value later.
 pub fn plan(
     desired: &BTreeMap<Vec<u8>, DesiredEntry>,
     etcd: Vec<KeyValue>,
     is_ephemeral: impl Fn(&[u8]) -> bool,
+    is_secret: impl Fn(&[u8]) -> bool,
     blob_id: impl Fn(&[u8]) -> ObjectId,
 ) -> Plan {
     let mut plan = Plan::default();
@@ -99,7 +135,7 @@ pub fn plan(
             continue;
         }
         match current.remove(key) {
-            Some(kv) if blob_id(&kv.value) == entry.oid => plan.unchanged += 1,
+            Some(kv) if !entry.secret && blob_id(&kv.value) == entry.oid => plan.unchanged += 1,
             Some(kv) => plan.changes.push(Change {
                 key: key.clone(),
                 action: Action::Change,
@@ -108,6 +144,7 @@ pub fn plan(
                 expect_mod_revision: kv.mod_revision,
                 old: Some(kv.value),
                 new: None,
+                secret: entry.secret || is_secret(key),
             }),
             None => plan.changes.push(Change {
                 key: key.clone(),
@@ -117,11 +154,13 @@ pub fn plan(
                 old: None,
                 new: None,
                 expect_mod_revision: 0,
+                secret: entry.secret || is_secret(key),
             }),
         }
     }
     for (key, kv) in current {
         plan.changes.push(Change {
+            secret: is_secret(&key),
             key,
             action: Action::Delete,
             path: None,
@@ -153,6 +192,7 @@ mod tests {
                     DesiredEntry {
                         path: format!("kv/{}", String::from_utf8_lossy(k)),
                         oid: hash(v),
+                        secret: false,
                     },
                 )
             })
@@ -177,7 +217,7 @@ mod tests {
             kv(b"/n/c", b"old", 6, 0),
             kv(b"/n/d", b"x", 7, 0),
         ];
-        let p = plan(&want, have, |_| false, hash);
+        let p = plan(&want, have, |_| false, |_| false, hash);
         let got: Vec<(&[u8], Action, i64)> = p
             .changes
             .iter()
@@ -199,7 +239,7 @@ mod tests {
     fn ephemeral_and_leased_keys_are_never_touched() {
         let want = desired(&[(b"/n/lease", b"new")]);
         let have = vec![kv(b"/n/sess/1", b"x", 3, 0), kv(b"/n/lease", b"old", 4, 99)];
-        let p = plan(&want, have, |k| k.starts_with(b"/n/sess/"), hash);
+        let p = plan(&want, have, |k| k.starts_with(b"/n/sess/"), |_| false, hash);
         assert!(p.is_empty());
         assert_eq!(p.ephemeral_in_etcd, 1);
         assert_eq!(
@@ -219,9 +259,37 @@ mod tests {
             &want,
             vec![kv(b"/n/\xff", b"\x00\x01", 2, 0)],
             |_| false,
+            |_| false,
             hash,
         );
         assert!(p.is_empty());
         assert_eq!(p.unchanged, 1);
+    }
+
+    #[test]
+    fn secrets_are_decided_on_plaintext_not_blob_ids() {
+        let mut want = desired(&[(b"/n/s", b"ciphertext"), (b"/n/t", b"ciphertext2")]);
+        for entry in want.values_mut() {
+            entry.secret = true;
+        }
+        let have = vec![
+            kv(b"/n/s", b"ciphertext", 3, 0),
+            kv(b"/n/t", b"pw", 4, 0),
+            kv(b"/n/u", b"old", 5, 0),
+        ];
+        let mut p = plan(&want, have, |_| false, |k| k == b"/n/u", hash);
+        assert_eq!(
+            p.changes.len(),
+            3,
+            "equal blob ids mean nothing for a secret"
+        );
+        assert!(p.changes.iter().all(|c| c.secret));
+        p.changes[0].new = Some(b"other".to_vec());
+        p.changes[1].new = Some(b"pw".to_vec());
+        p.settle_secrets();
+        let keys: Vec<&[u8]> = p.changes.iter().map(|c| c.key.as_slice()).collect();
+        assert_eq!(keys, vec![&b"/n/s"[..], b"/n/u"]);
+        assert_eq!(p.unchanged, 1);
+        assert!(!format!("{:?}", p.changes[0]).contains("other"));
     }
 }

@@ -7,6 +7,7 @@ use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
+use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
 
 /// Keys per range request when reading etcd.
@@ -57,6 +58,7 @@ pub async fn prepare(
         &desired.entries,
         snapshot.entries,
         |key| config.is_ephemeral(key),
+        |key| config.is_secret(key),
         |value| crate::git::blob_id(hash_kind, value),
     );
     for skipped in plan.leased.iter().filter(|s| s.in_git) {
@@ -74,13 +76,34 @@ pub async fn prepare(
     })
 }
 
-/// Read the desired value of every add and change from Git. Done for the whole plan before
-/// the first write, so that an unreadable object stops the run with etcd untouched.
-pub fn load_new_values(repo: &Repo, plan: &mut Plan) -> Result<(), Error> {
-    for change in &mut plan.changes {
+/// Read the desired value of every add and change from Git, decrypting every secret. Done for
+/// the whole plan before the first write, so that an unreadable object or a secret that does
+/// not decrypt (no identity, wrong identity, tampered, moved) stops the run with etcd
+/// untouched. Secrets whose plaintext equals etcd's value then leave the plan.
+pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) -> Result<(), Error> {
+    let mut sealed: Vec<usize> = Vec::new();
+    for (i, change) in plan.changes.iter_mut().enumerate() {
         if let Some(oid) = change.new_oid {
             change.new = Some(repo.read_blob(oid)?);
+            if change.secret && change.path.as_deref().is_some_and(is_age_path) {
+                sealed.push(i);
+            }
         }
     }
+    let plaintexts = secrets::decrypt_all(
+        sealed.iter().map(|&i| {
+            let c = &plan.changes[i];
+            (c.key.as_slice(), c.new.as_deref().unwrap_or_default())
+        }),
+        identities,
+    )?;
+    for (i, plaintext) in sealed.into_iter().zip(plaintexts) {
+        plan.changes[i].new = Some(plaintext.to_vec());
+    }
+    plan.settle_secrets();
     Ok(())
+}
+
+fn is_age_path(path: &str) -> bool {
+    path.ends_with(crate::keypath::SECRET_SUFFIX)
 }

@@ -38,6 +38,7 @@ pub struct ApplyArgs {
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::Error> {
     let repo = Repo::open(&global.repo)?;
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
+    let identities = global.identities()?;
     let mut kv = global.connect(&desired.config).await?;
     let options = ApplyOptions {
         dry_run: args.dry_run,
@@ -45,8 +46,15 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
     };
-    let applied =
-        netsync::apply::apply(&repo, desired, &mut kv, &options, &global.progress()).await?;
+    let applied = netsync::apply::apply(
+        &repo,
+        desired,
+        &mut kv,
+        &options,
+        &identities,
+        &global.progress(),
+    )
+    .await?;
     let mut out = global.stdout();
     match global.format() {
         OutputFormat::Human if !global.human() => Ok(()),

@@ -27,7 +27,9 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::E
     let repo = Repo::open(&global.repo)?;
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
     let mut kv = global.connect(&desired.config).await?;
-    let prepared = netsync::diff::diff(&repo, desired, &mut kv, &global.progress()).await?;
+    let identities = global.identities()?;
+    let prepared =
+        netsync::diff::diff(&repo, desired, &mut kv, &identities, &global.progress()).await?;
     let mut out = global.stdout();
     match global.format() {
         OutputFormat::Human if !global.human() => Ok(()),

@@ -53,13 +53,14 @@ pub struct GlobalArgs {
     /// Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth);
     /// needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`.
     /// Example: --cert /etc/etcd/pki/netsync.crt
-    #[arg(long, global = true, value_name = "FILE")]
-    pub cert: Option<PathBuf>,
+    #[arg(long = "cert", id = "tls_cert", global = true, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
 
     /// Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`.
     /// Example: --key /etc/etcd/pki/netsync.key
-    #[arg(long, global = true, value_name = "FILE")]
-    pub key: Option<PathBuf>,
+    // `id` differs from the flag: `secret set KEY` has a positional `key`.
+    #[arg(long = "key", id = "tls_key", global = true, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 
     /// DANGEROUS: use TLS but accept any server certificate, so anyone on the network path
     /// can read and change what netsync reads and writes. For a first test only. Also
@@ -99,6 +100,13 @@ pub struct GlobalArgs {
     /// ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub dial_timeout: Option<Duration>,
+
+    /// Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH
+    /// ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then
+    /// $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists.
+    /// Example: --identity ~/.ssh/id_ed25519
+    #[arg(long = "identity", global = true, value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
 
     /// Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT,
     /// ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m
@@ -150,8 +158,8 @@ impl GlobalArgs {
             dial_timeout: self.dial_timeout,
             command_timeout: self.command_timeout,
             cacert: self.cacert.clone(),
-            cert: self.cert.clone(),
-            key: self.key.clone(),
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
             insecure_skip_tls_verify: self.insecure_skip_tls_verify.then_some(true),
             user: self.user.clone(),
         };
@@ -160,6 +168,11 @@ impl GlobalArgs {
             &|name| std::env::var(name).ok(),
             file,
         )?)
+    }
+
+    /// The identities to decrypt secrets with (see `--identity`).
+    pub fn identities(&self) -> Result<netsync::secrets::Identities, netsync::Error> {
+        Ok(netsync::secrets::Identities::load(&self.identities)?)
     }
 
     pub async fn connect(&self, config: &Config) -> Result<EtcdKv, netsync::Error> {

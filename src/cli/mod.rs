@@ -7,6 +7,7 @@ mod diff;
 mod generate;
 mod global;
 mod init;
+mod secret;
 
 use std::io::Write;
 
@@ -38,6 +39,7 @@ Environment:
   NETSYNC_PASSWORD, ETCDCTL_PASSWORD                the password of --user name
   NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT        --dial-timeout
   NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
+  NETSYNC_IDENTITY_FILE                             --identity (decrypting secrets)
   NETSYNC_REPO                                      --repo
   RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
   NO_COLOR                                          no colours with --color auto";
@@ -64,6 +66,7 @@ pub enum Command {
     Diff(diff::DiffArgs),
     Apply(apply::ApplyArgs),
     Config(config::ConfigArgs),
+    Secret(secret::SecretArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Diff(args) => diff::run(global, args).await,
             Command::Apply(args) => apply::run(global, args).await,
             Command::Config(args) => config::run(global, args),
+            Command::Secret(args) => secret::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -145,6 +149,17 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// `--key`/`--cert` (TLS) are global; `secret set KEY` has a positional `key`: both parse.
+    #[test]
+    fn tls_key_flag_and_positional_key_coexist() {
+        let cli = Cli::try_parse_from([
+            "netsync", "secret", "show", "/net/a", "--key", "/k.pem", "--cert", "/c.pem",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.tls_key.as_deref(), Some("/k.pem".as_ref()));
+        assert_eq!(cli.global.tls_cert.as_deref(), Some("/c.pem".as_ref()));
+    }
+
     /// Every flag and every subcommand explains itself with an example (they become the man
     /// pages).
     #[test]
@@ -179,13 +194,16 @@ mod tests {
                 }
             }
         };
-        check(&cmd);
-        for sub in cmd
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
-        {
-            check(sub);
+        fn walk(cmd: &clap::Command, check: &mut dyn FnMut(&clap::Command)) {
+            check(cmd);
+            for sub in cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+            {
+                walk(sub, check);
+            }
         }
+        walk(&cmd, &mut check);
         assert!(missing.is_empty(), "help without an example: {missing:?}");
     }
 }

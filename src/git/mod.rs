@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod commit;
+
 use gix::bstr::{BStr, BString, ByteSlice};
 pub use gix::ObjectId;
 

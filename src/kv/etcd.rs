@@ -134,6 +134,20 @@ fn is_auth_failure(err: &etcd_client::Error) -> bool {
             || s.code() == tonic::Code::Unauthenticated)
 }
 
+/// Move key and value out of the response without copying them.
+fn key_value(kv: etcd_client::KeyValue) -> KeyValue {
+    let (mod_revision, create_revision, lease) =
+        (kv.mod_revision(), kv.create_revision(), kv.lease());
+    let (key, value) = kv.into_key_value();
+    KeyValue {
+        key,
+        value,
+        mod_revision,
+        create_revision,
+        lease,
+    }
+}
+
 /// Recognise the server's refusals that netsync reacts to, from their gRPC status text.
 fn classify(err: etcd_client::Error, ops: usize, bytes: usize, revision: i64) -> Error {
     if let etcd_client::Error::GRpcStatus(status) = &err {
@@ -271,15 +285,9 @@ impl EtcdKv {
                     }
                 }
                 let more = response.more();
-                for kv in response.take_kvs() {
-                    snapshot.entries.push(KeyValue {
-                        mod_revision: kv.mod_revision(),
-                        create_revision: kv.create_revision(),
-                        lease: kv.lease(),
-                        key: kv.key().to_vec(),
-                        value: kv.value().to_vec(),
-                    });
-                }
+                snapshot
+                    .entries
+                    .extend(response.take_kvs().into_iter().map(key_value));
                 progress(snapshot.entries.len());
                 match (more, snapshot.entries.last()) {
                     (true, Some(last)) => {
@@ -320,20 +328,18 @@ impl Kv for EtcdKv {
 
     async fn guarded_txn(
         &mut self,
-        ops: &[Guarded],
+        ops: &[Guarded<'_>],
         extra: &[(Vec<u8>, Vec<u8>)],
     ) -> Result<TxnOutcome> {
         let compares: Vec<Compare> = ops
             .iter()
-            .map(|op| {
-                Compare::mod_revision(op.key.clone(), CompareOp::Equal, op.expect_mod_revision)
-            })
+            .map(|op| Compare::mod_revision(op.key, CompareOp::Equal, op.expect_mod_revision))
             .collect();
         let mut actions: Vec<TxnOp> = ops
             .iter()
-            .map(|op| match &op.value {
-                Some(value) => TxnOp::put(op.key.clone(), value.clone(), None),
-                None => TxnOp::delete(op.key.clone(), None),
+            .map(|op| match op.value {
+                Some(value) => TxnOp::put(op.key, value, None),
+                None => TxnOp::delete(op.key, None),
             })
             .collect();
         actions.extend(
@@ -367,13 +373,7 @@ impl Kv for EtcdKv {
             .with_timeout(kv.get(key.to_vec(), None))
             .await?
             .map_err(Error::Etcd)?;
-        Ok(response.take_kvs().into_iter().next().map(|kv| KeyValue {
-            mod_revision: kv.mod_revision(),
-            create_revision: kv.create_revision(),
-            lease: kv.lease(),
-            key: kv.key().to_vec(),
-            value: kv.value().to_vec(),
-        }))
+        Ok(response.take_kvs().into_iter().next().map(key_value))
     }
 }
 

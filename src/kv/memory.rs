@@ -11,6 +11,8 @@ pub struct MemoryKv {
     pub data: BTreeMap<Vec<u8>, KeyValue>,
     /// Number of transactions applied, to assert that a no-op writes nothing.
     pub txns: usize,
+    /// Like etcd's --max-txn-ops: refuse larger transactions.
+    pub max_txn_ops: Option<usize>,
 }
 
 impl MemoryKv {
@@ -64,11 +66,15 @@ impl Kv for MemoryKv {
 
     async fn guarded_txn(
         &mut self,
-        ops: &[Guarded],
+        ops: &[Guarded<'_>],
         extra: &[(Vec<u8>, Vec<u8>)],
     ) -> Result<TxnOutcome> {
+        let count = ops.len() + extra.len();
+        if self.max_txn_ops.is_some_and(|max| count > max) {
+            return Err(super::Error::TooManyOps { ops: count });
+        }
         let holds = ops.iter().all(|op| {
-            self.data.get(&op.key).map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision
+            self.data.get(op.key).map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision
         });
         if !holds {
             return Ok(TxnOutcome::GuardFailed);
@@ -77,17 +83,17 @@ impl Kv for MemoryKv {
         self.txns += 1;
         let revision = self.revision;
         for op in ops {
-            match &op.value {
+            match op.value {
                 Some(value) => {
                     let create_revision = self
                         .data
-                        .get(&op.key)
+                        .get(op.key)
                         .map_or(revision, |kv| kv.create_revision);
                     self.data.insert(
-                        op.key.clone(),
+                        op.key.to_vec(),
                         KeyValue {
-                            key: op.key.clone(),
-                            value: value.clone(),
+                            key: op.key.to_vec(),
+                            value: value.to_vec(),
                             mod_revision: revision,
                             create_revision,
                             lease: 0,
@@ -95,7 +101,7 @@ impl Kv for MemoryKv {
                     );
                 }
                 None => {
-                    self.data.remove(&op.key);
+                    self.data.remove(op.key);
                 }
             }
         }

@@ -29,20 +29,21 @@ pub struct Snapshot {
     pub entries: Vec<KeyValue>,
 }
 
-/// A write, guarded by the `mod_revision` the plan saw (0: the key must not exist).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guarded {
-    pub key: Vec<u8>,
+/// A write, guarded by the `mod_revision` the plan saw (0: the key must not exist). Borrows
+/// key and value from the plan, so batching copies nothing until a request is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guarded<'a> {
+    pub key: &'a [u8],
     /// `Some(value)` puts, `None` deletes.
-    pub value: Option<Vec<u8>>,
+    pub value: Option<&'a [u8]>,
     pub expect_mod_revision: i64,
 }
 
-impl Guarded {
+impl Guarded<'_> {
     /// Bytes this operation adds to a transaction request: key twice (compare and op), value,
     /// plus protobuf framing. An estimate on the safe side.
     pub fn request_bytes(&self) -> usize {
-        2 * self.key.len() + self.value.as_ref().map_or(0, Vec::len) + 32
+        2 * self.key.len() + self.value.map_or(0, <[u8]>::len) + 32
     }
 }
 

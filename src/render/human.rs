@@ -43,6 +43,9 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     )?;
     let old = change.old.as_deref();
     let new = change.new.as_deref();
+    if change.secret {
+        return writeln!(out, "    {}", secret_line(change));
+    }
     match text_diff(old, new) {
         Some(diff) => {
             for line in diff.lines().skip(2) {
@@ -63,6 +66,21 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
         )?,
     }
     Ok(())
+}
+
+/// What may be said about a secret change: that it happens, and the sizes. No hash: a hash of
+/// a low-entropy password is as good as the password.
+pub fn secret_line(change: &Change) -> String {
+    let len = |v: Option<&Vec<u8>>| v.map_or(0, Vec::len);
+    match change.action {
+        Action::Add => format!("secret added ({} bytes)", len(change.new.as_ref())),
+        Action::Change => format!(
+            "secret changed ({} bytes → {} bytes)",
+            len(change.old.as_ref()),
+            len(change.new.as_ref())
+        ),
+        Action::Delete => format!("secret deleted ({} bytes)", len(change.old.as_ref())),
+    }
 }
 
 fn counts(prepared: &Prepared) -> String {

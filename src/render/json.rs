@@ -13,16 +13,27 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Serialize)]
 pub struct ValueInfo {
     pub size: usize,
-    pub sha256: String,
-    pub binary: bool,
+    /// Absent for secrets (a hash of a low-entropy secret reveals it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Absent for secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary: Option<bool>,
 }
 
 impl ValueInfo {
-    fn of(data: &[u8]) -> Self {
+    fn of(data: &[u8], secret: bool) -> Self {
+        if secret {
+            return Self {
+                size: data.len(),
+                sha256: None,
+                binary: None,
+            };
+        }
         Self {
             size: data.len(),
-            sha256: sha256(data),
-            binary: std::str::from_utf8(data).is_err(),
+            sha256: Some(sha256(data)),
+            binary: Some(std::str::from_utf8(data).is_err()),
         }
     }
 }
@@ -37,7 +48,9 @@ pub struct ChangeDoc {
     pub path: Option<String>,
     pub old: Option<ValueInfo>,
     pub new: Option<ValueInfo>,
-    /// Unified diff (etcd → git) when both values are UTF-8 text; absent otherwise.
+    /// The value is secret: only sizes are given, never content, hash or diff.
+    pub redacted: bool,
+    /// Unified diff (etcd → git) when both values are UTF-8 text and not secret; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
 }
@@ -51,9 +64,14 @@ impl ChangeDoc {
             key: display_key(&change.key),
             key_base64: base64::engine::general_purpose::STANDARD.encode(&change.key),
             path: change.path.clone(),
-            old: old.map(ValueInfo::of),
-            new: new.map(ValueInfo::of),
-            diff: if with_diff { text_diff(old, new) } else { None },
+            old: old.map(|v| ValueInfo::of(v, change.secret)),
+            new: new.map(|v| ValueInfo::of(v, change.secret)),
+            redacted: change.secret,
+            diff: if with_diff && !change.secret {
+                text_diff(old, new)
+            } else {
+                None
+            },
         }
     }
 }

@@ -534,3 +534,24 @@ fn batches_respect_the_request_size_limit() {
         assert_eq!(got[format!("/net/blobs/{i}").as_bytes()], *value);
     }
 }
+
+#[test]
+fn a_server_with_lower_limits_than_configured_is_learned_not_fatal() {
+    let env = TestEnv::with_etcd_args(&["--max-txn-ops", "16"]);
+    let repo = env.init_repo("r", true);
+    env.copy_fixture(&repo, "network");
+    let assert = env
+        .netsync()
+        .args(["apply", "--output", "json", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    let doc = json(&assert.get_output().stdout);
+    assert!(doc["apply"]["transactions"].as_u64().unwrap() >= 3, "{doc}");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("fewer operations per transaction"),
+        "{stderr}"
+    );
+    assert_eq!(managed(&env), fixture_kv("network"));
+}

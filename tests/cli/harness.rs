@@ -154,21 +154,28 @@ pub struct Etcd {
     peer_port: u16,
     initial_cluster: String,
     token: String,
-    child: Option<Child>,
-    /// A second client listener with TLS (see `start_with_tls`), and the flags that set it up.
-    tls_port: Option<u16>,
+    /// Extra server flags, e.g. `--max-txn-ops 16`.
     extra_args: Vec<String>,
+    child: Option<Child>,
+    /// A second client listener with TLS (see `start_with_tls`).
+    tls_port: Option<u16>,
 }
 
 impl Etcd {
     /// Starts a single-member etcd on free loopback ports and waits until it is healthy.
     pub fn start() -> Etcd {
+        Self::start_with(&[])
+    }
+
+    /// Like `start`, with extra server flags (e.g. `["--max-txn-ops", "16"]`).
+    pub fn start_with(extra_args: &[&str]) -> Etcd {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
             let ports = free_ports(2);
             let name = "solo".to_string();
             let initial = format!("{name}=http://127.0.0.1:{}", ports[1]);
             let mut etcd = Etcd::new(name, ports[0], ports[1], initial, unique_token("netsync"));
+            etcd.extra_args = extra_args.iter().map(|a| a.to_string()).collect();
             etcd.spawn();
             match etcd.wait_healthy(Instant::now() + HEALTH_TIMEOUT) {
                 Ok(()) => return etcd,
@@ -194,9 +201,9 @@ impl Etcd {
             peer_port,
             initial_cluster: initial,
             token,
+            extra_args: Vec::new(),
             child: None,
             tls_port: None,
-            extra_args: Vec::new(),
         }
     }
 
@@ -893,6 +900,11 @@ impl TestEnv {
     /// A fresh environment around an etcd the test started itself (e.g. `Etcd::start_with_tls`).
     pub fn with_etcd(etcd: Etcd) -> TestEnv {
         Self::with_backend(Backend::Single(etcd))
+    }
+
+    /// A fresh environment whose single etcd runs with extra server flags.
+    pub fn with_etcd_args(args: &[&str]) -> TestEnv {
+        Self::with_backend(Backend::Single(Etcd::start_with(args)))
     }
 
     /// A fresh environment with an `n`-member etcd cluster.

@@ -7,4 +7,5 @@ mod errors;
 mod harness;
 mod harness_selftest;
 mod init;
+mod secrets;
 mod secure;

@@ -1,0 +1,466 @@
+//! Secrets against a real etcd and real Git: age files in Git, plaintext only in etcd, never in
+//! any Git object, output or log; every way decryption can fail stops before any write.
+//!
+//! The persist half of the canary test (etcd change persisted, unchanged secrets byte for
+//! byte, a persist host with only recipients) is to be added once `netsync persist` lands.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::TestEnv;
+
+const ALICE: &str = "/net/users/alice/password";
+const ALICE_FILE: &str = "kv/users/alice/password.age";
+const CANARY: &str = "canary-Q7zX-hunter2-plaintext";
+const CANARY2: &str = "canary-9kWv-rotated-in-etcd";
+
+/// An identity file made by `netsync secret keygen -o`, and its public key.
+fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
+    let path = env.root().join(name);
+    env.netsync()
+        .args(["secret", "keygen", "-o"])
+        .arg(&path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let public = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .expect("public key line")
+        .to_owned();
+    (path, public)
+}
+
+fn config(recipients: &[&str]) -> String {
+    let list: Vec<String> = recipients.iter().map(|r| format!("{r:?}")).collect();
+    format!(
+        "version = 1\nbranch = \"main\"\n\n[[mapping]]\nprefix = \"/net/\"\ndir = \"kv\"\n\n\
+         [secrets]\nkeys = [\"/net/users/*/password\"]\nrecipients = [{}]\n",
+        list.join(", ")
+    )
+}
+
+/// Armored ciphertext of `value` bound to `key`, as `secret set` writes it.
+fn seal(key: &str, value: &[u8], recipients: &[&str]) -> Vec<u8> {
+    let list: Vec<String> = recipients.iter().map(|s| s.to_string()).collect();
+    let r = netsync::secrets::Recipients::parse(&list, |_| unreachable!()).unwrap();
+    netsync::secrets::encrypt(key.as_bytes(), value, &r).unwrap()
+}
+
+/// A bare repository with one plain key and Alice's password sealed to `public`.
+fn sealed_repo(env: &TestEnv, public: &str) -> PathBuf {
+    let repo = env.init_repo("network.git", true);
+    let sealed = seal(ALICE, CANARY.as_bytes(), &[public]);
+    env.commit_files(
+        &repo,
+        &[
+            ("netsync.toml", config(&[public]).as_bytes()),
+            ("kv/params/mtu", b"1420"),
+            (ALICE_FILE, &sealed),
+        ],
+        &[],
+        "network with a secret",
+    );
+    repo
+}
+
+/// Every object in the repository, as `git cat-file --batch-all-objects --batch` prints it.
+fn all_objects(env: &TestEnv, repo: &Path) -> Vec<u8> {
+    env.git_stdin(repo, ["cat-file", "--batch-all-objects", "--batch"], b"")
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Run netsync at trace level; returns (stdout, stderr) after asserting neither holds a canary.
+fn run_traced(env: &TestEnv, args: &[&str], repo: &Path, identity: &Path) -> (Vec<u8>, Vec<u8>) {
+    let out = env
+        .netsync()
+        .env("RUST_LOG", "trace")
+        .args(args)
+        .arg("--repo")
+        .arg(repo)
+        .arg("--identity")
+        .arg(identity)
+        .output()
+        .unwrap();
+    for canary in [CANARY, CANARY2] {
+        assert!(!contains(&out.stdout, canary), "{args:?} stdout leaks");
+        assert!(!contains(&out.stderr, canary), "{args:?} stderr leaks");
+    }
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        contains(&out.stderr, "DEBUG"),
+        "logging at trace level is off: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.stdout, out.stderr)
+}
+
+#[test]
+fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let work = env.init_repo("work", false);
+    std::fs::write(work.join("netsync.toml"), config(&[&public])).unwrap();
+    std::fs::create_dir_all(work.join("kv/params")).unwrap();
+    std::fs::write(work.join("kv/params/mtu"), "1420").unwrap();
+    env.netsync()
+        .args(["secret", "set", ALICE, "--repo"])
+        .arg(&work)
+        .write_stdin(CANARY)
+        .assert()
+        .success()
+        .stdout("");
+    let armored = std::fs::read(work.join(ALICE_FILE)).unwrap();
+    assert!(armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----\n"));
+    env.git(&work, ["add", "-A"]);
+    env.git(&work, ["commit", "-q", "-m", "alice"]);
+
+    let mut outputs: Vec<Vec<u8>> = Vec::new();
+    let (stdout, stderr) = run_traced(&env, &["diff", "--output", "json"], &work, &id);
+    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let change = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == ALICE)
+        .unwrap();
+    assert_eq!(change["redacted"], true);
+    assert_eq!(change["new"]["size"], CANARY.len());
+    assert!(change["new"].get("sha256").is_none() && change.get("diff").is_none());
+    outputs.extend([stdout, stderr]);
+    outputs.extend(<[_; 2]>::from(run_traced(&env, &["apply"], &work, &id)));
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY.as_bytes());
+
+    // Rerun: plaintext equal → nothing to do, although the blob id says "different".
+    let (stdout, stderr) = run_traced(&env, &["diff", "--exit-code"], &work, &id);
+    assert!(
+        contains(&stdout, "no differences"),
+        "{}",
+        String::from_utf8_lossy(&stdout)
+    );
+    outputs.extend([stdout, stderr]);
+
+    // Changed in etcd: diff says so by size only, in both formats.
+    env.kv().put(ALICE, CANARY2);
+    let (stdout, stderr) = run_traced(&env, &["diff"], &work, &id);
+    let text = String::from_utf8_lossy(&stdout).into_owned();
+    assert!(
+        text.contains(&format!(
+            "secret changed ({} bytes → {} bytes)",
+            CANARY2.len(),
+            CANARY.len()
+        )),
+        "{text}"
+    );
+    outputs.extend([stdout, stderr]);
+    outputs.extend(<[_; 2]>::from(run_traced(
+        &env,
+        &["diff", "--output", "json"],
+        &work,
+        &id,
+    )));
+    outputs.extend(<[_; 2]>::from(run_traced(
+        &env,
+        &["apply", "--output", "json"],
+        &work,
+        &id,
+    )));
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY.as_bytes());
+
+    // Rekey to an added recipient, in a bare clone; the new identity can read it.
+    let bare = env.clone_bare(&work, "network.git");
+    let (id2, public2) = keygen(&env, "id2.txt");
+    // The new recipient comes from a recipients file committed in the same revision.
+    env.commit_files(
+        &bare,
+        &[
+            (
+                "netsync.toml",
+                config(&[&public, "file:keys/recipients.txt"]).as_bytes(),
+            ),
+            (
+                "keys/recipients.txt",
+                format!("# new operator\n{public2}\n").as_bytes(),
+            ),
+        ],
+        &[],
+        "add a recipient",
+    );
+    let (stdout, stderr) = run_traced(&env, &["secret", "rekey"], &bare, &id);
+    assert!(contains(
+        &stdout,
+        "re-encrypted 1 secret(s) to 2 recipient(s)"
+    ));
+    outputs.extend([stdout, stderr]);
+    let shown = env
+        .netsync()
+        .args(["secret", "show", ALICE, "--repo"])
+        .arg(&bare)
+        .arg("--identity")
+        .arg(&id2)
+        .assert()
+        .success();
+    assert_eq!(shown.get_output().stdout, CANARY.as_bytes());
+    // Before the rekey, the new recipient could not read it.
+    env.netsync()
+        .args(["secret", "show", ALICE, "--rev", "main~1", "--repo"])
+        .arg(&bare)
+        .arg("--identity")
+        .arg(&id2)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicates::str::contains("none of the identities"));
+    assert_eq!(
+        env.git(&bare, ["log", "-1", "--format=%s", "main"]).trim(),
+        "Re-encrypt 1 secret(s) to 2 recipient(s)"
+    );
+    env.fsck(&bare);
+    env.fsck(&work);
+
+    let sha = {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(CANARY.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    for repo in [&work, &bare] {
+        let objects = all_objects(&env, repo);
+        assert!(contains(&objects, "BEGIN AGE ENCRYPTED FILE"));
+        for canary in [CANARY, CANARY2] {
+            assert!(!contains(&objects, canary), "{canary} in a Git object");
+        }
+    }
+    for out in &outputs {
+        assert!(
+            !contains(out, &sha[..24]),
+            "a hash of the secret was printed"
+        );
+    }
+}
+
+/// Run a failing command; check the message, and that etcd and the repository are unchanged.
+fn fails_cleanly(env: &TestEnv, repo: &Path, args: &[&str], needles: &[&str]) -> String {
+    let etcd_before = env.kv().dump_all();
+    let revision_before = env.kv().revision();
+    let refs_before = env.git(repo, ["show-ref"]);
+    let assert = env
+        .netsync()
+        .args(args)
+        .arg("--repo")
+        .arg(repo)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains(CANARY), "{stderr}");
+    assert_eq!(env.kv().dump_all(), etcd_before, "etcd changed");
+    assert_eq!(env.kv().revision(), revision_before, "etcd was written");
+    assert_eq!(env.git(repo, ["show-ref"]), refs_before, "git refs changed");
+    env.fsck(repo);
+    stderr
+}
+
+#[test]
+fn moved_ciphertext_fails_naming_both_keys() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = sealed_repo(&env, &public);
+    let copied = seal(ALICE, CANARY.as_bytes(), &[&public]);
+    env.commit_files(
+        &repo,
+        &[("kv/users/bob/password.age", &copied)],
+        &[],
+        "copy alice's password to bob",
+    );
+    let id = id.to_str().unwrap();
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply", "--identity", id],
+        &["ciphertext of /net/users/alice/password found at the path of /net/users/bob/password: moved or copied"],
+    );
+    assert!(env.kv().dump(b"/net/").is_empty(), "not even the plain key");
+}
+
+#[test]
+fn tampered_ciphertext_fails() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = sealed_repo(&env, &public);
+    let mut armored = seal(ALICE, CANARY.as_bytes(), &[&public]);
+    // Flip one base64 character of the payload (the last line before the footer).
+    let end = armored.len() - "\n-----END AGE ENCRYPTED FILE-----\n".len();
+    let i = end - 5;
+    armored[i] = if armored[i] == b'A' { b'B' } else { b'A' };
+    env.commit_files(&repo, &[(ALICE_FILE, &armored)], &[], "tamper");
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply", "--identity", id.to_str().unwrap()],
+        &["the ciphertext of /net/users/alice/password is corrupt or was tampered with"],
+    );
+}
+
+#[test]
+fn missing_and_wrong_identity_are_different_errors() {
+    let env = TestEnv::new();
+    let (_, public) = keygen(&env, "id.txt");
+    let (other, _) = keygen(&env, "other.txt");
+    let repo = sealed_repo(&env, &public);
+    let missing = fails_cleanly(
+        &env,
+        &repo,
+        &["apply"],
+        &[
+            "no identity to decrypt /net/users/alice/password",
+            "hint: pass --identity",
+        ],
+    );
+    let wrong = fails_cleanly(
+        &env,
+        &repo,
+        &["apply", "--identity", other.to_str().unwrap()],
+        &[
+            "cannot decrypt /net/users/alice/password: none of the identities",
+            "other.txt",
+        ],
+    );
+    assert_ne!(missing, wrong);
+    fails_cleanly(
+        &env,
+        &repo,
+        &["diff", "--identity", other.to_str().unwrap()],
+        &["none of the identities"],
+    );
+}
+
+#[test]
+fn identity_from_environment_and_loose_permissions_warning() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&id).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "keygen -o writes mode 0600"
+    );
+    let repo = sealed_repo(&env, &public);
+    std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .env("NETSYNC_IDENTITY_FILE", &id)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "is readable by group or others (mode 644)",
+        ));
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY.as_bytes());
+}
+
+#[test]
+fn ssh_ed25519_recipient_and_identity_work() {
+    let env = TestEnv::new();
+    let key = env.root().join("id_ed25519");
+    let status = env
+        .command("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ops@example", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (apt-get install openssh-client)");
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let repo = sealed_repo(&env, public.trim());
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .arg("--identity")
+        .arg(&key)
+        .assert()
+        .success()
+        .stderr("");
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY.as_bytes());
+}
+
+#[test]
+fn keygen_prints_the_age_keygen_format() {
+    let env = TestEnv::new();
+    let out = env.netsync().args(["secret", "keygen"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("# created: 20"), "{text}");
+    assert!(lines[1].starts_with("# public key: age1"), "{text}");
+    assert!(lines[2].starts_with("AGE-SECRET-KEY-1"), "{text}");
+}
+
+#[test]
+fn plaintext_file_for_a_secret_key_is_refused() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = sealed_repo(&env, &public);
+    env.commit_files(&repo, &[("kv/users/bob/password", b"plain")], &[], "oops");
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply", "--identity", id.to_str().unwrap()],
+        &["holds the value of secret key /net/users/bob/password in plaintext"],
+    );
+}
+
+#[test]
+fn secret_set_refuses_keys_that_are_not_secret_or_not_managed() {
+    let env = TestEnv::new();
+    let (_, public) = keygen(&env, "id.txt");
+    let work = env.init_repo("work", false);
+    std::fs::write(work.join("netsync.toml"), config(&[&public])).unwrap();
+    for (key, needle) in [
+        ("/net/params/mtu", "matches no `secrets.keys` pattern"),
+        ("/other/x", "is under no mapping prefix"),
+    ] {
+        env.netsync()
+            .args(["secret", "set", key, "--repo"])
+            .arg(&work)
+            .write_stdin("v")
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(needle));
+    }
+    assert!(!work.join("kv").exists(), "nothing written");
+    env.netsync()
+        .args(["secret", "set", "/net/params/mtu", "--force", "--repo"])
+        .arg(&work)
+        .write_stdin("v")
+        .assert()
+        .success();
+    assert!(work.join("kv/params/mtu.age").is_file());
+}
+
+#[test]
+fn rekey_refuses_a_checked_out_branch() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let bare = sealed_repo(&env, &public);
+    let work = env.root().join("work");
+    env.git(env.root(), ["clone", "-q", bare.to_str().unwrap(), "work"]);
+    fails_cleanly(
+        &env,
+        &work,
+        &["secret", "rekey", "--identity", id.to_str().unwrap()],
+        &[
+            "branch main is checked out in",
+            "hint: run rekey on a bare clone",
+        ],
+    );
+}
