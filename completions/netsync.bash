@@ -22,6 +22,9 @@ _netsync() {
             netsync,completions)
                 cmd="netsync__subcmd__completions"
                 ;;
+            netsync,config)
+                cmd="netsync__subcmd__config"
+                ;;
             netsync,diff)
                 cmd="netsync__subcmd__diff"
                 ;;
@@ -45,6 +48,9 @@ _netsync() {
                 ;;
             netsync__subcmd__help,completions)
                 cmd="netsync__subcmd__help__subcmd__completions"
+                ;;
+            netsync__subcmd__help,config)
+                cmd="netsync__subcmd__help__subcmd__config"
                 ;;
             netsync__subcmd__help,diff)
                 cmd="netsync__subcmd__help__subcmd__diff"
@@ -113,7 +119,7 @@ _netsync() {
 
     case "${cmd}" in
         netsync)
-            opts="-v -q -h -V --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply secret persist completions generate-docs help"
+            opts="-v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,6 +130,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -155,7 +177,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__apply)
-            opts="-n -v -q -h --rev --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -v -q -h --rev --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +200,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +247,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__completions)
-            opts="-v -q -h --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help bash elvish fish powershell zsh"
+            opts="-v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +258,84 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__config)
+            opts="-v -q -h --rev --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -251,7 +367,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__diff)
-            opts="-v -q -h --rev --exit-code --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --rev --exit-code --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +382,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -297,7 +429,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__generate__subcmd__docs)
-            opts="-v -q -h --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +440,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -339,7 +487,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help)
-            opts="init diff apply secret persist completions generate-docs help"
+            opts="init diff apply config secret persist completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +515,20 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -521,7 +683,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__init)
-            opts="-v -q -h --prefix --dir --branch --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --prefix --dir --branch --new --bare --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +706,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -575,7 +753,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__persist)
-            opts="-n -m -v -q -h --dry-run --message --branch --no-push --page-size --lock-ttl --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -m -v -q -h --dry-run --message --branch --no-push --page-size --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -609,6 +787,22 @@ _netsync() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
@@ -637,7 +831,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret)
-            opts="-v -q -h --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey help"
+            opts="-v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +842,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -763,7 +973,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret__subcmd__keygen)
-            opts="-o -v -q -h --out --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-o -v -q -h --out --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +992,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -813,7 +1039,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret__subcmd__rekey)
-            opts="-v -q -h --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +1050,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -855,7 +1097,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret__subcmd__set)
-            opts="-v -q -h --file --force --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --file --force --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -870,6 +1112,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -901,7 +1159,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret__subcmd__show)
-            opts="-v -q -h --rev --repo --endpoints --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --rev --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +1174,22 @@ _netsync() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

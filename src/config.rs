@@ -1,6 +1,7 @@
 //! `netsync.toml`: parse, validate, and answer questions about keys.
 
 use std::ops::Range;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -29,8 +30,10 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1_572_864;
 /// Smallest accepted `max_request_bytes`: below this not even one ordinary key fits in a request.
 const MIN_REQUEST_BYTES: usize = 1024;
 
-const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
-const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Used when neither flags, environment nor `etcd.dial_timeout` say otherwise.
+pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// Used when neither flags, environment nor `etcd.command_timeout` say otherwise.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A parsed and validated `netsync.toml`.
 #[derive(Debug, Clone)]
@@ -88,8 +91,20 @@ pub struct EtcdSettings {
     pub endpoints: Option<Vec<String>>,
     pub max_txn_ops: usize,
     pub max_request_bytes: usize,
-    pub dial_timeout: Duration,
-    pub command_timeout: Duration,
+    /// `None` when the file does not say (then [`DEFAULT_DIAL_TIMEOUT`] unless flags or
+    /// environment say otherwise).
+    pub dial_timeout: Option<Duration>,
+    /// `None` when the file does not say (then [`DEFAULT_COMMAND_TIMEOUT`]).
+    pub command_timeout: Option<Duration>,
+    /// CA bundle (PEM) to verify the servers with; relative paths are relative to the
+    /// directory netsync runs in.
+    pub cacert: Option<PathBuf>,
+    /// Client certificate (PEM); needs `key`.
+    pub cert: Option<PathBuf>,
+    /// Client private key (PEM); needs `cert`.
+    pub key: Option<PathBuf>,
+    /// etcd user name. Never a password: passwords do not belong in Git.
+    pub user: Option<String>,
 }
 
 /// `[persist]`: how `netsync persist` commits and where it pushes.
@@ -138,8 +153,12 @@ impl Default for EtcdSettings {
             endpoints: None,
             max_txn_ops: DEFAULT_MAX_TXN_OPS,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
-            dial_timeout: DEFAULT_DIAL_TIMEOUT,
-            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            dial_timeout: None,
+            command_timeout: None,
+            cacert: None,
+            cert: None,
+            key: None,
+            user: None,
         }
     }
 }
@@ -283,6 +302,11 @@ dir = {dir}
 # max_request_bytes = 1572864  # keep equal to the server's --max-request-bytes
 # dial_timeout = "5s"
 # command_timeout = "30s"
+# TLS and auth (flags and NETSYNC_*/ETCDCTL_* variables take precedence):
+# cacert = "/etc/etcd/pki/ca.crt"          # example
+# cert = "/etc/etcd/pki/netsync.crt"       # example
+# key = "/etc/etcd/pki/netsync.key"        # example
+# user = "netsync"   # example; the password comes from NETSYNC_PASSWORD or a prompt, never from here
 
 # Where netsync keeps its own keys (sync point, lock); must be outside every
 # mapping prefix.
@@ -375,6 +399,10 @@ struct RawEtcd {
     max_request_bytes: Option<Spanned<usize>>,
     dial_timeout: Option<Spanned<String>>,
     command_timeout: Option<Spanned<String>>,
+    cacert: Option<Spanned<String>>,
+    cert: Option<Spanned<String>>,
+    key: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -810,12 +838,39 @@ impl Validator<'_> {
             etcd.max_request_bytes = n.into_inner();
         }
         if let Some(d) = raw.dial_timeout {
-            etcd.dial_timeout = self.duration(&d, "etcd.dial_timeout")?;
+            etcd.dial_timeout = Some(self.duration(&d, "etcd.dial_timeout")?);
         }
         if let Some(d) = raw.command_timeout {
-            etcd.command_timeout = self.duration(&d, "etcd.command_timeout")?;
+            etcd.command_timeout = Some(self.duration(&d, "etcd.command_timeout")?);
+        }
+        etcd.cacert = self.path(raw.cacert, "etcd.cacert")?;
+        etcd.cert = self.path(raw.cert, "etcd.cert")?;
+        etcd.key = self.path(raw.key, "etcd.key")?;
+        if let Some(user) = raw.user {
+            if user.get_ref().is_empty() || user.get_ref().contains(':') {
+                return Err(self.src.invalid(
+                    &user.span(),
+                    "etcd.user",
+                    "`etcd.user` must be a user name alone: a password never goes in netsync.toml \
+                     (use NETSYNC_PASSWORD or the prompt)"
+                        .to_owned(),
+                ));
+            }
+            etcd.user = Some(user.into_inner());
         }
         Ok(etcd)
+    }
+
+    fn path(&self, raw: Option<Spanned<String>>, field: &str) -> Result<Option<PathBuf>, Error> {
+        match raw {
+            Some(p) if p.get_ref().is_empty() => Err(self.src.invalid(
+                &p.span(),
+                field,
+                format!("`{field}` is empty; give a path or leave it out"),
+            )),
+            Some(p) => Ok(Some(PathBuf::from(p.into_inner()))),
+            None => Ok(None),
+        }
     }
 
     fn duration(&self, raw: &Spanned<String>, field: &str) -> Result<Duration, Error> {
@@ -1159,8 +1214,12 @@ message = "Record changes made in etcd"
                 endpoints: Some(vec!["http://127.0.0.1:2379".into()]),
                 max_txn_ops: 128,
                 max_request_bytes: 1_572_864,
-                dial_timeout: Duration::from_secs(5),
-                command_timeout: Duration::from_secs(30),
+                dial_timeout: Some(Duration::from_secs(5)),
+                command_timeout: Some(Duration::from_secs(30)),
+                cacert: None,
+                cert: None,
+                key: None,
+                user: None,
             }
         );
         assert_eq!(c.state_prefix, b"/netsync/");
@@ -1189,8 +1248,8 @@ message = "Record changes made in etcd"
         assert_eq!(c.etcd, EtcdSettings::default());
         assert_eq!(c.etcd.max_txn_ops, 128);
         assert_eq!(c.etcd.max_request_bytes, 1_572_864);
-        assert_eq!(c.etcd.dial_timeout, Duration::from_secs(5));
-        assert_eq!(c.etcd.command_timeout, Duration::from_secs(30));
+        assert_eq!(c.etcd.dial_timeout, None);
+        assert_eq!(c.etcd.command_timeout, None);
         assert_eq!(c.persist, PersistSettings::default());
         assert_eq!(c.state_prefix, b"/netsync/");
         assert!(!c.is_ephemeral(b"/net/x"));

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv, persist, secrets};
+use crate::{config, desired, git, kv, persist, secrets, settings};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -31,6 +31,8 @@ pub enum Error {
     #[error(transparent)]
     Kv(#[from] kv::Error),
     #[error(transparent)]
+    Settings(#[from] settings::Error),
+    #[error(transparent)]
     Secrets(#[from] secrets::Error),
     #[error(transparent)]
     Persist(#[from] persist::Error),
@@ -58,6 +60,8 @@ pub enum Error {
     AlreadyExists { path: PathBuf },
     #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
     BareRepository { path: PathBuf },
+    #[error("cannot create a repository at {path}: {reason}")]
+    CreateRepository { path: PathBuf, reason: String },
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -73,6 +77,11 @@ impl Error {
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::Conflict { .. }) => exit::CONFLICT,
+            Error::Settings(
+                settings::Error::BadEnv { .. }
+                | settings::Error::HalfIdentity { .. }
+                | settings::Error::NoPassword { .. },
+            ) => exit::USAGE,
             _ => exit::ERROR,
         }
     }
@@ -80,8 +89,26 @@ impl Error {
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Kv(kv::Error::Unreachable { reason, .. })
+                if reason.contains("certificate") || reason.contains("handshake") =>
+            {
+                vec![
+                    "check --cacert (the CA that signed the servers' certificates) and, if the servers ask for one, --cert and --key".into(),
+                    "`netsync config` shows which files are used and where they come from".into(),
+                ]
+            }
             Error::Kv(kv::Error::Unreachable { .. }) => vec![
                 "check --endpoints (or NETSYNC_ENDPOINTS / ETCDCTL_ENDPOINTS) and that etcd is running".into(),
+                "`netsync config` shows the effective settings and where they come from".into(),
+            ],
+            Error::Kv(kv::Error::AuthFailed { .. }) => vec![
+                "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
+            ],
+            Error::Settings(settings::Error::NoPassword { .. }) => vec![
+                "set NETSYNC_PASSWORD (or ETCDCTL_PASSWORD), or pass --user name:password".into(),
+            ],
+            Error::Settings(settings::Error::HalfIdentity { .. }) => vec![
+                "give both --cert and --key (or NETSYNC_CERT and NETSYNC_KEY)".into(),
             ],
             Error::Git(git::Error::UnknownRevision { .. }) => {
                 vec!["list revisions with `git log --oneline` or `git branch -a`".into()]
@@ -99,6 +126,9 @@ impl Error {
             Error::ConcurrentModification { .. } => {
                 vec!["rerun to plan again from the current state".into()]
             }
+            Error::AlreadyExists { path } if path.is_dir() => vec![
+                "--new and --bare create a repository in a new or empty directory; without them, init writes into an existing one".into(),
+            ],
             Error::Secrets(err) => err.hints(),
             Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
                 "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),

@@ -19,6 +19,7 @@ pub mod prepare;
 pub mod progress;
 pub mod render;
 pub mod secrets;
+pub mod settings;
 pub mod syncpoint;
 pub mod testhook;
 

@@ -17,12 +17,14 @@ use super::{output_error, GlobalArgs};
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
-    /// Show what would be written, write nothing.
+    /// Show what would be written, write nothing. Example: netsync apply --dry-run
     #[arg(long, short = 'n')]
     pub dry_run: bool,
     /// Let apply delete more than `apply.max_delete_fraction` of the managed keys, or all of them.
+    /// Example: netsync apply --rev cleanup --allow-mass-delete
     #[arg(long)]
     pub allow_mass_delete: bool,
     /// Operations per transaction; match the etcd servers' --max-txn-ops. Example: 128
@@ -55,6 +57,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::
     .await?;
     let mut out = global.stdout();
     match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => {
             render::human::write_apply(&mut out, &applied.prepared, &applied.report)
         }

@@ -14,9 +14,11 @@ use super::{output_error, GlobalArgs};
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Example: --rev origin/main
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Exit with 2 when there are differences, 0 when there are none.
+    /// Example: netsync diff -q --exit-code || echo "etcd differs from Git"
     #[arg(long)]
     pub exit_code: bool,
 }
@@ -30,6 +32,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::E
         netsync::diff::diff(&repo, desired, &mut kv, &identities, &global.progress()).await?;
     let mut out = global.stdout();
     match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => render::human::write_diff(&mut out, &prepared),
         OutputFormat::Json => {
             render::json::write(&mut out, &render::json::document("diff", &prepared, None))

@@ -14,7 +14,7 @@ use super::Cli;
 /// Example: netsync completions bash > /etc/bash_completion.d/netsync
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
-    /// The shell: bash, zsh, fish, elvish or powershell.
+    /// The shell: bash, zsh, fish, elvish or powershell. Example: netsync completions zsh
     #[arg(value_enum)]
     pub shell: Shell,
 }

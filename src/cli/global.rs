@@ -1,17 +1,15 @@
 //! Options every command takes, and what they resolve to: endpoints, output, colours, logs.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use netsync::config::Config;
-use netsync::kv::{ConnectSettings, EtcdKv};
+use netsync::config::{Config, EtcdSettings};
+use netsync::kv::EtcdKv;
 use netsync::progress::Progress;
 use netsync::render::OutputFormat;
-
-/// etcd's own default client URL.
-pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:2379";
+use netsync::settings::{self, Effective, Layer, Password, Setting, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -41,33 +39,65 @@ pub struct GlobalArgs {
 
     /// etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl's
     /// ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379.
-    /// Example: --endpoints http://10.0.0.1:2379,http://10.0.0.2:2379
-    #[arg(
-        long,
-        global = true,
-        value_name = "URLS",
-        value_delimiter = ',',
-        env = "NETSYNC_ENDPOINTS"
-    )]
+    /// Without a scheme, https:// is used when a TLS option is set, else http://.
+    /// Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379
+    #[arg(long, global = true, value_name = "URLS", value_delimiter = ',')]
     pub endpoints: Vec<String>,
 
-    /// Output format on stdout. Example: --output json
+    /// CA bundle (PEM) that signed the etcd servers' certificates; turns TLS on. Without it,
+    /// https:// endpoints are checked against the system's roots. Also NETSYNC_CACERT,
+    /// ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth);
+    /// needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`.
+    /// Example: --cert /etc/etcd/pki/netsync.crt
+    #[arg(long = "cert", id = "tls_cert", global = true, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`.
+    /// Example: --key /etc/etcd/pki/netsync.key
+    // `id` differs from the flag: `secret set KEY` has a positional `key`.
+    #[arg(long = "key", id = "tls_key", global = true, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+
+    /// DANGEROUS: use TLS but accept any server certificate, so anyone on the network path
+    /// can read and change what netsync reads and writes. For a first test only. Also
+    /// NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true.
+    /// Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// etcd user, as `name` or `name:password`. Without a password here, netsync reads
+    /// NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also
+    /// NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync
+    #[arg(long, global = true, value_name = "NAME[:PASSWORD]")]
+    pub user: Option<String>,
+
+    /// Output format on stdout: `human`, or `json` (one document, described in docs/json.md).
+    /// Example: --output json
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 
-    /// When to colour human output; NO_COLOR is respected with `auto`.
+    /// When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is
+    /// set), `always` or `never`. Example: --color never
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    /// Example: -vv
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Print nothing but errors (and the result on stdout).
+    /// Print nothing but errors: no human output, status lines, warnings or progress. The
+    /// exit code still tells the result; `--output json` still prints its document.
+    /// Example: netsync apply -q || alert
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// How long to wait for etcd to answer at all. Example: --dial-timeout 3s
+    /// How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT,
+    /// ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub dial_timeout: Option<Duration>,
 
@@ -78,7 +108,8 @@ pub struct GlobalArgs {
     #[arg(long = "identity", global = true, value_name = "FILE")]
     pub identities: Vec<PathBuf>,
 
-    /// Deadline for each etcd request. Example: --command-timeout 1m
+    /// Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT,
+    /// ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m
     #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub command_timeout: Option<Duration>,
 }
@@ -103,6 +134,11 @@ pub fn init_tracing(global: &GlobalArgs) {
 }
 
 impl GlobalArgs {
+    /// Whether to print human output on stdout (not with -q).
+    pub fn human(&self) -> bool {
+        self.output == Output::Human && !self.quiet
+    }
+
     pub fn format(&self) -> OutputFormat {
         match self.output {
             Output::Human => OutputFormat::Human,
@@ -114,26 +150,24 @@ impl GlobalArgs {
         Progress::new(!self.quiet && std::io::stderr().is_terminal())
     }
 
-    /// Where the endpoints come from, in precedence order.
-    pub fn endpoints(&self, config: &Config) -> Vec<String> {
-        if !self.endpoints.is_empty() {
-            return self.endpoints.clone();
-        }
-        if let Ok(env) = std::env::var("ETCDCTL_ENDPOINTS") {
-            let list: Vec<String> = env
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if !list.is_empty() {
-                return list;
-            }
-        }
-        if let Some(list) = &config.etcd.endpoints {
-            return list.clone();
-        }
-        vec![DEFAULT_ENDPOINT.to_owned()]
+    /// The connection settings, each with where it came from: flags > NETSYNC_* > ETCDCTL_*
+    /// > netsync.toml > defaults.
+    pub fn settings(&self, file: &EtcdSettings) -> Result<Effective, netsync::Error> {
+        let flags = Layer {
+            endpoints: Some(self.endpoints.clone()).filter(|e| !e.is_empty()),
+            dial_timeout: self.dial_timeout,
+            command_timeout: self.command_timeout,
+            cacert: self.cacert.clone(),
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify.then_some(true),
+            user: self.user.clone(),
+        };
+        Ok(settings::resolve(
+            &flags,
+            &|name| std::env::var(name).ok(),
+            file,
+        )?)
     }
 
     /// The identities to decrypt secrets with (see `--identity`).
@@ -142,12 +176,22 @@ impl GlobalArgs {
     }
 
     pub async fn connect(&self, config: &Config) -> Result<EtcdKv, netsync::Error> {
-        let settings = ConnectSettings {
-            endpoints: self.endpoints(config),
-            dial_timeout: self.dial_timeout.unwrap_or(config.etcd.dial_timeout),
-            command_timeout: self.command_timeout.unwrap_or(config.etcd.command_timeout),
-        };
-        tracing::debug!(endpoints = ?settings.endpoints, "connecting to etcd");
+        let mut effective = self.settings(&config.etcd)?;
+        if let (Some(user), None) = (&effective.user.value, &effective.password.value) {
+            effective.password = prompt_password(user)?;
+        }
+        let settings = effective.connect_settings()?;
+        if settings.insecure_skip_tls_verify && !self.quiet {
+            let yellow = anstyle::AnsiColor::Yellow.on_default().bold();
+            let mut stderr = anstream::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "{yellow}warning:{yellow:#} TLS certificate verification is OFF \
+                 (--insecure-skip-tls-verify): the etcd servers are not authenticated, and \
+                 anyone on the network path can read and change what netsync reads and writes"
+            );
+        }
+        tracing::debug!(endpoints = ?settings.endpoints, tls = settings.uses_tls(), "connecting to etcd");
         Ok(EtcdKv::connect(&settings).await?)
     }
 
@@ -160,4 +204,20 @@ impl GlobalArgs {
         };
         anstream::AutoStream::new(std::io::stdout(), choice)
     }
+}
+
+/// Ask for the password of `user` on the terminal, without echo; no terminal, no prompt.
+fn prompt_password(user: &str) -> Result<Setting<Option<Password>>, netsync::Error> {
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(settings::Error::NoPassword {
+            user: user.to_owned(),
+        }
+        .into());
+    }
+    let text = rpassword::prompt_password(format!("password for etcd user {user}: "))
+        .map_err(settings::Error::Prompt)?;
+    Ok(Setting {
+        value: Some(Password::new(text)),
+        source: Source::Prompt,
+    })
 }

@@ -1,14 +1,21 @@
 //! `netsync init`.
 
+use std::io::Write;
+
 use clap::Args;
 use netsync::error::exit;
-use netsync::init::InitOptions;
+use netsync::init::{InitOptions, NewRepo};
+use netsync::render::{json, OutputFormat};
+use serde::Serialize;
 
-use super::GlobalArgs;
+use super::{output_error, GlobalArgs};
 
 /// Write a commented netsync.toml at the root of the repository (refuses to overwrite).
 ///
-/// Example: netsync init --prefix /net/ --dir kv
+/// With --new or --bare, create the repository at --repo first (a new or empty directory).
+/// In a bare repository, which has no working tree, netsync.toml is committed on the branch.
+///
+/// Example: netsync init --repo /srv/network.git --bare --prefix /net/ --dir kv
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The etcd key prefix to manage. Example: --prefix /net/
@@ -18,8 +25,25 @@ pub struct InitArgs {
     #[arg(long, default_value = "kv")]
     pub dir: String,
     /// The branch `apply` deploys by default (default: the current branch, else main).
+    /// Example: --branch production
     #[arg(long)]
     pub branch: Option<String>,
+    /// Create a new repository with a working tree at --repo first; netsync.toml is written
+    /// there for you to review and commit. Example: netsync init --new --repo network
+    #[arg(long, conflicts_with = "bare")]
+    pub new: bool,
+    /// Create a new bare repository at --repo first and commit netsync.toml in it.
+    /// Example: netsync init --bare --repo /srv/network.git
+    #[arg(long)]
+    pub bare: bool,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    format_version: u32,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a netsync::init::InitReport,
 }
 
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, netsync::Error> {
@@ -27,13 +51,41 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, netsync::Error> 
         prefix: args.prefix.clone(),
         dir: args.dir.clone(),
         branch: args.branch.clone(),
+        create: match (args.new, args.bare) {
+            (_, true) => Some(NewRepo::Bare),
+            (true, false) => Some(NewRepo::WithWorktree),
+            (false, false) => None,
+        },
     };
-    let path = netsync::init::init(&global.repo, &options)?;
-    if !global.quiet {
-        eprintln!(
-            "wrote {}; commit it, then run `netsync diff`",
-            path.display()
-        );
+    let report = netsync::init::init(&global.repo, &options)?;
+    match global.format() {
+        OutputFormat::Json => {
+            let doc = Document {
+                format_version: json::FORMAT_VERSION,
+                command: "init",
+                report: &report,
+            };
+            json::write(&mut global.stdout(), &doc).map_err(output_error)?;
+        }
+        OutputFormat::Human if !global.quiet => {
+            let mut err = anstream::stderr().lock();
+            let _ = match (&report.config_path, &report.commit) {
+                (Some(path), _) => writeln!(
+                    err,
+                    "wrote {}; commit it, then run `netsync diff`",
+                    path.display()
+                ),
+                (None, Some(commit)) => writeln!(
+                    err,
+                    "created bare repository {} with netsync.toml committed on {} ({commit}); \
+                     clone it to add keys",
+                    report.repository.display(),
+                    report.branch
+                ),
+                (None, None) => Ok(()),
+            };
+        }
+        OutputFormat::Human => {}
     }
     Ok(exit::OK)
 }

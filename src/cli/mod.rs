@@ -2,6 +2,7 @@
 //! messages and exit codes. Nothing below `src/cli/` is needed by the library.
 
 mod apply;
+mod config;
 mod diff;
 mod generate;
 mod global;
@@ -26,20 +27,34 @@ Exit codes:
       overwritten, rerun
   5   a key changed both in Git and in etcd since the last sync (persist); nothing was
       overwritten
-  64  usage error
+  64  usage error: a bad flag or environment value, --cert without --key, or a user
+      without a password and no terminal to ask for it
+
+Settings come from, in order: flags, NETSYNC_* variables, etcdctl's ETCDCTL_* variables,
+the [etcd] section of netsync.toml, defaults. `netsync config` shows the result.
 
 Environment:
-  NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS   etcd endpoints (comma-separated)
-  NETSYNC_IDENTITY_FILE                  identity to decrypt secrets (when no --identity)
-  NETSYNC_REPO                           the repository (--repo)
-  RUST_LOG                               log filter, e.g. RUST_LOG=netsync=debug
-  NO_COLOR                               disable colours";
+  NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS              --endpoints
+  NETSYNC_CACERT, ETCDCTL_CACERT                    --cacert
+  NETSYNC_CERT, ETCDCTL_CERT                        --cert
+  NETSYNC_KEY, ETCDCTL_KEY                          --key
+  NETSYNC_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_...     --insecure-skip-tls-verify (true/false)
+  NETSYNC_USER, ETCDCTL_USER                        --user (name or name:password)
+  NETSYNC_PASSWORD, ETCDCTL_PASSWORD                the password of --user name
+  NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT        --dial-timeout
+  NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
+  NETSYNC_IDENTITY_FILE                             --identity (decrypting secrets)
+  NETSYNC_REPO                                      --repo
+  RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
+  NO_COLOR                                          no colours with --color auto";
 
 /// Keep a Git repository and an etcd cluster in sync, both ways.
 ///
 /// The desired state lives in Git (one file per etcd key, under folders mapped to key
 /// prefixes in netsync.toml); the live state lives in etcd. `diff` shows how they differ,
 /// `apply` makes etcd hold a Git revision, `persist` commits etcd's changes to Git.
+///
+/// Example: netsync diff --repo /srv/network.git --endpoints https://10.0.0.1:2379 --cacert ca.crt
 #[derive(Debug, Parser)]
 #[command(name = "netsync", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -54,6 +69,7 @@ pub enum Command {
     Init(init::InitArgs),
     Diff(diff::DiffArgs),
     Apply(apply::ApplyArgs),
+    Config(config::ConfigArgs),
     Secret(secret::SecretArgs),
     Persist(persist::PersistArgs),
     Completions(generate::CompletionsArgs),
@@ -81,6 +97,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Init(args) => init::run(global, args),
             Command::Diff(args) => diff::run(global, args).await,
             Command::Apply(args) => apply::run(global, args).await,
+            Command::Config(args) => config::run(global, args),
             Command::Secret(args) => secret::run(global, args).await,
             Command::Persist(args) => persist::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
@@ -136,5 +153,64 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    /// `--key`/`--cert` (TLS) are global; `secret set KEY` has a positional `key`: both parse.
+    #[test]
+    fn tls_key_flag_and_positional_key_coexist() {
+        let cli = Cli::try_parse_from([
+            "netsync", "secret", "show", "/net/a", "--key", "/k.pem", "--cert", "/c.pem",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.tls_key.as_deref(), Some("/k.pem".as_ref()));
+        assert_eq!(cli.global.tls_cert.as_deref(), Some("/c.pem".as_ref()));
+    }
+
+    /// Every flag and every subcommand explains itself with an example (they become the man
+    /// pages).
+    #[test]
+    fn every_flag_and_subcommand_has_help_with_an_example() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        let mut check = |cmd: &clap::Command| {
+            let about = cmd
+                .get_long_about()
+                .or(cmd.get_about())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            if !about.contains("Example") {
+                missing.push(format!("command {}", cmd.get_name()));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help"
+                    || id == "version"
+                    || arg.is_hide_set()
+                    || arg.is_global_set() && cmd.get_name() != "netsync"
+                {
+                    continue;
+                }
+                let help = arg
+                    .get_long_help()
+                    .or(arg.get_help())
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                if !help.contains("Example") {
+                    missing.push(format!("{} --{id}", cmd.get_name()));
+                }
+            }
+        };
+        fn walk(cmd: &clap::Command, check: &mut dyn FnMut(&clap::Command)) {
+            check(cmd);
+            for sub in cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+            {
+                walk(sub, check);
+            }
+        }
+        walk(&cmd, &mut check);
+        assert!(missing.is_empty(), "help without an example: {missing:?}");
     }
 }

@@ -17,16 +17,18 @@ use super::{output_error, GlobalArgs};
 /// Example: netsync persist --repo /var/lib/netsync/network.git --endpoints http://10.0.0.1:2379
 #[derive(Debug, Args)]
 pub struct PersistArgs {
-    /// Show what would be committed; write nothing, push nothing.
+    /// Show what would be committed; write nothing, push nothing. Example: --dry-run
     #[arg(long, short = 'n')]
     pub dry_run: bool,
     /// Summary line of the commit. Example: --message "rotate entry node keys"
     #[arg(long, short = 'm', value_name = "TEXT")]
     pub message: Option<String>,
     /// Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names.
+    /// Example: --branch main
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
     /// Commit locally only; do not push to the remotes of `persist.remotes`.
+    /// Example: --no-push
     #[arg(long)]
     pub no_push: bool,
     /// Keys per etcd range request (testing aid).

@@ -1,11 +1,15 @@
 //! [`Kv`] over a real etcd cluster (etcd-client, gRPC).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, PutOptions, Txn, TxnOp,
+    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, KvClient,
+    PutOptions, TlsOptions, Txn, TxnOp,
 };
 use tracing::{debug, warn};
+
+use crate::settings::Password;
 
 use super::{
     prefix_range_end, Error, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome,
@@ -16,7 +20,8 @@ const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
 /// How often a whole snapshot read restarts after its revision was compacted mid-read.
 const MAX_SNAPSHOT_RESTARTS: usize = 5;
 
-/// How to reach etcd.
+/// How to reach etcd (resolved from flags, environment and netsync.toml by
+/// [`crate::settings`]).
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
     pub endpoints: Vec<String>,
@@ -24,6 +29,27 @@ pub struct ConnectSettings {
     pub dial_timeout: Duration,
     /// Deadline for each request.
     pub command_timeout: Duration,
+    /// CA bundle (PEM) to verify the servers with; `None`: the system's roots.
+    pub cacert: Option<PathBuf>,
+    /// Client certificate and key (PEM).
+    pub identity: Option<(PathBuf, PathBuf)>,
+    /// Accept any server certificate (still encrypted, no longer authenticated).
+    pub insecure_skip_tls_verify: bool,
+    /// User name and password; the token is refreshed automatically when it expires.
+    pub auth: Option<(String, Password)>,
+}
+
+impl ConnectSettings {
+    /// TLS is used when any TLS option is set or any endpoint says `https://`.
+    pub fn uses_tls(&self) -> bool {
+        self.cacert.is_some()
+            || self.identity.is_some()
+            || self.insecure_skip_tls_verify
+            || self
+                .endpoints
+                .iter()
+                .any(|e| e.trim().starts_with("https://"))
+    }
 }
 
 /// A connection to an etcd cluster.
@@ -33,8 +59,8 @@ pub struct EtcdKv {
     timeout: Duration,
 }
 
-/// etcdctl accepts `host:port`; gRPC needs a scheme.
-fn normalize_endpoint(endpoint: &str) -> Result<String> {
+/// etcdctl accepts `host:port`; gRPC needs a scheme: `https://` when TLS is on.
+fn normalize_endpoint(endpoint: &str, tls: bool) -> Result<String> {
     let endpoint = endpoint.trim();
     if endpoint.is_empty() {
         return Err(Error::BadEndpoint {
@@ -42,16 +68,72 @@ fn normalize_endpoint(endpoint: &str) -> Result<String> {
             reason: "empty".to_owned(),
         });
     }
-    if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+    if endpoint.starts_with("http://") && tls {
+        Err(Error::BadEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason:
+                "plain http:// while TLS options are set; use https:// (or leave out the scheme)"
+                    .to_owned(),
+        })
+    } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
         Ok(endpoint.to_owned())
     } else if endpoint.contains("://") {
         Err(Error::BadEndpoint {
             endpoint: endpoint.to_owned(),
             reason: "only http:// and https:// endpoints are supported".to_owned(),
         })
+    } else if tls {
+        Ok(format!("https://{endpoint}"))
     } else {
         Ok(format!("http://{endpoint}"))
     }
+}
+
+fn read_pem(what: &'static str, path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::TlsFile {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The TLS options for rustls: our CA or the system's roots, and the client identity.
+fn tls_options(settings: &ConnectSettings) -> Result<TlsOptions> {
+    let mut tls = TlsOptions::new();
+    tls = match &settings.cacert {
+        Some(path) => tls.ca_certificate(Certificate::from_pem(read_pem("CA bundle", path)?)),
+        None => tls.with_native_roots(),
+    };
+    if let Some((cert, key)) = &settings.identity {
+        tls = tls.identity(Identity::from_pem(
+            read_pem("client certificate", cert)?,
+            read_pem("client key", key)?,
+        ));
+    }
+    Ok(tls)
+}
+
+/// An error and its causes on one line: tonic's transport errors say what went wrong (an
+/// unknown issuer, a refused connection) only in their sources.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Whether etcd refused the user name or password.
+fn is_auth_failure(err: &etcd_client::Error) -> bool {
+    matches!(err, etcd_client::Error::GRpcStatus(s)
+        if s.message().contains("authentication failed")
+            || s.code() == tonic::Code::Unauthenticated)
 }
 
 /// Move key and value out of the response without copying them.
@@ -94,31 +176,52 @@ impl EtcdKv {
     /// Connect and make sure the cluster answers within `dial_timeout`, so that a wrong or
     /// dead endpoint fails fast with a clear message instead of hanging.
     pub async fn connect(settings: &ConnectSettings) -> Result<Self> {
+        let tls = settings.uses_tls();
         let endpoints = settings
             .endpoints
             .iter()
-            .map(|e| normalize_endpoint(e))
+            .map(|e| normalize_endpoint(e, tls))
             .collect::<Result<Vec<_>>>()?;
         let shown = endpoints.join(",");
-        let options = ConnectOptions::new()
+        let mut options = ConnectOptions::new()
             .with_connect_timeout(settings.dial_timeout)
             .with_timeout(settings.command_timeout)
             .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5));
+        if let Some((user, password)) = &settings.auth {
+            options = options
+                .with_user(user.clone(), password.expose().to_owned())
+                .with_auto_token_refresh(true);
+        }
         let unreachable = |reason: String| Error::Unreachable {
             endpoints: shown.clone(),
             reason,
         };
-        let mut client = tokio::time::timeout(
-            settings.dial_timeout,
-            Client::connect(&endpoints, Some(options)),
-        )
-        .await
-        .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))?
-        .map_err(|e| unreachable(e.to_string()))?;
+        let failed = |e: etcd_client::Error| match &settings.auth {
+            Some((user, _)) if is_auth_failure(&e) => Error::AuthFailed {
+                user: user.clone(),
+                reason: chain(&e),
+            },
+            _ => unreachable(chain(&e)),
+        };
+        let connecting = async {
+            if settings.insecure_skip_tls_verify {
+                super::insecure::connect(&endpoints, settings, options).await
+            } else {
+                if tls {
+                    options = options.with_tls(tls_options(settings)?);
+                }
+                Client::connect(&endpoints, Some(options))
+                    .await
+                    .map_err(failed)
+            }
+        };
+        let mut client = tokio::time::timeout(settings.dial_timeout, connecting)
+            .await
+            .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))??;
         tokio::time::timeout(settings.dial_timeout, client.status())
             .await
             .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))?
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(failed)?;
         let kv = client
             .kv_client()
             .max_decoding_message_size(MAX_DECODING_BYTES);
@@ -386,11 +489,19 @@ mod tests {
     #[test]
     fn endpoints_get_a_scheme() {
         assert_eq!(
-            normalize_endpoint("127.0.0.1:2379").unwrap(),
+            normalize_endpoint("127.0.0.1:2379", false).unwrap(),
             "http://127.0.0.1:2379"
         );
-        assert_eq!(normalize_endpoint("https://h:1").unwrap(), "https://h:1");
-        assert!(normalize_endpoint("unix://x").is_err());
-        assert!(normalize_endpoint(" ").is_err());
+        assert_eq!(
+            normalize_endpoint("127.0.0.1:2379", true).unwrap(),
+            "https://127.0.0.1:2379"
+        );
+        assert_eq!(
+            normalize_endpoint("https://h:1", false).unwrap(),
+            "https://h:1"
+        );
+        assert!(normalize_endpoint("http://h:1", true).is_err());
+        assert!(normalize_endpoint("unix://x", false).is_err());
+        assert!(normalize_endpoint(" ", false).is_err());
     }
 }

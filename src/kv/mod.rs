@@ -2,6 +2,7 @@
 //! implementation and an in-memory one for unit tests of pure logic.
 
 mod etcd;
+mod insecure;
 #[cfg(test)]
 pub mod memory;
 
@@ -63,6 +64,15 @@ pub enum TxnOutcome {
 pub enum Error {
     #[error("cannot reach etcd at {endpoints}: {reason}")]
     Unreachable { endpoints: String, reason: String },
+    #[error("etcd refused user `{user}`: {reason}")]
+    AuthFailed { user: String, reason: String },
+    #[error("cannot read the {what} {path}")]
+    TlsFile {
+        what: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("invalid etcd endpoint `{endpoint}`: {reason}")]
     BadEndpoint { endpoint: String, reason: String },
     #[error("etcd request timed out after {0:?}")]

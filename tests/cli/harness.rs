@@ -157,6 +157,8 @@ pub struct Etcd {
     /// Extra server flags, e.g. `--max-txn-ops 16`.
     extra_args: Vec<String>,
     child: Option<Child>,
+    /// A second client listener with TLS (see `start_with_tls`).
+    tls_port: Option<u16>,
 }
 
 impl Etcd {
@@ -201,7 +203,39 @@ impl Etcd {
             token,
             extra_args: Vec::new(),
             child: None,
+            tls_port: None,
         }
+    }
+
+    /// Starts a single-member etcd that also listens with TLS on `tls_endpoint()`. `tls_args`
+    /// are etcd's TLS flags (`--cert-file`, `--key-file`, `--trusted-ca-file`,
+    /// `--client-cert-auth`). The plain `endpoint()` stays, for health checks and for
+    /// inspecting etcd from tests.
+    pub fn start_with_tls(tls_args: &[String]) -> Etcd {
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            let ports = free_ports(3);
+            let name = "solo".to_string();
+            let initial = format!("{name}=http://127.0.0.1:{}", ports[1]);
+            let mut etcd = Etcd::new(name, ports[0], ports[1], initial, unique_token("netsync"));
+            etcd.tls_port = Some(ports[2]);
+            etcd.extra_args = tls_args.to_vec();
+            etcd.spawn();
+            match etcd.wait_healthy(Instant::now() + HEALTH_TIMEOUT) {
+                Ok(()) => return etcd,
+                Err(e) => failures.push(e),
+            }
+        }
+        panic!(
+            "etcd did not start after {START_ATTEMPTS} attempts:\n{}",
+            failures.join("\n")
+        );
+    }
+
+    /// The TLS client URL of an etcd from `start_with_tls`, e.g. `https://127.0.0.1:40124`.
+    pub fn tls_endpoint(&self) -> String {
+        let port = self.tls_port.expect("this etcd was not started with TLS");
+        format!("https://127.0.0.1:{port}")
     }
 
     fn spawn(&mut self) {
@@ -216,6 +250,10 @@ impl Etcd {
             .open(self.log_path())
             .expect("open etcd log");
         let client = self.endpoint();
+        let listen = match self.tls_port {
+            Some(port) => format!("{client},https://127.0.0.1:{port}"),
+            None => client.clone(),
+        };
         let peer = format!("http://127.0.0.1:{}", self.peer_port);
         let mut cmd = Command::new(&self.bin);
         cmd.arg("--name")
@@ -224,7 +262,7 @@ impl Etcd {
             .arg(self.data_dir())
             .args([
                 "--listen-client-urls",
-                &client,
+                &listen,
                 "--advertise-client-urls",
                 &client,
             ])
@@ -583,6 +621,24 @@ impl Kv {
         }
     }
 
+    /// Connects as an etcd user (for clusters with auth enabled).
+    pub fn connect_as(endpoints: &str, user: &str, password: &str) -> Kv {
+        let rt = runtime();
+        let list: Vec<String> = endpoints.split(',').map(|s| s.trim().to_string()).collect();
+        let opts = ConnectOptions::new()
+            .with_connect_timeout(Duration::from_secs(2))
+            .with_timeout(Duration::from_secs(5))
+            .with_user(user, password);
+        let client = rt
+            .block_on(Client::connect(&list, Some(opts)))
+            .unwrap_or_else(|e| panic!("connect to etcd at {endpoints} as {user}: {e}"));
+        Kv {
+            rt,
+            client,
+            endpoints: endpoints.to_string(),
+        }
+    }
+
     pub fn endpoints(&self) -> &str {
         &self.endpoints
     }
@@ -839,6 +895,11 @@ impl TestEnv {
     /// A fresh environment with a single-member etcd.
     pub fn new() -> TestEnv {
         Self::with_backend(Backend::Single(Etcd::start()))
+    }
+
+    /// A fresh environment around an etcd the test started itself (e.g. `Etcd::start_with_tls`).
+    pub fn with_etcd(etcd: Etcd) -> TestEnv {
+        Self::with_backend(Backend::Single(etcd))
     }
 
     /// A fresh environment whose single etcd runs with extra server flags.

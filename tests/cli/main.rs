@@ -1,9 +1,12 @@
 //! Integration tests: one binary (one link step), with a module per area.
 
 mod apply;
+mod config;
+mod contract;
 mod errors;
 mod harness;
 mod harness_selftest;
 mod init;
 mod persist;
 mod secrets;
+mod secure;

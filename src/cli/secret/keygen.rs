@@ -16,6 +16,7 @@ use crate::cli::output_error;
 pub struct KeygenArgs {
     /// Write the identity to FILE (created with mode 0600, never overwritten) instead of
     /// stdout; the public key is then printed on stderr.
+    /// Example: --out ~/.config/netsync/identity.txt
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

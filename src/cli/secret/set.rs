@@ -20,10 +20,11 @@ pub struct SetArgs {
     /// The etcd key. Example: /net/users/alice/password
     #[arg(value_name = "KEY")]
     pub key: String,
-    /// Read the value from FILE instead of stdin.
+    /// Read the value from FILE instead of stdin. Example: --file ./wg-private.key
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Encrypt even when no `secrets.keys` pattern matches KEY.
+    /// Example: netsync secret set /net/params/token --force --file token.txt
     #[arg(long)]
     pub force: bool,
 }

@@ -18,6 +18,7 @@ pub struct ShowArgs {
     #[arg(value_name = "KEY")]
     pub key: String,
     /// Git revision to read (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
 }

@@ -1,0 +1,314 @@
+//! The output contract every command keeps: JSON documents with a `format_version`, colours
+//! only when asked or on a terminal, `-q` silent but for errors, and the same exit codes
+//! everywhere (0 ok, 1 error, 2 differences, 3 refused by a guard, 4 concurrent
+//! modification, 64 usage; 2, 3 and 4 are also covered in apply.rs).
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::TestEnv;
+
+fn fixture_env() -> (TestEnv, PathBuf) {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    (env, repo)
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON document ({e}):\n{}",
+            String::from_utf8_lossy(out)
+        )
+    })
+}
+
+fn run_json(env: &TestEnv, repo: &Path, args: &[&str]) -> serde_json::Value {
+    let out = env
+        .netsync()
+        .args(args)
+        .args(["--output", "json", "--repo"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
+#[test]
+fn every_command_prints_one_json_document_with_a_format_version() {
+    let (env, repo) = fixture_env();
+    let new = env.root().join("new.git");
+    let doc = run_json(&env, &new, &["init", "--bare"]);
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "init");
+    assert_eq!(doc["created"], "bare");
+    assert_eq!(doc["branch"], "main");
+    assert_eq!(doc["config_path"], serde_json::Value::Null);
+    assert_eq!(doc["commit"].as_str().unwrap(), env.rev_parse(&new, "main"));
+    env.fsck(&new);
+
+    let wt = env.root().join("plain");
+    let doc = run_json(&env, &wt, &["init", "--new", "--branch", "prod"]);
+    assert_eq!(doc["created"], "with_worktree");
+    assert!(doc["config_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("netsync.toml"));
+    assert_eq!(
+        env.git(&wt, ["symbolic-ref", "HEAD"]).trim(),
+        "refs/heads/prod"
+    );
+
+    let doc = run_json(&env, &repo, &["config"]);
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "config");
+    assert_eq!(doc["settings"]["endpoints"]["source"], "env");
+    assert_eq!(doc["settings"]["endpoints"]["env"], "NETSYNC_ENDPOINTS");
+    assert_eq!(doc["config_file"]["rev"], "main");
+
+    for command in ["diff", "apply"] {
+        let doc = run_json(&env, &repo, &[command]);
+        assert_eq!(doc["format_version"], 1, "{command}");
+        assert_eq!(doc["command"], command);
+        assert!(doc["changes"].is_array());
+    }
+}
+
+#[test]
+fn init_new_and_bare_refuse_to_overwrite() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("existing", true);
+    env.copy_fixture(&repo, "network");
+    let refs = env.git(&repo, ["show-ref"]);
+    for flag in ["--bare", "--new"] {
+        env.netsync()
+            .args(["init", flag, "--repo"])
+            .arg(&repo)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("already exists"))
+            .stderr(predicates::str::contains("hint: --new and --bare"));
+    }
+    assert_eq!(env.git(&repo, ["show-ref"]), refs);
+    env.fsck(&repo);
+    // A bare repository made by init is ready for apply once a clone adds keys.
+    let bare = env.root().join("made.git");
+    env.netsync()
+        .args(["init", "--bare", "-q", "--repo"])
+        .arg(&bare)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    env.commit_files(&bare, &[("kv/params/mtu", b"1400")], &[], "first key");
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&bare)
+        .assert()
+        .success();
+    assert_eq!(
+        env.kv().get("/net/params/mtu").as_deref(),
+        Some(b"1400".as_slice())
+    );
+    env.fsck(&bare);
+}
+
+/// Whether `out` holds an SGR (colour or style) escape sequence: `ESC [ digits;… m`. Progress
+/// bars on a terminal use other escapes (cursor, erase), which are not colours.
+fn has_colour(out: &[u8]) -> bool {
+    out.windows(2).enumerate().any(|(i, w)| {
+        w == b"\x1b[" && {
+            let rest = &out[i + 2..];
+            let end = rest
+                .iter()
+                .position(|b| !(b.is_ascii_digit() || *b == b';'));
+            matches!(end.map(|e| rest[e]), Some(b'm'))
+        }
+    })
+}
+
+#[test]
+fn colours_only_when_asked_or_on_a_terminal_without_no_color() {
+    let (env, repo) = fixture_env();
+    let diff = |color: &str| {
+        env.netsync()
+            .args(["diff", "--color", color, "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert!(has_colour(&diff("always")), "--color always colours");
+    assert!(!has_colour(&diff("never")));
+    assert!(!has_colour(&diff("auto")), "piped: no colours");
+    // On a terminal (a pty from `script`): colours, unless NO_COLOR is set.
+    let on_tty = |no_color: bool| {
+        let line = format!(
+            "{} diff --color auto --repo {}",
+            TestEnv::netsync_bin().display(),
+            repo.display()
+        );
+        let mut cmd = env.command("script");
+        cmd.args(["-qec", &line, "/dev/null"]);
+        cmd.env("TERM", "xterm");
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().expect("run script(1) from util-linux");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert!(has_colour(&on_tty(false)), "terminal: colours");
+    let plain = on_tty(true);
+    assert!(
+        !has_colour(&plain),
+        "NO_COLOR: no colours: {:?}",
+        String::from_utf8_lossy(&plain)
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_but_errors() {
+    let (env, repo) = fixture_env();
+    for args in [&["diff", "-q"][..], &["apply", "-q"], &["config", "-q"]] {
+        env.netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(&repo)
+            .assert()
+            .success()
+            .stdout("")
+            .stderr("");
+    }
+    assert_eq!(
+        env.kv().dump(b"/net/").len(),
+        crate::harness::fixture_kv("network").len()
+    );
+    // The exit code still tells; errors still print.
+    env.kv().put("/net/params/mtu", "1");
+    env.netsync()
+        .args(["diff", "-q", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("");
+    env.netsync()
+        .args(["diff", "-q", "--rev", "nope", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicates::str::starts_with("error: "));
+}
+
+#[test]
+fn exit_codes_are_the_same_for_every_command() {
+    let (env, repo) = fixture_env();
+    // 0
+    for args in [
+        &["diff"][..],
+        &["apply"],
+        &["config"],
+        &["completions", "bash"],
+    ] {
+        env.netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(&repo)
+            .assert()
+            .code(0);
+    }
+    // 64: a usage error, whatever the command.
+    for command in ["init", "diff", "apply", "config", "completions"] {
+        env.netsync()
+            .args([command, "--no-such-flag"])
+            .assert()
+            .code(64)
+            .stderr(predicates::str::contains("error:"));
+    }
+    env.netsync()
+        .env("NETSYNC_DIAL_TIMEOUT", "soon")
+        .args(["diff", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(64)
+        .stderr(predicates::str::contains("NETSYNC_DIAL_TIMEOUT"));
+    // 1: an error, whatever the command.
+    let nothing = env.root().join("not-a-repo");
+    std::fs::create_dir_all(&nothing).unwrap();
+    for command in ["diff", "apply"] {
+        env.netsync()
+            .args([command, "--repo"])
+            .arg(&nothing)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::starts_with("error: "));
+    }
+    env.commit_files(
+        &repo,
+        &[("netsync.toml", b"version = 1\n[etcd]\nuser = \"a:b\"\n")],
+        &[],
+        "bad",
+    );
+    for command in ["config", "diff", "apply"] {
+        env.netsync()
+            .args([command, "--repo"])
+            .arg(&repo)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains("netsync.toml"));
+    }
+    // 2
+    env.commit_files(&repo, &[], &[], "unchanged");
+    env.netsync()
+        .args(["diff", "--rev", "HEAD~2", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+    env.kv().put("/net/params/mtu", "1");
+    env.netsync()
+        .args(["diff", "--rev", "HEAD~2", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(2);
+    // 3: the prune guard.
+    env.kv().put("/net/a", "1");
+    env.kv().put("/net/b", "1");
+    env.kv().put("/net/c", "1");
+    let keys = env.kv().dump(b"/net/").len();
+    for i in 0..keys {
+        env.kv().put(format!("/net/zz/{i}"), "1");
+    }
+    env.netsync()
+        .args(["apply", "--rev", "HEAD~2", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(3);
+    // 4: a key changed between plan and write.
+    env.kv().delete_prefix("/net/zz/");
+    let hook = format!(
+        "etcdctl --endpoints {} put /net/params/mtu 9999 >/dev/null",
+        env.endpoints()
+    );
+    env.netsync()
+        .env("NETSYNC_TEST_HOOK_BEFORE_WRITE", &hook)
+        .args(["apply", "--rev", "HEAD~2", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(4);
+}

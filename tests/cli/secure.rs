@@ -1,0 +1,379 @@
+//! Secure connections against a real etcd: TLS with certificates generated here (CA, server
+//! certificate for 127.0.0.1, client certificate), skip-verify, and user/password auth.
+//! Every failure leaves etcd unchanged.
+
+use std::path::{Path, PathBuf};
+
+use etcd_client::Permission;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SanType,
+};
+
+use crate::harness::{fixture_kv, Etcd, Kv, TestEnv};
+
+/// PEM files of a test PKI.
+struct Pki {
+    ca: PathBuf,
+    server_cert: PathBuf,
+    server_key: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+    /// A second CA that signed nothing here: verifying against it must fail.
+    other_ca: PathBuf,
+}
+
+fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
+}
+
+fn leaf(
+    issuer: &CertifiedIssuer<'static, KeyPair>,
+    name: &str,
+    usage: ExtendedKeyUsagePurpose,
+) -> (String, String) {
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params
+        .subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.extended_key_usages = vec![usage];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, issuer).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+impl Pki {
+    fn generate(dir: &Path) -> Pki {
+        std::fs::create_dir_all(dir).unwrap();
+        let write = |name: &str, pem: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).unwrap();
+            path
+        };
+        let ca = new_ca("netsync test CA");
+        let (server_cert, server_key) = leaf(&ca, "etcd", ExtendedKeyUsagePurpose::ServerAuth);
+        let (client_cert, client_key) = leaf(&ca, "netsync", ExtendedKeyUsagePurpose::ClientAuth);
+        Pki {
+            ca: write("ca.pem", &ca.pem()),
+            server_cert: write("server.pem", &server_cert),
+            server_key: write("server-key.pem", &server_key),
+            client_cert: write("client.pem", &client_cert),
+            client_key: write("client-key.pem", &client_key),
+            other_ca: write("other-ca.pem", &new_ca("somebody else's CA").pem()),
+        }
+    }
+
+    fn etcd_args(&self) -> Vec<String> {
+        let s = |p: &Path| p.to_string_lossy().into_owned();
+        vec![
+            "--cert-file".into(),
+            s(&self.server_cert),
+            "--key-file".into(),
+            s(&self.server_key),
+            "--trusted-ca-file".into(),
+            s(&self.ca),
+            "--client-cert-auth".into(),
+        ]
+    }
+}
+
+/// An etcd that requires TLS with client certificates on its https listener, a repository
+/// with the example network, and the PKI. The harness's `kv()` uses the plain listener to
+/// inspect etcd.
+fn tls_env() -> (TestEnv, PathBuf, Pki, String) {
+    let pki_dir = tempfile::Builder::new()
+        .prefix("netsync-pki-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    let pki = Pki::generate(&pki_dir);
+    let etcd = Etcd::start_with_tls(&pki.etcd_args());
+    let endpoint = etcd.tls_endpoint();
+    let env = TestEnv::with_etcd(etcd);
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    (env, repo, pki, endpoint)
+}
+
+fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn apply_over_tls_with_ca_and_client_certificate() {
+    let (env, repo, pki, endpoint) = tls_env();
+    env.netsync()
+        .args(["apply", "--endpoints", &endpoint, "--cacert"])
+        .arg(&pki.ca)
+        .arg("--cert")
+        .arg(&pki.client_cert)
+        .arg("--key")
+        .arg(&pki.client_key)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(env.kv().dump(b"/net/"), fixture_kv("network"));
+
+    // The same through etcdctl's variables, with `host:port` (no scheme) as etcdctl allows.
+    env.kv().put("/net/params/mtu", "1");
+    env.netsync()
+        .env_remove("NETSYNC_ENDPOINTS")
+        .env("ETCDCTL_ENDPOINTS", endpoint.trim_start_matches("https://"))
+        .env("ETCDCTL_CACERT", &pki.ca)
+        .env("ETCDCTL_CERT", &pki.client_cert)
+        .env("ETCDCTL_KEY", &pki.client_key)
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(env.kv().dump(b"/net/"), fixture_kv("network"));
+    env.fsck(&repo);
+}
+
+#[test]
+fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
+    let (env, repo, pki, endpoint) = tls_env();
+    env.kv().put("/net/params/mtu", "1");
+    let before = env.kv().dump_all();
+    let revision = env.kv().revision();
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let assert = env
+            .netsync()
+            .args(["apply", "--dial-timeout", "3s", "--endpoints", &endpoint])
+            .args(extra)
+            .arg("--repo")
+            .arg(&repo)
+            .assert()
+            .code(1);
+        stderr_of(&assert)
+    };
+    let os = |p: &Path| p.as_os_str().to_owned();
+    let (ca, other, cert, key) = (
+        os(&pki.ca),
+        os(&pki.other_ca),
+        os(&pki.client_cert),
+        os(&pki.client_key),
+    );
+    // A CA that did not sign the server's certificate.
+    let err = run(&[
+        "--cacert".as_ref(),
+        &other,
+        "--cert".as_ref(),
+        &cert,
+        "--key".as_ref(),
+        &key,
+    ]);
+    assert!(err.starts_with("error: cannot reach etcd"), "{err}");
+    assert!(
+        err.contains("UnknownIssuer") || err.contains("certificate"),
+        "{err}"
+    );
+    assert!(err.contains("hint: check --cacert"), "{err}");
+    // No CA at all: the system roots do not know the test CA either.
+    let err = run(&["--cert".as_ref(), &cert, "--key".as_ref(), &key]);
+    assert!(err.contains("certificate"), "{err}");
+    // The right CA, but no client certificate: the server refuses the handshake.
+    let err = run(&["--cacert".as_ref(), &ca]);
+    assert!(err.starts_with("error: cannot reach etcd"), "{err}");
+    // Plain HTTP to a TLS listener.
+    let assert = env
+        .netsync()
+        .args(["apply", "--dial-timeout", "3s", "--endpoints"])
+        .arg(endpoint.replace("https://", "http://"))
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(1);
+    assert!(stderr_of(&assert).starts_with("error: cannot reach etcd"));
+    // A certificate without its key is a usage error, before connecting.
+    let assert = env
+        .netsync()
+        .args(["apply", "--endpoints", &endpoint, "--cert"])
+        .arg(&pki.client_cert)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(64);
+    assert!(stderr_of(&assert).contains("--cert and --key"));
+    // A missing file is named.
+    let assert = env
+        .netsync()
+        .args([
+            "apply",
+            "--endpoints",
+            &endpoint,
+            "--cacert",
+            "/nonexistent/ca.pem",
+        ])
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(1);
+    assert!(stderr_of(&assert).contains("/nonexistent/ca.pem"));
+    assert_eq!(env.kv().dump_all(), before, "etcd changed");
+    assert_eq!(env.kv().revision(), revision, "etcd was written");
+}
+
+#[test]
+fn insecure_skip_tls_verify_connects_with_a_loud_warning() {
+    let (env, repo, pki, endpoint) = tls_env();
+    let assert = env
+        .netsync()
+        .args([
+            "apply",
+            "--insecure-skip-tls-verify",
+            "--endpoints",
+            &endpoint,
+        ])
+        .arg("--cert")
+        .arg(&pki.client_cert)
+        .arg("--key")
+        .arg(&pki.client_key)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .success();
+    let err = stderr_of(&assert);
+    assert!(
+        err.contains("warning: TLS certificate verification is OFF"),
+        "{err}"
+    );
+    assert_eq!(env.kv().dump(b"/net/"), fixture_kv("network"));
+    // Through etcdctl's variable too; -q silences the warning along with everything else.
+    env.netsync()
+        .env("ETCDCTL_INSECURE_SKIP_TLS_VERIFY", "true")
+        .args(["diff", "-q", "--exit-code", "--endpoints", &endpoint])
+        .arg("--cert")
+        .arg(&pki.client_cert)
+        .arg("--key")
+        .arg(&pki.client_key)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(0)
+        .stderr("");
+}
+
+/// An etcd with auth enabled: `root` and a `netsync` user allowed to read and write all keys.
+fn auth_env() -> (TestEnv, PathBuf, Kv) {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    let kv = env.kv();
+    kv.block_on(async {
+        let mut c = kv.client();
+        c.user_add("root", "rootpw", None).await.unwrap();
+        c.user_grant_role("root", "root").await.unwrap();
+        c.role_add("rw").await.unwrap();
+        c.role_grant_permission("rw", Permission::read_write(vec![0]).with_from_key())
+            .await
+            .unwrap();
+        c.user_add("netsync", "s3cret-pw", None).await.unwrap();
+        c.user_grant_role("netsync", "rw").await.unwrap();
+        c.auth_enable().await.unwrap();
+    });
+    let root = Kv::connect_as(&env.endpoints(), "root", "rootpw");
+    (env, repo, root)
+}
+
+#[test]
+fn apply_with_user_and_password() {
+    let (env, repo, root) = auth_env();
+    // Without credentials etcd refuses, and nothing is written.
+    let assert = env
+        .netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1);
+    assert!(stderr_of(&assert).starts_with("error: "));
+    assert!(root.dump(b"/net/").is_empty());
+
+    env.netsync()
+        .args(["apply", "--user", "netsync:s3cret-pw", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
+
+    // User from the flag, password from the environment (netsync's, then etcdctl's).
+    root.put("/net/params/mtu", "1");
+    env.netsync()
+        .env("ETCDCTL_PASSWORD", "s3cret-pw")
+        .args(["apply", "--user", "netsync", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
+    root.put("/net/params/mtu", "2");
+    env.netsync()
+        .env("ETCDCTL_USER", "netsync")
+        .env("NETSYNC_PASSWORD", "s3cret-pw")
+        .env("ETCDCTL_PASSWORD", "wrong")
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
+    env.fsck(&repo);
+}
+
+#[test]
+fn wrong_or_missing_password_fails_clearly_and_is_never_printed() {
+    let (env, repo, root) = auth_env();
+    root.put("/net/params/mtu", "1");
+    let before = root.dump_all();
+    let revision = root.revision();
+    let assert = env
+        .netsync()
+        .args(["apply", "-vvv", "--user", "netsync:not-the-pw", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let err = stderr_of(&assert);
+    assert!(err.contains("error: etcd refused user `netsync`"), "{err}");
+    assert!(err.contains("hint: check --user and the password"), "{err}");
+    assert!(!err.contains("not-the-pw"), "password printed: {err}");
+    assert!(assert.get_output().stdout.is_empty());
+
+    // No password anywhere and no terminal to ask on: a usage error, before connecting.
+    let assert = env
+        .netsync()
+        .args(["apply", "--user", "netsync", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(64);
+    let err = stderr_of(&assert);
+    assert!(
+        err.contains("no password and there is no terminal"),
+        "{err}"
+    );
+    assert!(err.contains("NETSYNC_PASSWORD"), "{err}");
+    assert_eq!(root.dump_all(), before, "etcd changed");
+    assert_eq!(root.revision(), revision, "etcd was written");
+
+    // `netsync config` shows where the password comes from, never the password.
+    let out = env
+        .netsync()
+        .env("NETSYNC_PASSWORD", "s3cret-pw")
+        .args(["config", "--user", "netsync", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("s3cret-pw"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("password")
+            && l.contains("********")
+            && l.contains("env NETSYNC_PASSWORD")),
+        "{text}"
+    );
+}
