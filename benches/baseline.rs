@@ -1,0 +1,131 @@
+//! Benchmark helpers for `scripts/bench` (not a criterion benchmark; run with
+//! `cargo bench --bench baseline -- <command>`):
+//!
+//! - `gen DIR N SECRETS SEED`: write a reproducible dataset into the repository folder DIR:
+//!   N keys under several prefixes' folders, values 50 B to 8 KiB, mixed text and binary,
+//!   SECRETS of them listed in DIR/secret-keys.txt (one key per line).
+//! - `txn-loop ENDPOINT PREFIX DIR`: the baseline writer. Puts every file under DIR as
+//!   key PREFIX+path with etcd-client directly, 128 operations per transaction, and prints
+//!   the elapsed seconds. What netsync's apply is compared against.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// xorshift64*: small, seeded, and identical on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const FOLDERS: [&str; 4] = ["users", "devices", "nodes", "params"];
+
+fn gen(dir: &Path, n: usize, secrets: usize, seed: u64) -> std::io::Result<()> {
+    let mut rng = Rng(seed.max(1));
+    let mut secret_keys = String::new();
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    for i in 0..n {
+        let folder = FOLDERS[i % FOLDERS.len()];
+        let rel = format!("{folder}/g{:03}/item-{i:06}", i % 997);
+        // Sizes spread log-uniformly-ish between 50 B and 8 KiB.
+        let size = 50 + (rng.below(64) * rng.below(64) * 2) as usize % (8192 - 50);
+        let binary = i % 5 == 0;
+        let mut value = Vec::with_capacity(size);
+        while value.len() < size {
+            if binary {
+                value.extend_from_slice(&rng.next().to_le_bytes());
+            } else {
+                let w = words[rng.below(words.len() as u64) as usize];
+                value.extend_from_slice(w.as_bytes());
+                value.push(if rng.below(8) == 0 { b'\n' } else { b' ' });
+            }
+        }
+        value.truncate(size);
+        let path = dir.join("kv").join(&rel);
+        if i < secrets {
+            secret_keys.push_str(&format!("/net/{rel}\n"));
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, value)?;
+    }
+    std::fs::write(dir.join("secret-keys.txt"), secret_keys)
+}
+
+fn files(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files(&path, base, out)?;
+        } else if let Ok(rel) = path.strip_prefix(base) {
+            out.push((rel.to_string_lossy().into_owned(), path));
+        }
+    }
+    Ok(())
+}
+
+async fn txn_loop(
+    endpoint: &str,
+    prefix: &str,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut list = Vec::new();
+    files(dir, dir, &mut list)?;
+    list.sort();
+    let mut items = Vec::with_capacity(list.len());
+    for (rel, path) in list {
+        items.push((format!("{prefix}{rel}"), std::fs::read(path)?));
+    }
+    let mut client = etcd_client::Client::connect([endpoint], None).await?;
+    let start = Instant::now();
+    for chunk in items.chunks(128) {
+        let ops: Vec<etcd_client::TxnOp> = chunk
+            .iter()
+            .map(|(k, v)| etcd_client::TxnOp::put(k.as_bytes(), v.clone(), None))
+            .collect();
+        client.txn(etcd_client::Txn::new().and_then(ops)).await?;
+    }
+    println!("{:.3}", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["gen", dir, n, secrets, seed] => Ok(gen(
+            Path::new(dir),
+            n.parse()?,
+            secrets.parse()?,
+            seed.parse()?,
+        )?),
+        ["txn-loop", endpoint, prefix, dir] => {
+            tokio::runtime::Runtime::new()?.block_on(txn_loop(endpoint, prefix, Path::new(dir)))
+        }
+        _ => {
+            eprintln!(
+                "usage: baseline gen DIR N SECRETS SEED | baseline txn-loop ENDPOINT PREFIX DIR"
+            );
+            std::process::exit(2);
+        }
+    }
+}
