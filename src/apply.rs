@@ -1,14 +1,16 @@
 //! Carry out a plan: make etcd hold a Git revision, in guarded, size-limited transactions.
 
 use std::ops::Range;
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::desired::Desired;
 use crate::error::Error;
 use crate::git::Repo;
-use crate::kv::{self, Guarded, Kv, TxnOutcome};
-use crate::plan::{Action, Plan};
+use crate::kv::{self, Fence, Guarded, Kv, TxnOutcome};
+use crate::lock;
+use crate::plan::{self, Action, Plan, Policy};
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
 use crate::render::display_key;
@@ -19,9 +21,15 @@ use crate::syncpoint::{self, SyncPoint};
 const REQUEST_OVERHEAD: usize = 4096;
 
 /// What the user asked `apply` to do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub dry_run: bool,
+    /// Which side wins where the three-way rule does not decide alone.
+    pub policy: Policy,
+    /// Lease time to live of the lock (how long it outlives a killed run).
+    pub lock_ttl: Duration,
+    /// How long to wait for another run to release the lock.
+    pub lock_timeout: Duration,
     /// Let the prune guard pass.
     pub allow_mass_delete: bool,
     /// Override `etcd.max_txn_ops` of the config.
@@ -30,10 +38,25 @@ pub struct ApplyOptions {
     pub max_request_bytes: Option<usize>,
 }
 
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            policy: Policy::Safe,
+            lock_ttl: lock::DEFAULT_TTL,
+            lock_timeout: Duration::from_secs(60),
+            allow_mass_delete: false,
+            max_txn_ops: None,
+            max_request_bytes: None,
+        }
+    }
+}
+
 /// What `apply` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplyReport {
     pub dry_run: bool,
+    pub policy: Policy,
     /// Transactions committed (including the one recording the sync point).
     pub transactions: usize,
     /// etcd revision after the last write; the read revision when nothing was written.
@@ -120,7 +143,8 @@ fn guarded_ops(plan: &Plan) -> Vec<Guarded<'_>> {
         .collect()
 }
 
-/// Make etcd hold the desired revision.
+/// Make etcd hold the desired revision, by the three-way rule: Git-only changes are written,
+/// drift is kept and reported, conflicts stop the run unless `options.policy` picks a side.
 pub async fn apply(
     repo: &Repo,
     desired: Desired,
@@ -132,6 +156,14 @@ pub async fn apply(
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
     // Guarantee 2: every secret decrypts and is bound to its key before the first write.
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
+    let base = match options.policy {
+        Policy::Force => None,
+        _ => prepare::base(repo, &prepared)?,
+    };
+    let hash_kind = repo.gix().object_hash();
+    plan::classify(&mut prepared.plan, base.as_ref(), options.policy, |v| {
+        crate::git::blob_id(hash_kind, v)
+    });
     let config = &prepared.desired.config;
     let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
     let max_request = options
@@ -139,14 +171,10 @@ pub async fn apply(
         .unwrap_or(config.etcd.max_request_bytes);
 
     let commit = prepared.desired.revision.commit.to_string();
-    let point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
-    let point_entry = (syncpoint::key(config), point.to_bytes());
-    // The sync point rides in the last transaction, so it moves only when every batch is in.
-    let reserve = point_entry.0.len() + point_entry.1.len() + 64;
-    let budget = max_request
-        .saturating_sub(REQUEST_OVERHEAD + reserve)
-        .max(1);
-    let ops = guarded_ops(&prepared.plan);
+    let point_key = syncpoint::key(config);
+    let point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply").to_bytes();
+    let budget = max_request.saturating_sub(REQUEST_OVERHEAD).max(1);
+    let mut ops = guarded_ops(&prepared.plan);
     check_sizes(&ops, budget)?;
     check_prune_guard(
         &prepared.plan,
@@ -154,27 +182,65 @@ pub async fn apply(
         options.allow_mass_delete,
     )?;
 
-    let needs_point =
-        prepared.sync_point.as_ref().map(|p| p.commit.as_str()) != Some(commit.as_str());
     let mut report = ApplyReport {
         dry_run: options.dry_run,
+        policy: options.policy,
         transactions: 0,
         etcd_revision_after: prepared.etcd_revision,
         sync_point_recorded: false,
     };
-    if options.dry_run || (ops.is_empty() && !needs_point) {
+    if options.dry_run {
+        return Ok(Applied { prepared, report });
+    }
+    if !prepared.plan.conflicts.is_empty() {
+        return Err(Error::Conflict {
+            keys: prepared
+                .plan
+                .conflicts
+                .iter()
+                .map(|c| display_key(&c.key))
+                .collect(),
+            base: prepared
+                .sync_point
+                .as_ref()
+                .map(|p| p.commit.clone())
+                .unwrap_or_default(),
+        });
+    }
+    // The sync point moves only when etcd ends equal to Git: with drift left in place, the
+    // old base still tells later runs which side changed what.
+    let agreed = prepared.plan.kept.is_empty();
+    let moved = prepared.sync_point.as_ref().map(|p| p.commit.as_str()) != Some(commit.as_str());
+    if agreed && (moved || !ops.is_empty()) {
+        // Guarded like any key, so a sync point moved by a concurrent persist is not lost.
+        ops.push(Guarded {
+            key: &point_key,
+            value: Some(&point),
+            expect_mod_revision: prepared.sync_point.as_ref().map_or(0, |p| p.revision),
+        });
+    }
+    if ops.is_empty() {
         return Ok(Applied { prepared, report });
     }
 
+    let lock = lock::wait(kv, config, "apply", options.lock_ttl, options.lock_timeout).await?;
     crate::testhook::run("before_write");
     let limits = Limits {
-        ops: max_ops.saturating_sub(1).max(1),
+        ops: max_ops,
         bytes: budget,
     };
-    let (transactions, revision) = execute(kv, &ops, &point_entry, limits, progress).await?;
+    let fence = Fence {
+        key: &lock.key,
+        lease: lock.lease,
+    };
+    let result = execute(kv, &ops, Some(fence), limits, progress).await;
+    if let Err(err) = lock.release(kv).await {
+        tracing::warn!(%err, "could not release the lock; it expires with its lease");
+    }
+    let (transactions, revision) = result?;
     report.transactions = transactions;
     report.etcd_revision_after = revision;
-    report.sync_point_recorded = true;
+    report.sync_point_recorded = agreed && ops.last().is_some_and(|op| op.key == point_key);
     Ok(Applied { prepared, report })
 }
 
@@ -185,38 +251,49 @@ pub struct Limits {
     pub bytes: usize,
 }
 
-/// Write `ops` in guarded batches within `limits`; `last` (the sync point) rides in the final
-/// transaction so that it moves only when every batch is in. Returns the number of
-/// transactions and the revision of the last one.
+/// What a transaction whose outcome is unknown turned out to have done.
+enum Resolved {
+    Applied(i64),
+    NotApplied,
+    Mixed(Vec<String>),
+}
+
+/// Write `ops` in guarded batches within `limits`, in order: an op placed last (the sync
+/// point) lands in the final transaction, so it moves only when every batch is in. With a
+/// `fence`, every transaction also requires the lock to be held. A transaction with an
+/// unknown outcome (timeout, leader change, connection reset) is resolved by reading its
+/// keys back, never by a blind retry. Returns the number of transactions and the revision of
+/// the last one.
 pub async fn execute(
     kv: &mut impl Kv,
     ops: &[Guarded<'_>],
-    last: &(Vec<u8>, Vec<u8>),
+    fence: Option<Fence<'_>>,
     mut limits: Limits,
     progress: &Progress,
 ) -> Result<(usize, i64), Error> {
     let bar = progress.bar("writing etcd", ops.len() as u64);
     let mut transactions = 0;
+    let mut revision = 0;
     let mut done = 0;
-    loop {
+    let mut unknown_outcomes = 0;
+    while done < ops.len() {
         let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
-        let is_last = end == ops.len();
-        let extra = if is_last {
-            std::slice::from_ref(last)
-        } else {
-            &[]
-        };
-        match kv.guarded_txn(&ops[done..end], extra).await {
-            Ok(TxnOutcome::Committed { revision }) => {
+        let batch = &ops[done..end];
+        match kv.guarded_txn(batch, fence).await {
+            Ok(TxnOutcome::Committed { revision: r }) => {
                 transactions += 1;
-                bar.set(end as u64);
+                revision = r;
                 done = end;
-                if is_last {
-                    return Ok((transactions, revision));
-                }
+                bar.set(done as u64);
             }
             Ok(TxnOutcome::GuardFailed) => {
-                let changed = changed_keys(kv, &ops[done..end]).await?;
+                if let Some(fence) = fence {
+                    let holder = kv.get(fence.key).await?;
+                    if holder.is_none_or(|h| h.lease != fence.lease) {
+                        return Err(Error::LockLost { transactions });
+                    }
+                }
+                let changed = changed_keys(kv, batch).await?;
                 return Err(Error::ConcurrentModification {
                     keys: changed,
                     transactions,
@@ -224,23 +301,79 @@ pub async fn execute(
             }
             // The server's limits are lower than configured: learn them and retry the same
             // batch smaller. Safe, since etcd refused the whole request before applying it.
-            Err(kv::Error::TooManyOps { .. }) if end - done > 1 => {
-                limits.ops = ((end - done) / 2).max(1);
+            Err(kv::Error::TooManyOps { .. }) if batch.len() > 1 => {
+                limits.ops = (batch.len() / 2).max(1);
                 tracing::warn!(
                     op_limit = limits.ops,
                     "etcd allows fewer operations per transaction; retrying with smaller batches"
                 );
             }
-            Err(kv::Error::RequestTooLarge { .. }) if end - done > 1 => {
+            Err(kv::Error::RequestTooLarge { .. }) if batch.len() > 1 => {
                 limits.bytes /= 2;
                 tracing::warn!(
                     byte_limit = limits.bytes,
                     "etcd allows smaller requests; retrying with smaller batches"
                 );
             }
+            Err(err) if err.is_transient() && unknown_outcomes < MAX_UNKNOWN_OUTCOMES => {
+                unknown_outcomes += 1;
+                tracing::warn!(%err, "transaction outcome unknown; reading its keys back");
+                match resolve(kv, batch).await? {
+                    Resolved::Applied(r) => {
+                        transactions += 1;
+                        revision = revision.max(r);
+                        done = end;
+                        bar.set(done as u64);
+                    }
+                    Resolved::NotApplied => {
+                        tracing::info!("the transaction did not apply; sending it again");
+                    }
+                    Resolved::Mixed(keys) => {
+                        return Err(Error::ConcurrentModification { keys, transactions });
+                    }
+                }
+            }
             Err(err) => return Err(err.into()),
         }
     }
+    Ok((transactions, revision))
+}
+
+/// How many transactions of one run may end with an unknown outcome before giving up.
+const MAX_UNKNOWN_OUTCOMES: usize = 20;
+
+/// Read a batch's keys back after a transaction with an unknown outcome. All of them as the
+/// transaction would leave them: it applied. All of them as the plan read them: it did not.
+/// Anything else: someone else wrote meanwhile.
+async fn resolve(kv: &mut impl Kv, batch: &[Guarded<'_>]) -> Result<Resolved, Error> {
+    let (mut applied, mut untouched, mut revision) = (true, true, 0);
+    let mut moved = Vec::new();
+    for op in batch {
+        let now = kv.get(op.key).await?;
+        let as_written = match (&now, op.value) {
+            (Some(kv), Some(value)) => {
+                kv.value == value && kv.mod_revision != op.expect_mod_revision
+            }
+            (None, None) => op.expect_mod_revision != 0,
+            _ => false,
+        };
+        let as_planned = now.as_ref().map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision;
+        if let Some(kv) = &now {
+            revision = revision.max(kv.mod_revision);
+        }
+        applied &= as_written;
+        untouched &= as_planned;
+        if !as_written && !as_planned {
+            moved.push(display_key(op.key));
+        }
+    }
+    Ok(if applied {
+        Resolved::Applied(revision)
+    } else if untouched {
+        Resolved::NotApplied
+    } else {
+        Resolved::Mixed(moved)
+    })
 }
 
 /// After a failed guard: which keys of the batch moved since the plan read them.
@@ -297,73 +430,88 @@ mod tests {
             .block_on(fut)
     }
 
-    const POINT: &[u8] = b"/netsync/sync/x";
+    const POINT: &str = "/netsync/sync/x";
 
-    fn point() -> (Vec<u8>, Vec<u8>) {
-        (POINT.to_vec(), b"{}".to_vec())
+    /// `n` puts named `/k/NN`, then the sync point.
+    fn ops_with_point(n: usize) -> Vec<Guarded<'static>> {
+        let mut ops: Vec<Guarded> = (0..n)
+            .map(|i| put(format!("/k/{i:02}").leak(), 3))
+            .collect();
+        ops.push(put(POINT, 2));
+        ops
     }
 
     #[test]
     fn execute_writes_every_batch_and_the_sync_point_last() {
-        let keys: Vec<&'static str> = (0..10).map(|i| &*format!("/k/{i}").leak()).collect();
-        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let ops = ops_with_point(10);
         let mut kv = MemoryKv::default();
         let limits = Limits {
             ops: 3,
             bytes: 1 << 20,
         };
-        let (txns, revision) = run(execute(
-            &mut kv,
-            &ops,
-            &point(),
-            limits,
-            &Progress::disabled(),
-        ))
-        .unwrap();
+        let (txns, revision) =
+            run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
         assert_eq!(txns, 4);
         assert_eq!(kv.data.len(), 11);
         assert_eq!(
-            kv.data[POINT].mod_revision, revision,
+            kv.data[POINT.as_bytes()].mod_revision,
+            revision,
             "sync point in the last txn"
         );
-        assert_eq!(kv.data[b"/k/9".as_slice()].mod_revision, revision);
-        assert!(kv.data[b"/k/0".as_slice()].mod_revision < revision);
+        assert_eq!(kv.data[b"/k/09".as_slice()].mod_revision, revision);
+        assert!(kv.data[b"/k/00".as_slice()].mod_revision < revision);
     }
 
     #[test]
     fn execute_stops_on_a_failed_guard_without_moving_the_sync_point() {
-        let keys: Vec<&'static str> = (0..6).map(|i| &*format!("/k/{i}").leak()).collect();
-        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let ops = ops_with_point(6);
         let mut kv = MemoryKv::default();
-        kv.put(b"/k/4", b"someone else");
+        kv.put(b"/k/04", b"someone else");
         let limits = Limits {
             ops: 3,
+            bytes: 1 << 20,
+        };
+        let err = run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap_err();
+        match err {
+            Error::ConcurrentModification { keys, transactions } => {
+                assert_eq!(keys, vec!["/k/04".to_owned()]);
+                assert_eq!(transactions, 1);
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert_eq!(kv.data[b"/k/04".as_slice()].value, b"someone else");
+        assert!(!kv.data.contains_key(b"/k/05".as_slice()));
+        assert!(!kv.data.contains_key(POINT.as_bytes()));
+    }
+
+    #[test]
+    fn execute_stops_when_the_fence_no_longer_holds() {
+        let ops = ops_with_point(4);
+        let mut kv = MemoryKv::default();
+        kv.put(b"/lock", b"holder");
+        let fence = Fence {
+            key: b"/lock",
+            lease: 42,
+        };
+        let limits = Limits {
+            ops: 2,
             bytes: 1 << 20,
         };
         let err = run(execute(
             &mut kv,
             &ops,
-            &point(),
+            Some(fence),
             limits,
             &Progress::disabled(),
         ))
         .unwrap_err();
-        match err {
-            Error::ConcurrentModification { keys, transactions } => {
-                assert_eq!(keys, vec!["/k/4".to_owned()]);
-                assert_eq!(transactions, 1);
-            }
-            other => panic!("unexpected {other}"),
-        }
-        assert_eq!(kv.data[b"/k/4".as_slice()].value, b"someone else");
-        assert!(!kv.data.contains_key(b"/k/5".as_slice()));
-        assert!(!kv.data.contains_key(POINT));
+        assert!(matches!(err, Error::LockLost { transactions: 0 }), "{err}");
+        assert_eq!(kv.data.len(), 1, "nothing written without the lock");
     }
 
     #[test]
     fn execute_learns_a_lower_server_limit() {
-        let keys: Vec<&'static str> = (0..20).map(|i| &*format!("/k/{i:02}").leak()).collect();
-        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 3)).collect();
+        let ops = ops_with_point(20);
         let mut kv = MemoryKv {
             max_txn_ops: Some(4),
             ..MemoryKv::default()
@@ -372,14 +520,7 @@ mod tests {
             ops: 127,
             bytes: 1 << 20,
         };
-        run(execute(
-            &mut kv,
-            &ops,
-            &point(),
-            limits,
-            &Progress::disabled(),
-        ))
-        .unwrap();
+        run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
         assert_eq!(kv.data.len(), 21);
         assert!(kv.txns >= 7, "{} transactions", kv.txns);
     }
@@ -397,6 +538,7 @@ mod tests {
                 new_oid: None,
                 old: Some(vec![]),
                 new: None,
+                class: crate::plan::Class::Unbased,
                 expect_mod_revision: 1,
                 secret: false,
             });

@@ -40,6 +40,14 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The sync point names a commit this repository does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("the sync point names commit {commit}, which {repo} does not have")]
+pub struct BaseMissing {
+    pub commit: String,
+    pub repo: std::path::PathBuf,
+}
+
 /// One key's desired value, not loaded yet: blobs are read only for keys that change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DesiredEntry {
@@ -153,4 +161,23 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
 /// The abbreviated commit id used in messages.
 pub fn short(oid: &ObjectId) -> String {
     oid.to_hex_with_len(12).to_string()
+}
+
+/// The managed keys (key → blob id) of `commit`, read with that commit's own `netsync.toml`:
+/// the merge base of the three-way rule. `Ok(None)` when the repository lacks the commit.
+pub fn base_entries(repo: &Repo, commit: &str) -> Result<Option<BTreeMap<Vec<u8>, ObjectId>>> {
+    let present = ObjectId::from_hex(commit.as_bytes())
+        .ok()
+        .is_some_and(|oid| repo.gix().find_commit(oid).is_ok());
+    if !present {
+        return Ok(None);
+    }
+    let desired = load(repo, Some(commit))?;
+    Ok(Some(
+        desired
+            .entries
+            .into_iter()
+            .map(|(k, e)| (k, e.oid))
+            .collect(),
+    ))
 }

@@ -4,12 +4,14 @@ use crate::desired::Desired;
 use crate::error::Error;
 use crate::git::Repo;
 use crate::kv::Kv;
+use crate::plan::{self, Policy};
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
 use crate::secrets::Identities;
 
 /// Read both sides and plan, loading the desired values so they can be shown (secrets are
-/// decrypted to decide whether they changed, never shown). Writes nothing.
+/// decrypted to decide whether they changed, never shown), and classify every difference by
+/// the three-way rule against the sync point, as `apply` would. Writes nothing.
 pub async fn diff(
     repo: &Repo,
     desired: Desired,
@@ -19,5 +21,10 @@ pub async fn diff(
 ) -> Result<Prepared, Error> {
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
+    let base = prepare::base(repo, &prepared)?;
+    let hash_kind = repo.gix().object_hash();
+    plan::classify(&mut prepared.plan, base.as_ref(), Policy::Safe, |v| {
+        crate::git::blob_id(hash_kind, v)
+    });
     Ok(prepared)
 }

@@ -27,6 +27,10 @@ pub enum Error {
     #[error(transparent)]
     Desired(#[from] desired::Error),
     #[error(transparent)]
+    BaseMissing(#[from] desired::BaseMissing),
+    #[error("{} changed both in Git and in etcd since the sync point (commit {base}); nothing was written", keys.join(", "))]
+    Conflict { keys: Vec<String>, base: String },
+    #[error(transparent)]
     Git(#[from] git::Error),
     #[error(transparent)]
     Kv(#[from] kv::Error),
@@ -56,6 +60,13 @@ pub enum Error {
         keys: Vec<String>,
         transactions: usize,
     },
+    #[error("lost the etcd lock (lease expired, process paused or cut off); stopped before writing more ({transactions} transaction(s) of this run were applied)")]
+    LockLost { transactions: usize },
+    #[error("another run holds the lock ({holder}); waited {waited:?}")]
+    LockBusy {
+        holder: String,
+        waited: std::time::Duration,
+    },
     #[error("{path} already exists")]
     AlreadyExists { path: PathBuf },
     #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
@@ -76,7 +87,9 @@ impl Error {
             Error::PruneGuard { .. } => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
-            Error::Persist(persist::Error::Conflict { .. }) => exit::CONFLICT,
+            Error::Persist(persist::Error::Conflict { .. }) | Error::Conflict { .. } => {
+                exit::CONFLICT
+            }
             Error::Settings(
                 settings::Error::BadEnv { .. }
                 | settings::Error::HalfIdentity { .. }
@@ -89,6 +102,13 @@ impl Error {
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Conflict { .. } => vec![
+                "choose a side: --prefer git writes Git's values, --prefer etcd keeps etcd's".into(),
+                "or record etcd's side first with `netsync persist --prefer etcd`, then resolve in Git".into(),
+            ],
+            Error::BaseMissing(_) => vec![
+                "fetch the branch (the sync point's commit was pushed by persist), or pass --force to make etcd equal to Git".into(),
+            ],
             Error::Kv(kv::Error::Unreachable { reason, .. })
                 if reason.contains("certificate") || reason.contains("handshake") =>
             {

@@ -112,6 +112,34 @@ pub async fn acquire(
     }
 }
 
+/// Take the lock for `command`, waiting up to `timeout` for another holder (a persist that
+/// runs for a few seconds, say) to finish.
+pub async fn wait(
+    kv: &mut impl Kv,
+    config: &Config,
+    command: &str,
+    ttl: Duration,
+    timeout: Duration,
+) -> Result<Lock, crate::Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match acquire(kv, config, command, ttl).await? {
+            Acquired::Held(lock) => return Ok(lock),
+            Acquired::Busy(holder) => {
+                let waited = started.elapsed();
+                if waited >= timeout {
+                    return Err(crate::Error::LockBusy {
+                        holder: holder.to_string(),
+                        waited,
+                    });
+                }
+                tracing::info!(%holder, "waiting for the lock");
+                tokio::time::sleep(Duration::from_millis(500).min(timeout - waited)).await;
+            }
+        }
+    }
+}
+
 impl Lock {
     /// Whether the lease may have expired: nothing more may be written.
     pub fn is_lost(&self) -> bool {

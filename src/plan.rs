@@ -35,6 +35,8 @@ pub struct Change {
     /// The value is secret (an age file in Git, or a key matching `secrets.keys`): it is never
     /// shown, hashed or logged, only its size.
     pub secret: bool,
+    /// Which side changed since the sync point ([`classify`]); `Unbased` until classified.
+    pub class: Class,
 }
 
 impl std::fmt::Debug for Change {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for Change {
             .field("new", &shown(&self.new))
             .field("expect_mod_revision", &self.expect_mod_revision)
             .field("secret", &self.secret)
+            .field("class", &self.class)
             .finish()
     }
 }
@@ -78,6 +81,11 @@ pub struct Plan {
     pub leased: Vec<Skipped>,
     /// Keys matching an ephemeral pattern in etcd.
     pub ephemeral_in_etcd: usize,
+    /// Differences left alone: changed only in etcd since the sync point (drift, for
+    /// `persist` to record), or conflicts resolved in etcd's favour.
+    pub kept: Vec<Change>,
+    /// Keys changed on both sides since the sync point, to different values.
+    pub conflicts: Vec<Change>,
 }
 
 impl Plan {
@@ -85,8 +93,14 @@ impl Plan {
         self.changes.iter().filter(|c| c.action == action).count()
     }
 
+    /// Nothing to write (there may still be drift or conflicts: see [`Plan::in_sync`]).
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// Git and etcd agree on every managed key.
+    pub fn in_sync(&self) -> bool {
+        self.changes.is_empty() && self.kept.is_empty() && self.conflicts.is_empty()
     }
 
     /// After every secret was decrypted into `new`: a secret change whose plaintext equals
@@ -145,6 +159,7 @@ pub fn plan(
                 old: Some(kv.value),
                 new: None,
                 secret: entry.secret || is_secret(key),
+                class: Class::Unbased,
             }),
             None => plan.changes.push(Change {
                 key: key.clone(),
@@ -155,6 +170,7 @@ pub fn plan(
                 new: None,
                 expect_mod_revision: 0,
                 secret: entry.secret || is_secret(key),
+                class: Class::Unbased,
             }),
         }
     }
@@ -168,6 +184,7 @@ pub fn plan(
             expect_mod_revision: kv.mod_revision,
             old: Some(kv.value),
             new: None,
+            class: Class::Unbased,
         });
     }
     plan.changes.sort_by(|a, b| a.key.cmp(&b.key));
@@ -236,6 +253,80 @@ pub fn three_way(
             }
         })
         .collect()
+}
+
+/// The sync point as a merge base: the managed keys of its commit and the etcd revision of
+/// the agreement.
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    /// Key → blob id in the sync point's commit (ciphertext ids for secrets).
+    pub entries: BTreeMap<Vec<u8>, ObjectId>,
+    /// etcd revision at which both sides agreed: a key whose `mod_revision` is newer changed
+    /// in etcd since then.
+    pub revision: i64,
+}
+
+/// Which side wins where the three-way rule does not decide alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Write Git-only changes, keep drift, stop on conflicts.
+    #[default]
+    Safe,
+    /// Resolve conflicts with Git's value; drift is still kept.
+    PreferGit,
+    /// Resolve conflicts with etcd's value (keep it); drift is kept.
+    PreferEtcd,
+    /// Make etcd equal to Git: overwrite drift and conflicts alike.
+    Force,
+}
+
+/// Apply the three-way rule to a plan's differences: keep in `changes` what `apply` writes,
+/// move drift (and conflicts resolved for etcd) to `kept` and unresolved conflicts to
+/// `conflicts`. Without a base every difference is written (etcd is made equal to Git).
+///
+/// Whether etcd changed since the base is decided by value for plain keys (the etcd value's
+/// blob id against the base's) and by `mod_revision` for secrets, whose base holds only
+/// ciphertext.
+pub fn classify(
+    plan: &mut Plan,
+    base: Option<&Base>,
+    policy: Policy,
+    blob_id: impl Fn(&[u8]) -> ObjectId,
+) {
+    let Some(base) = base else {
+        return;
+    };
+    let changes = std::mem::take(&mut plan.changes);
+    for mut change in changes {
+        let in_base = base.entries.get(&change.key).copied();
+        let git_changed = change.new_oid != in_base;
+        let etcd_changed = match change.old.as_deref() {
+            None => in_base.is_some(),
+            Some(_) if change.secret => change.expect_mod_revision > base.revision,
+            Some(value) => Some(blob_id(value)) != in_base,
+        };
+        change.class = match (git_changed, etcd_changed) {
+            (_, false) => Class::GitOnly,
+            (false, true) => Class::EtcdOnly,
+            (true, true) => Class::Conflict,
+        };
+        let write = match (change.class, policy) {
+            (_, Policy::Force) => true,
+            (Class::Conflict, Policy::PreferGit) => true,
+            (Class::Conflict, Policy::Safe) => {
+                plan.conflicts.push(change);
+                continue;
+            }
+            (Class::EtcdOnly | Class::Conflict, _) => false,
+            _ => true,
+        };
+        if write {
+            plan.changes.push(change);
+        } else {
+            plan.kept.push(change);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Read both sides (a Git revision and etcd under the managed prefixes, at one revision) and
 //! plan: the shared first half of `diff` and `apply`.
 
-use crate::desired::Desired;
+use crate::desired::{self, Desired};
 use crate::error::Error;
 use crate::git::Repo;
 use crate::kv::Kv;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Base, Plan};
 use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
@@ -102,6 +102,32 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
     }
     plan.settle_secrets();
     Ok(())
+}
+
+/// The merge base for the three-way rule: the sync point's commit and revision, when the
+/// sync point belongs to this cluster. `None` (with a warning) for a sync point recorded in
+/// another cluster; an error when the repository lacks the sync point's commit, since
+/// guessing would risk reverting one side.
+pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
+    let Some(point) = &prepared.sync_point else {
+        return Ok(None);
+    };
+    if point.cluster_id != format!("{:x}", prepared.cluster_id) {
+        tracing::warn!(
+            recorded = %point.cluster_id,
+            "the sync point was recorded in another etcd cluster; comparing two ways"
+        );
+        return Ok(None);
+    }
+    let entries =
+        desired::base_entries(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
+            commit: point.commit.clone(),
+            repo: repo.path().to_owned(),
+        })?;
+    Ok(Some(Base {
+        entries,
+        revision: point.revision,
+    }))
 }
 
 fn is_age_path(path: &str) -> bool {

@@ -4,6 +4,7 @@ use clap::Args;
 use netsync::apply::ApplyOptions;
 use netsync::error::exit;
 use netsync::git::Repo;
+use netsync::plan::Policy;
 use netsync::render::{self, OutputFormat};
 
 use super::{output_error, GlobalArgs};
@@ -12,6 +13,11 @@ use super::{output_error, GlobalArgs};
 /// delete keys Git no longer has (prune guard permitting). Keys outside the prefixes,
 /// ephemeral keys and keys attached to a lease are never touched. Every write is guarded on
 /// the revision it was planned against; a key changed meanwhile is never overwritten.
+///
+/// With a sync point (the last apply or persist), keys are compared three ways: keys changed
+/// only in Git are written; keys changed only in etcd (drift not yet persisted) are left
+/// alone and listed; keys changed on both sides stop the run (exit 5) unless --prefer or
+/// --force says which side wins.
 ///
 /// Example: netsync apply --repo /srv/network.git --rev v42 --dry-run
 #[derive(Debug, Args)]
@@ -33,6 +39,39 @@ pub struct ApplyArgs {
     /// Bytes per request; match the etcd servers' --max-request-bytes. Example: 1572864
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
     pub max_request_bytes: Option<u64>,
+    /// Resolve keys changed on both sides since the sync point: `git` writes Git's value,
+    /// `etcd` keeps etcd's. Drift (changed only in etcd) is kept either way.
+    /// Example: --prefer git
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub prefer: Option<Side>,
+    /// Make etcd equal to Git, overwriting drift and conflicts alike.
+    /// Example: netsync apply --force --rev v42
+    #[arg(long, conflicts_with = "prefer")]
+    pub force: bool,
+    /// How long to wait for another run (a persist) to release the lock. Example: --lock-timeout 2m
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "60s")]
+    pub lock_timeout: std::time::Duration,
+    /// Seconds the lock outlives a killed run (testing aid).
+    #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
+    pub lock_ttl: u64,
+}
+
+/// A side of the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Side {
+    Git,
+    Etcd,
+}
+
+impl ApplyArgs {
+    pub fn policy(&self) -> Policy {
+        match (self.force, self.prefer) {
+            (true, _) => Policy::Force,
+            (false, Some(Side::Git)) => Policy::PreferGit,
+            (false, Some(Side::Etcd)) => Policy::PreferEtcd,
+            (false, None) => Policy::Safe,
+        }
+    }
 }
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::Error> {
@@ -42,6 +81,9 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::
     let mut kv = global.connect(&desired.config).await?;
     let options = ApplyOptions {
         dry_run: args.dry_run,
+        policy: args.policy(),
+        lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
+        lock_timeout: args.lock_timeout,
         allow_mass_delete: args.allow_mass_delete,
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
@@ -67,5 +109,10 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::
         ),
     }
     .map_err(output_error)?;
-    Ok(exit::OK)
+    // Only a dry run gets here with conflicts: it shows them, and says so in its exit code.
+    Ok(if applied.prepared.plan.conflicts.is_empty() {
+        exit::OK
+    } else {
+        exit::CONFLICT
+    })
 }

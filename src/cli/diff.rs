@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::E
         }
     }
     .map_err(output_error)?;
-    Ok(if args.exit_code && !prepared.plan.is_empty() {
+    Ok(if args.exit_code && !prepared.plan.in_sync() {
         exit::DIFFERENCES
     } else {
         exit::OK

@@ -12,8 +12,11 @@ use tracing::{debug, warn};
 use crate::settings::Password;
 
 use super::{
-    prefix_range_end, Error, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome,
+    prefix_range_end, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome,
 };
+
+/// Deadline of one attempt of a retried request.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Largest gRPC response netsync accepts; pages shrink when a response would exceed it.
 const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
@@ -246,6 +249,42 @@ impl EtcdKv {
             .map_err(|_| Error::Timeout(self.timeout))
     }
 
+    /// Run an idempotent request, retrying transient failures (a member down, a leader
+    /// election) with exponential backoff and jitter, for at most the command timeout. Each
+    /// attempt gets a shorter deadline, so that a request stuck on a dead member is retried
+    /// on another.
+    async fn retry<T, F, Fut>(&self, what: &'static str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut(KvClient) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        let started = tokio::time::Instant::now();
+        let per_attempt = self.timeout.min(ATTEMPT_TIMEOUT);
+        let mut delay = Duration::from_millis(50);
+        loop {
+            let result = match tokio::time::timeout(per_attempt, attempt(self.kv.clone())).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(err)) => Error::Etcd(err),
+                Err(_) => Error::Timeout(per_attempt),
+            };
+            if !result.is_transient() {
+                return Err(result);
+            }
+            let waited = started.elapsed();
+            if waited + delay >= self.timeout {
+                return Err(Error::Unavailable {
+                    what,
+                    waited,
+                    last: result.to_string(),
+                });
+            }
+            warn!(%result, ?delay, "etcd {what} failed; retrying");
+            let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 2));
+            tokio::time::sleep(delay + jitter).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+
     /// One pass over all prefixes; `Err(Compacted)` means the pinned revision vanished.
     async fn read_all(
         &mut self,
@@ -265,18 +304,22 @@ impl EtcdKv {
                 if snapshot.revision > 0 {
                     options = options.with_revision(snapshot.revision);
                 }
-                let mut kv = self.kv.clone();
+                let from = start.clone();
                 let response = match self
-                    .with_timeout(kv.get(start.clone(), Some(options)))
-                    .await?
+                    .retry("a range read", |mut kv| {
+                        let (from, options) = (from.clone(), options.clone());
+                        async move { kv.get(from, Some(options)).await }
+                    })
+                    .await
                 {
                     Ok(r) => r,
-                    Err(e) if is_response_too_large(&e) && page > 1 => {
+                    Err(Error::Etcd(e)) if is_response_too_large(&e) && page > 1 => {
                         page = (page / 2).max(1);
                         debug!(page, "response too large; reading smaller pages");
                         continue;
                     }
-                    Err(e) => return Err(classify(e, 0, 0, snapshot.revision)),
+                    Err(Error::Etcd(e)) => return Err(classify(e, 0, 0, snapshot.revision)),
+                    Err(e) => return Err(e),
                 };
                 let mut response = response;
                 if let Some(header) = response.header() {
@@ -331,29 +374,23 @@ impl Kv for EtcdKv {
     async fn guarded_txn(
         &mut self,
         ops: &[Guarded<'_>],
-        extra: &[(Vec<u8>, Vec<u8>)],
+        fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome> {
-        let compares: Vec<Compare> = ops
+        let mut compares: Vec<Compare> = ops
             .iter()
             .map(|op| Compare::mod_revision(op.key, CompareOp::Equal, op.expect_mod_revision))
             .collect();
-        let mut actions: Vec<TxnOp> = ops
+        if let Some(fence) = fence {
+            compares.push(Compare::lease(fence.key, CompareOp::Equal, fence.lease));
+        }
+        let actions: Vec<TxnOp> = ops
             .iter()
             .map(|op| match op.value {
                 Some(value) => TxnOp::put(op.key, value, None),
                 None => TxnOp::delete(op.key, None),
             })
             .collect();
-        actions.extend(
-            extra
-                .iter()
-                .map(|(k, v)| TxnOp::put(k.clone(), v.clone(), None)),
-        );
-        let bytes: usize = ops.iter().map(Guarded::request_bytes).sum::<usize>()
-            + extra
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 16)
-                .sum::<usize>();
+        let bytes: usize = ops.iter().map(Guarded::request_bytes).sum::<usize>();
         let count = actions.len();
         let txn = Txn::new().when(compares).and_then(actions);
         let mut kv = self.kv.clone();
@@ -370,11 +407,12 @@ impl Kv for EtcdKv {
     }
 
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>> {
-        let mut kv = self.kv.clone();
         let mut response = self
-            .with_timeout(kv.get(key.to_vec(), None))
-            .await?
-            .map_err(Error::Etcd)?;
+            .retry("a read", |mut kv| {
+                let key = key.to_vec();
+                async move { kv.get(key, None).await }
+            })
+            .await?;
         Ok(response.take_kvs().into_iter().next().map(key_value))
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome};
+use super::{Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome};
 
 #[derive(Debug, Default)]
 pub struct MemoryKv {
@@ -69,16 +69,17 @@ impl Kv for MemoryKv {
     async fn guarded_txn(
         &mut self,
         ops: &[Guarded<'_>],
-        extra: &[(Vec<u8>, Vec<u8>)],
+        fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome> {
-        let count = ops.len() + extra.len();
-        if self.max_txn_ops.is_some_and(|max| count > max) {
-            return Err(super::Error::TooManyOps { ops: count });
+        if self.max_txn_ops.is_some_and(|max| ops.len() > max) {
+            return Err(super::Error::TooManyOps { ops: ops.len() });
         }
+        let fenced =
+            fence.is_none_or(|f| self.data.get(f.key).is_some_and(|kv| kv.lease == f.lease));
         let holds = ops.iter().all(|op| {
             self.data.get(op.key).map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision
         });
-        if !holds {
+        if !holds || !fenced {
             return Ok(TxnOutcome::GuardFailed);
         }
         self.revision += 1;
@@ -106,19 +107,6 @@ impl Kv for MemoryKv {
                     self.data.remove(op.key);
                 }
             }
-        }
-        for (key, value) in extra {
-            let create_revision = self.data.get(key).map_or(revision, |kv| kv.create_revision);
-            self.data.insert(
-                key.clone(),
-                KeyValue {
-                    key: key.clone(),
-                    value: value.clone(),
-                    mod_revision: revision,
-                    create_revision,
-                    lease: 0,
-                },
-            );
         }
         Ok(TxnOutcome::Committed { revision })
     }

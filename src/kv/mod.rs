@@ -83,8 +83,49 @@ pub enum Error {
     RequestTooLarge { bytes: usize },
     #[error("revision {revision} has been compacted")]
     Compacted { revision: i64 },
+    #[error("etcd did not answer {what} for {waited:?} (members down, or no quorum?): {last}")]
+    Unavailable {
+        what: &'static str,
+        waited: std::time::Duration,
+        last: String,
+    },
     #[error("etcd error")]
     Etcd(#[from] etcd_client::Error),
+}
+
+impl Error {
+    /// A failure that says nothing about the request itself: a member went away, a leader
+    /// election is under way, the request timed out. Reads may be retried; a write's outcome
+    /// is unknown and must be read back.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Timeout(_) | Error::Unavailable { .. } => true,
+            Error::Etcd(etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_)) => {
+                true
+            }
+            Error::Etcd(etcd_client::Error::GRpcStatus(status)) => {
+                let msg = status.message();
+                matches!(
+                    status.code() as i32,
+                    // Cancelled, Unknown, DeadlineExceeded, Internal, Unavailable
+                    1 | 2 | 4 | 13 | 14
+                ) && !msg.contains("authentication")
+                    || msg.contains("leader changed")
+                    || msg.contains("no leader")
+                    || msg.contains("request timed out")
+                    || msg.contains("too many requests")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Where a write is fenced: it applies only while `key` is attached to `lease` (the holder of
+/// the repository's lock), so a run whose lease expired cannot write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence<'a> {
+    pub key: &'a [u8],
+    pub lease: i64,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -102,13 +143,12 @@ pub trait Kv {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot>;
 
-    /// Apply `ops` atomically if every key's `mod_revision` still equals the expected one;
-    /// `extra` operations (netsync's own state keys) are applied unguarded in the same
-    /// transaction.
+    /// Apply `ops` atomically if every key's `mod_revision` still equals the expected one and,
+    /// with a `fence`, the lock is still held.
     async fn guarded_txn(
         &mut self,
-        ops: &[Guarded],
-        extra: &[(Vec<u8>, Vec<u8>)],
+        ops: &[Guarded<'_>],
+        fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome>;
 
     /// Read one key at the latest revision.

@@ -92,6 +92,12 @@ fn counts(prepared: &Prepared) -> String {
         format!("{} to delete", plan.count(Action::Delete)),
         format!("{} unchanged", plan.unchanged),
     ];
+    if !plan.kept.is_empty() {
+        parts.push(format!("{} drift kept", plan.kept.len()));
+    }
+    if !plan.conflicts.is_empty() {
+        parts.push(format!("{} conflicts", plan.conflicts.len()));
+    }
     if !plan.leased.is_empty() {
         parts.push(format!("{} leased left alone", plan.leased.len()));
     }
@@ -115,7 +121,8 @@ pub fn write_diff(out: &mut impl Write, prepared: &Prepared) -> io::Result<()> {
     for change in &prepared.plan.changes {
         write_change(out, change)?;
     }
-    if prepared.plan.is_empty() {
+    write_kept_and_conflicts(out, prepared, true)?;
+    if prepared.plan.in_sync() {
         writeln!(
             out,
             "no differences: {}; {}",
@@ -124,6 +131,42 @@ pub fn write_diff(out: &mut impl Write, prepared: &Prepared) -> io::Result<()> {
         )
     } else {
         writeln!(out, "{}: {}", target(prepared), counts(prepared))
+    }
+}
+
+/// Drift left in place and conflicts, each under a heading saying what they mean.
+fn write_kept_and_conflicts(
+    out: &mut impl Write,
+    prepared: &Prepared,
+    diffs: bool,
+) -> io::Result<()> {
+    let plan = &prepared.plan;
+    if !plan.kept.is_empty() {
+        writeln!(
+            out,
+            "{CHANGE}changed only in etcd since the sync point (drift): apply keeps these, persist records them{CHANGE:#}"
+        )?;
+        for change in &plan.kept {
+            write_one(out, change, diffs)?;
+        }
+    }
+    if !plan.conflicts.is_empty() {
+        writeln!(
+            out,
+            "{DELETE}changed in Git and in etcd since the sync point (conflicts): resolve with --prefer git|etcd{DELETE:#}"
+        )?;
+        for change in &plan.conflicts {
+            write_one(out, change, diffs)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_one(out: &mut impl Write, change: &Change, diffs: bool) -> io::Result<()> {
+    if diffs {
+        write_change(out, change)
+    } else {
+        writeln!(out, "  {}", display_key(&change.key))
     }
 }
 
@@ -141,6 +184,7 @@ pub fn write_apply(
         };
         writeln!(out, "{style}{mark} {}{style:#}", display_key(&change.key))?;
     }
+    write_kept_and_conflicts(out, prepared, false)?;
     let head = if report.dry_run {
         "dry run, nothing written"
     } else if prepared.plan.is_empty() && !report.sync_point_recorded {

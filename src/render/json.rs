@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{display_key, sha256, text_diff};
 use crate::apply::ApplyReport;
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, Class};
 use crate::prepare::Prepared;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -48,6 +48,12 @@ pub struct ChangeDoc {
     pub path: Option<String>,
     pub old: Option<ValueInfo>,
     pub new: Option<ValueInfo>,
+    /// Which side changed since the sync point: `unbased` (no sync point: etcd is made equal
+    /// to Git), `git_only`, `etcd_only` (drift) or `conflict`.
+    pub class: Class,
+    /// Whether `apply` writes this key (drift and conflicts are left alone unless
+    /// `--prefer`/`--force` says otherwise).
+    pub apply_writes: bool,
     /// The value is secret: only sizes are given, never content, hash or diff.
     pub redacted: bool,
     /// Unified diff (etcd → git) when both values are UTF-8 text and not secret; absent otherwise.
@@ -56,7 +62,7 @@ pub struct ChangeDoc {
 }
 
 impl ChangeDoc {
-    pub fn of(change: &Change, with_diff: bool) -> Self {
+    pub fn of(change: &Change, with_diff: bool, apply_writes: bool) -> Self {
         let old = change.old.as_deref();
         let new = change.new.as_deref();
         Self {
@@ -66,6 +72,8 @@ impl ChangeDoc {
             path: change.path.clone(),
             old: old.map(|v| ValueInfo::of(v, change.secret)),
             new: new.map(|v| ValueInfo::of(v, change.secret)),
+            class: change.class,
+            apply_writes,
             redacted: change.secret,
             diff: if with_diff && !change.secret {
                 text_diff(old, new)
@@ -86,6 +94,10 @@ pub struct Summary {
     pub leased: usize,
     /// Keys matching an ephemeral pattern, left alone.
     pub ephemeral: usize,
+    /// Keys changed only in etcd since the sync point: apply leaves them alone.
+    pub drift: usize,
+    /// Keys changed on both sides since the sync point, to different values.
+    pub conflict: usize,
 }
 
 #[derive(Serialize)]
@@ -125,11 +137,19 @@ pub fn document<'a>(
             unchanged: plan.unchanged,
             leased: plan.leased.len(),
             ephemeral: plan.ephemeral_in_etcd,
+            drift: plan.kept.len(),
+            conflict: plan.conflicts.len(),
         },
         changes: plan
             .changes
             .iter()
-            .map(|c| ChangeDoc::of(c, report.is_none()))
+            .map(|c| ChangeDoc::of(c, report.is_none(), true))
+            .chain(
+                plan.kept
+                    .iter()
+                    .chain(&plan.conflicts)
+                    .map(|c| ChangeDoc::of(c, report.is_none(), false)),
+            )
             .collect(),
         apply: report,
     }

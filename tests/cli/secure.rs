@@ -128,7 +128,8 @@ fn apply_over_tls_with_ca_and_client_certificate() {
         .env("ETCDCTL_CACERT", &pki.ca)
         .env("ETCDCTL_CERT", &pki.client_cert)
         .env("ETCDCTL_KEY", &pki.client_key)
-        .args(["apply", "--repo"])
+        // mtu was changed in etcd after the last apply: drift, which only --force overwrites.
+        .args(["apply", "--force", "--repo"])
         .arg(&repo)
         .assert()
         .success();
@@ -306,7 +307,7 @@ fn apply_with_user_and_password() {
     root.put("/net/params/mtu", "1");
     env.netsync()
         .env("ETCDCTL_PASSWORD", "s3cret-pw")
-        .args(["apply", "--user", "netsync", "--repo"])
+        .args(["apply", "--force", "--user", "netsync", "--repo"])
         .arg(&repo)
         .assert()
         .success();
@@ -316,7 +317,7 @@ fn apply_with_user_and_password() {
         .env("ETCDCTL_USER", "netsync")
         .env("NETSYNC_PASSWORD", "s3cret-pw")
         .env("ETCDCTL_PASSWORD", "wrong")
-        .args(["apply", "--repo"])
+        .args(["apply", "--force", "--repo"])
         .arg(&repo)
         .assert()
         .success();
