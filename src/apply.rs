@@ -275,7 +275,10 @@ pub async fn execute(
     let mut transactions = 0;
     let mut revision = 0;
     let mut done = 0;
-    let mut unknown_outcomes = 0;
+    // Unknown outcomes in a row (a member down, an election): tolerated for a while, with
+    // backoff, and forgotten after the next success.
+    let mut failing_since: Option<std::time::Instant> = None;
+    let mut backoff = Duration::from_millis(50);
     while done < ops.len() {
         let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
         let batch = &ops[done..end];
@@ -285,6 +288,8 @@ pub async fn execute(
                 revision = r;
                 done = end;
                 bar.set(done as u64);
+                failing_since = None;
+                backoff = Duration::from_millis(50);
             }
             Ok(TxnOutcome::GuardFailed) => {
                 if let Some(fence) = fence {
@@ -315,9 +320,17 @@ pub async fn execute(
                     "etcd allows smaller requests; retrying with smaller batches"
                 );
             }
-            Err(err) if err.is_transient() && unknown_outcomes < MAX_UNKNOWN_OUTCOMES => {
-                unknown_outcomes += 1;
+            Err(err)
+                if err.is_transient()
+                    && failing_since
+                        .get_or_insert_with(std::time::Instant::now)
+                        .elapsed()
+                        < UNKNOWN_OUTCOME_PATIENCE =>
+            {
                 tracing::warn!(%err, "transaction outcome unknown; reading its keys back");
+                let jitter = fastrand::u64(0..=backoff.as_millis() as u64 / 2);
+                tokio::time::sleep(backoff + Duration::from_millis(jitter)).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
                 match resolve(kv, batch).await? {
                     Resolved::Applied(r) => {
                         transactions += 1;
@@ -339,8 +352,9 @@ pub async fn execute(
     Ok((transactions, revision))
 }
 
-/// How many transactions of one run may end with an unknown outcome before giving up.
-const MAX_UNKNOWN_OUTCOMES: usize = 20;
+/// How long transactions may keep ending with an unknown outcome, in a row, before the run
+/// gives up (leaving a state a rerun converges from).
+const UNKNOWN_OUTCOME_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Read a batch's keys back after a transaction with an unknown outcome. All of them as the
 /// transaction would leave them: it applied. All of them as the plan read them: it did not.

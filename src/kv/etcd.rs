@@ -278,7 +278,7 @@ impl EtcdKv {
                     last: result.to_string(),
                 });
             }
-            warn!(%result, ?delay, "etcd {what} failed; retrying");
+            debug!(%result, ?delay, "etcd {what} failed; retrying");
             let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 2));
             tokio::time::sleep(delay + jitter).await;
             delay = (delay * 2).min(Duration::from_secs(2));
@@ -491,19 +491,40 @@ impl Kv for EtcdKv {
         let mut client = self.client.clone();
         let interval = (ttl / 3).max(Duration::from_millis(200));
         let task = tokio::spawn(async move {
-            let renew = async {
-                let (mut keeper, mut stream) = client.lease_keep_alive(lease).await?;
-                loop {
-                    tokio::time::sleep(interval).await;
-                    keeper.keep_alive().await?;
-                    match stream.message().await? {
-                        Some(response) if response.ttl() > 0 => state.renewed(),
-                        _ => return Ok::<(), etcd_client::Error>(()),
+            // A broken stream (the member serving it died, a leader election) is opened
+            // again on another member; the lease is only given up when the server says it
+            // expired, or when nothing was renewed for a whole TTL.
+            let mut last_ok = tokio::time::Instant::now();
+            loop {
+                let renew = async {
+                    let (mut keeper, mut stream) = client.lease_keep_alive(lease).await?;
+                    loop {
+                        keeper.keep_alive().await?;
+                        match stream.message().await? {
+                            Some(response) if response.ttl() > 0 => {
+                                state.renewed();
+                                last_ok = tokio::time::Instant::now();
+                            }
+                            _ => return Ok::<(), etcd_client::Error>(()),
+                        }
+                        tokio::time::sleep(interval).await;
+                    }
+                };
+                match renew.await {
+                    Ok(()) => {
+                        warn!(lease, "the etcd lease of the lock expired");
+                        break;
+                    }
+                    Err(err) if last_ok.elapsed() < ttl => {
+                        debug!(lease, %err, "lease keep-alive interrupted; reconnecting");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(err) => {
+                        warn!(lease, %err, "lost the etcd lease of the lock");
+                        break;
                     }
                 }
-            };
-            let outcome = renew.await;
-            warn!(lease, ?outcome, "lost the etcd lease of the lock");
+            }
             state.set_lost();
         });
         liveness.with_task(task)

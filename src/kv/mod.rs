@@ -89,7 +89,7 @@ pub enum Error {
         waited: std::time::Duration,
         last: String,
     },
-    #[error("etcd error")]
+    #[error("etcd: {0}")]
     Etcd(#[from] etcd_client::Error),
 }
 

@@ -2,6 +2,7 @@
 
 mod apply;
 mod config;
+mod consistency;
 mod contract;
 mod errors;
 mod harness;
