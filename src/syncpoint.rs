@@ -21,8 +21,13 @@ pub struct SyncPoint {
     /// The command that recorded it: `apply`, `persist` or `restore`.
     pub command: String,
     pub netsync_version: String,
+    /// The etcd revision the recorded commit was read at, when that is older than the record
+    /// itself (`persist` reads at one revision and writes the record later: a key written in
+    /// between is not in the commit, so it must count as changed since the agreement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_revision: Option<i64>,
     /// The etcd revision of the agreement: the revision of the transaction that stored this
-    /// record (its key's `mod_revision`), filled in on read.
+    /// record (its key's `mod_revision`), or `read_revision` if older; filled in on read.
     #[serde(skip)]
     pub revision: i64,
 }
@@ -37,6 +42,7 @@ impl SyncPoint {
             host: gethostname::gethostname().to_string_lossy().into_owned(),
             command: command.to_owned(),
             netsync_version: env!("CARGO_PKG_VERSION").to_owned(),
+            read_revision: None,
             revision: 0,
         }
     }
@@ -74,7 +80,9 @@ pub async fn read(kv: &mut impl Kv, config: &Config) -> kv::Result<Option<SyncPo
     };
     match serde_json::from_slice::<SyncPoint>(&entry.value) {
         Ok(mut point) => {
-            point.revision = entry.mod_revision;
+            point.revision = point
+                .read_revision
+                .map_or(entry.mod_revision, |r| r.min(entry.mod_revision));
             Ok(Some(point))
         }
         Err(err) => {

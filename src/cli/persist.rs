@@ -50,6 +50,7 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync
         push: !args.no_push,
         page_size: args.page_size.max(1),
         lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
+        identity_files: global.identities.clone(),
     };
     let outcome = netsync::persist::persist(
         &repo,

@@ -116,11 +116,14 @@ pub fn build(
             };
         }
     }
+    // A key the patterns call secret gets an `.age` file: its blob is ciphertext (see seal.rs).
     let new_path = |i: usize, rest: &[u8]| {
+        let mut key = config.mappings[i].prefix.clone();
+        key.extend_from_slice(rest);
         format!(
             "{}/{}",
             config.mappings[i].dir,
-            keypath::encode_in(&new_rests[i], rest, false)
+            keypath::encode_in(&new_rests[i], rest, config.is_secret(&key))
         )
     };
 

@@ -472,28 +472,6 @@ fn uncommitted_edits_to_a_file_persist_must_change_are_refused() {
 }
 
 #[test]
-fn secret_keys_are_refused_until_they_can_be_encrypted() {
-    let (env, repo) = applied(true);
-    let toml = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/network/netsync.toml"),
-    )
-    .unwrap()
-        + "\n[secrets]\nkeys = [\"/net/users/*/key\"]\nrecipients = [\"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\"]\n";
-    env.commit_files(&repo, &[("netsync.toml", toml.as_bytes())], &[], "Secrets");
-    env.kv().put("/net/users/alice/key", "PRIVATE-KEY-MATERIAL");
-    let head = env.rev_parse(&repo, "main");
-    let out = persist(&env, &repo).code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains("etcd holds secret keys (/net/users/alice/key)"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("PRIVATE"), "{stderr}");
-    assert_eq!(env.rev_parse(&repo, "main"), head);
-    env.fsck(&repo);
-}
-
-#[test]
 fn a_run_killed_at_any_step_leaves_git_healthy_and_a_rerun_converges() {
     for step in ["BEFORE_REF_UPDATE", "BEFORE_PUSH", "BEFORE_SYNC_POINT"] {
         let (env, primary, local) = with_remotes("/nonexistent/backup.git");
