@@ -6,6 +6,7 @@
 
 mod build;
 mod message;
+mod read;
 mod seal;
 
 use std::collections::BTreeMap;
@@ -86,6 +87,8 @@ pub struct PersistOptions {
     /// `--identity` files. Never needed; used only to compare secrets when the sync point
     /// cannot tell whether they changed (else `NETSYNC_IDENTITY_FILE`, else the default path).
     pub identity_files: Vec<PathBuf>,
+    /// Read every value even when the sync point allows reading only what changed.
+    pub full_read: bool,
 }
 
 impl Default for PersistOptions {
@@ -98,6 +101,7 @@ impl Default for PersistOptions {
             page_size: PAGE_SIZE,
             lock_ttl: lock::DEFAULT_TTL,
             identity_files: Vec::new(),
+            full_read: false,
         }
     }
 }
@@ -138,6 +142,8 @@ pub struct PersistReport {
     pub pending_in_git: usize,
     /// How the secrets in etcd were turned into ciphertext (counts only).
     pub secrets: Sealed,
+    /// True when only the values written since the sync point were read.
+    pub incremental: bool,
     /// Times the commit was rebuilt on a remote that moved ahead.
     pub rebuilt: usize,
     pub pushes: Vec<PushReport>,
@@ -229,28 +235,27 @@ async fn run_locked(
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
-    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
-    let bar = progress.counter("reading etcd");
-    let snapshot = kv
-        .snapshot(&prefixes, options.page_size, &mut |n| bar.set(n as u64))
-        .await?;
-    bar.finish();
-    tracing::debug!(
-        revision = snapshot.revision,
-        keys = snapshot.entries.len(),
-        "read etcd"
-    );
-    let (mut etcd, secret_values) =
-        Etcd::from_entries(snapshot.entries, config, repo.gix().object_hash());
     let sync_point = syncpoint::read(kv, config).await?;
     let base = match &sync_point {
         Some(point) => Some(base_entries(repo, &point.commit)?),
         None => None,
     };
-    let cluster_id = format!("{:x}", snapshot.cluster_id);
+    let read = read::read(
+        kv,
+        config,
+        sync_point.as_ref(),
+        base.as_ref(),
+        repo.gix().object_hash(),
+        options,
+        progress,
+    )
+    .await?;
+    let (snapshot_revision, snapshot_cluster, member_id) =
+        (read.revision, read.cluster_id, read.member_id);
+    let cluster_id = format!("{snapshot_cluster:x}");
     let known = match (&sync_point, &base) {
-        (Some(point), Some((_, secrets))) if point.cluster_id == cluster_id => Some(seal::Known {
-            base: secrets,
+        (Some(point), Some(base)) if point.cluster_id == cluster_id => Some(seal::Known {
+            base: &base.secrets,
             revision: point.revision,
         }),
         _ => None,
@@ -267,12 +272,13 @@ async fn run_locked(
         config,
         &tip_revision,
         known,
-        secret_values,
+        read.secrets,
         &options.identity_files,
     )?;
     tracing::debug!(?sealed, "secrets");
+    let mut etcd = read.etcd;
     etcd.values.extend(sealed_values);
-    let base = base.map(|(oids, _)| oids);
+    let base = base.map(|b| b.all);
     let author = match &config.persist.author {
         Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
             value: text.clone(),
@@ -284,9 +290,9 @@ async fn run_locked(
             .message
             .clone()
             .or_else(|| config.persist.message.clone()),
-        revision: snapshot.revision,
-        cluster_id: snapshot.cluster_id,
-        member_id: snapshot.member_id,
+        revision: snapshot_revision,
+        cluster_id: snapshot_cluster,
+        member_id,
     };
 
     let mut tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
@@ -297,13 +303,14 @@ async fn run_locked(
     let mut report = PersistReport {
         dry_run: options.dry_run,
         branch: branch.to_owned(),
-        etcd_revision: snapshot.revision,
+        etcd_revision: snapshot_revision,
         cluster_id,
         commit: None,
         parent: parent.to_string(),
         changes: Vec::new(),
         pending_in_git: 0,
         secrets: sealed,
+        incremental: read.incremental,
         rebuilt: 0,
         pushes: Vec::new(),
         sync_point_recorded: false,
@@ -421,8 +428,8 @@ async fn run_locked(
     if agreed {
         crate::testhook::run("before_sync_point");
         if let Some(lock) = lock {
-            let mut point = SyncPoint::new(tip.to_string(), snapshot.cluster_id, "persist");
-            point.read_revision = Some(snapshot.revision);
+            let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
+            point.read_revision = Some(snapshot_revision);
             if !lock
                 .fenced_put(kv, &syncpoint::key(config), &point.to_bytes())
                 .await?
@@ -485,8 +492,12 @@ pub fn default_identity() -> Identity {
     }
 }
 
-/// The keys of the sync point's commit → blob id: all managed keys, and the secret ones alone.
-type BaseEntries = (BTreeMap<Vec<u8>, ObjectId>, BTreeMap<Vec<u8>, ObjectId>);
+/// The sync point's commit: its keys → blob id (all, and the secret ones alone), its config.
+pub struct BaseEntries {
+    pub all: BTreeMap<Vec<u8>, ObjectId>,
+    pub secrets: BTreeMap<Vec<u8>, ObjectId>,
+    pub config: Config,
+}
 
 /// The managed keys of the sync point's commit (key → blob id), and its secrets.
 fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> {
@@ -516,7 +527,11 @@ fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> 
         .into_iter()
         .map(|(k, e)| (k, e.oid))
         .collect();
-    Ok((all, secrets))
+    Ok(BaseEntries {
+        all,
+        secrets,
+        config: desired.config,
+    })
 }
 
 /// What etcd holds, split the way persist needs it.
