@@ -55,6 +55,8 @@ pub enum Error {
         "internal error: blob {oid} to commit is neither in etcd's values nor in the repository"
     )]
     BlobMissing { oid: String },
+    #[error("internal error: the value of {key} is needed but was not read")]
+    ValueNotRead { key: String },
     #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
     LockLost,
     #[error("{path} exists ({age} old): another Git process may be working on the repository")]
@@ -563,7 +565,7 @@ impl Etcd {
             if config.is_secret(&kv.key) {
                 let secret = seal::Secret {
                     mod_revision: kv.mod_revision,
-                    value: zeroize::Zeroizing::new(kv.value),
+                    value: Some(zeroize::Zeroizing::new(kv.value)),
                 };
                 secrets.insert(kv.key, secret);
                 continue;

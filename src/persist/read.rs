@@ -134,7 +134,7 @@ fn from_delta(
                 _ => return Err("the two reads disagree".to_owned()),
             };
             if secret {
-                let value = zeroize::Zeroizing::new(entry.value);
+                let value = Some(zeroize::Zeroizing::new(entry.value));
                 secrets.insert(
                     entry.key,
                     Secret {
@@ -157,7 +157,7 @@ fn from_delta(
         };
         if secret {
             // Kept as the base's ciphertext by `seal` (mod_revision not newer): no value needed.
-            let value = zeroize::Zeroizing::new(Vec::new());
+            let value = None;
             secrets.insert(
                 meta.key,
                 Secret {

@@ -17,7 +17,19 @@ use crate::secrets::{self, Identities, Recipients};
 /// A secret as read from etcd.
 pub struct Secret {
     pub mod_revision: i64,
-    pub value: Zeroizing<Vec<u8>>,
+    /// `None` when not read: the incremental read skips keys unchanged since the sync point.
+    pub value: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl Secret {
+    fn plaintext(&self, key: &[u8]) -> Result<&[u8], Error> {
+        self.value
+            .as_deref()
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::ValueNotRead {
+                key: display_key(key),
+            })
+    }
 }
 
 /// How each secret's Git-side content was decided (counts only: nothing secret).
@@ -81,7 +93,7 @@ pub fn seal(
             // Written after the sync point: changed, whatever the plaintext.
             (None, Some(k)) if secret.mod_revision > k.revision => {
                 sealed.encrypted += 1;
-                let value = encrypt(&key, &secret.value)?;
+                let value = encrypt(&key, secret.plaintext(&key)?)?;
                 out.insert(key, value);
             }
             _ => unknown.push((key, secret)),
@@ -99,7 +111,7 @@ pub fn seal(
         );
         for (key, secret) in unknown {
             sealed.encrypted += 1;
-            let value = encrypt(&key, &secret.value)?;
+            let value = encrypt(&key, secret.plaintext(&key)?)?;
             out.insert(key, value);
         }
         return Ok((out, sealed));
@@ -111,7 +123,7 @@ pub fn seal(
             Some(entry) => {
                 let armored = repo.read_blob(entry.oid)?;
                 match secrets::decrypt(&key, &armored, &identities) {
-                    Ok(plain) => (*plain == *secret.value).then_some(entry.oid),
+                    Ok(plain) => (*plain == secret.plaintext(&key)?).then_some(entry.oid),
                     Err(err) => {
                         tracing::debug!(%err, "cannot decrypt the committed secret to compare");
                         undecryptable += 1;
@@ -128,7 +140,7 @@ pub fn seal(
             }
             None => {
                 sealed.encrypted += 1;
-                let value = encrypt(&key, &secret.value)?;
+                let value = encrypt(&key, secret.plaintext(&key)?)?;
                 out.insert(key, value);
             }
         }
