@@ -280,7 +280,7 @@ async fn run_locked(
     tracing::debug!(?sealed, "secrets");
     let mut etcd = read.etcd;
     etcd.values.extend(sealed_values);
-    let base = base.map(|b| b.all);
+    let base_oids = base.as_ref().map(|b| &b.all);
     let author = match &config.persist.author {
         Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
             value: text.clone(),
@@ -325,7 +325,14 @@ async fn run_locked(
     };
     let checkout = repo.checkout_of(branch);
     loop {
-        let built = build::build(repo, parent, base.as_ref(), &etcd, sync_point.as_ref())?;
+        let built = build::build(
+            repo,
+            parent,
+            base_oids,
+            &etcd,
+            sync_point.as_ref(),
+            base.as_ref().map(|b| &b.desired),
+        )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
         report.parent = parent.to_string();
@@ -498,7 +505,8 @@ pub fn default_identity() -> Identity {
 pub struct BaseEntries {
     pub all: BTreeMap<Vec<u8>, ObjectId>,
     pub secrets: BTreeMap<Vec<u8>, ObjectId>,
-    pub config: Config,
+    /// The whole desired state of that commit (reused when it is also the branch tip).
+    pub desired: desired::Desired,
 }
 
 /// The managed keys of the sync point's commit (key → blob id), and its secrets.
@@ -526,13 +534,13 @@ fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> 
         .collect();
     let all = desired
         .entries
-        .into_iter()
-        .map(|(k, e)| (k, e.oid))
+        .iter()
+        .map(|(k, e)| (k.clone(), e.oid))
         .collect();
     Ok(BaseEntries {
         all,
         secrets,
-        config: desired.config,
+        desired,
     })
 }
 

@@ -36,8 +36,16 @@ pub fn build(
     base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
     etcd: &Etcd,
     sync_point: Option<&SyncPoint>,
+    preloaded: Option<&desired::Desired>,
 ) -> Result<Built, crate::Error> {
-    let desired = desired::load(repo, Some(&parent.to_string()))?;
+    let loaded;
+    let desired = match preloaded.filter(|d| d.revision.commit == parent) {
+        Some(desired) => desired,
+        None => {
+            loaded = desired::load(repo, Some(&parent.to_string()))?;
+            &loaded
+        }
+    };
     let config = &desired.config;
     let managed = |k: &Vec<u8>| !etcd.leased.contains(k);
     let git: BTreeMap<Vec<u8>, ObjectId> = desired

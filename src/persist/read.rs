@@ -41,7 +41,7 @@ pub async fn read(
     let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
     let bar = progress.counter("reading etcd");
     if let (Some(point), Some(base), false) = (point, base, options.full_read) {
-        let outcome = match same_config(config, &base.config) {
+        let outcome = match same_config(config, &base.desired.config) {
             false => Err("netsync.toml changed since the sync point".to_owned()),
             true => kv
                 .read_since(&prefixes, point.revision, options.page_size, &mut |n| {
