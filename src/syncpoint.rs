@@ -8,6 +8,12 @@ use crate::config::Config;
 use crate::kv::{self, Kv};
 
 /// A recorded agreement between Git and etcd.
+///
+/// Invariant `persist` relies on (secrets kept byte for byte, incremental read): at
+/// `revision`, every managed, non-leased key in etcd holds exactly what `commit` holds for it
+/// (a secret: the plaintext of its ciphertext), and no other. A command that leaves a key
+/// different (drift left alone, Git changes not applied) must not record a sync point, or must
+/// record an older `read_revision`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncPoint {
     pub format_version: u32,
