@@ -171,10 +171,8 @@ pub async fn apply(
         .unwrap_or(config.etcd.max_request_bytes);
 
     let commit = prepared.desired.revision.commit.to_string();
-    let point_key = syncpoint::key(config);
-    let point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply").to_bytes();
     let budget = max_request.saturating_sub(REQUEST_OVERHEAD).max(1);
-    let mut ops = guarded_ops(&prepared.plan);
+    let ops = guarded_ops(&prepared.plan);
     check_sizes(&ops, budget)?;
     check_prune_guard(
         &prepared.plan,
@@ -211,15 +209,8 @@ pub async fn apply(
     // old base still tells later runs which side changed what.
     let agreed = prepared.plan.kept.is_empty();
     let moved = prepared.sync_point.as_ref().map(|p| p.commit.as_str()) != Some(commit.as_str());
-    if agreed && (moved || !ops.is_empty()) {
-        // Guarded like any key, so a sync point moved by a concurrent persist is not lost.
-        ops.push(Guarded {
-            key: &point_key,
-            value: Some(&point),
-            expect_mod_revision: prepared.sync_point.as_ref().map_or(0, |p| p.revision),
-        });
-    }
-    if ops.is_empty() {
+    let records = agreed && (moved || !ops.is_empty());
+    if ops.is_empty() && !records {
         return Ok(Applied { prepared, report });
     }
 
@@ -233,15 +224,62 @@ pub async fn apply(
         key: &lock.key,
         lease: lock.lease,
     };
-    let result = execute(kv, &ops, Some(fence), limits, progress).await;
+    let result = async {
+        let written = execute(kv, &ops, Some(fence), limits, progress).await?;
+        if !records {
+            return Ok((written, None));
+        }
+        let point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
+        let recorded = record(kv, &prepared, point, &written, fence, limits).await?;
+        Ok::<_, Error>((written, Some(recorded)))
+    }
+    .await;
     if let Err(err) = lock.release(kv).await {
         tracing::warn!(%err, "could not release the lock; it expires with its lease");
     }
-    let (transactions, revision) = result?;
-    report.transactions = transactions;
-    report.etcd_revision_after = revision;
-    report.sync_point_recorded = agreed && ops.last().is_some_and(|op| op.key == point_key);
+    let (written, recorded) = result?;
+    report.transactions =
+        written.revisions.len() + recorded.as_ref().map_or(0, |r| r.revisions.len());
+    report.etcd_revision_after = recorded
+        .as_ref()
+        .or(Some(&written))
+        .and_then(|w| w.revisions.last().copied())
+        .unwrap_or(prepared.etcd_revision);
+    report.sync_point_recorded = recorded.is_some();
     Ok(Applied { prepared, report })
+}
+
+/// Record `point` as the new sync point after `written` made etcd equal to the revision read
+/// in `prepared`. The record says what the run read and which revisions it wrote itself, so
+/// that a key someone else wrote meanwhile still counts as changed since the agreement. It is
+/// a guarded write like any other: a sync point moved by a concurrent run is not overwritten.
+pub async fn record(
+    kv: &mut impl Kv,
+    prepared: &Prepared,
+    mut point: SyncPoint,
+    written: &Written,
+    fence: Fence<'_>,
+    limits: Limits,
+) -> Result<Written, Error> {
+    point.read_revision = Some(prepared.etcd_revision);
+    for revision in &written.revisions {
+        point.add_own_revision(*revision);
+    }
+    let key = syncpoint::key(&prepared.desired.config);
+    let bytes = point.to_bytes();
+    let op = Guarded {
+        key: &key,
+        value: Some(&bytes),
+        expect_mod_revision: prepared.sync_point.as_ref().map_or(0, |p| p.recorded_at),
+    };
+    execute(kv, &[op], Some(fence), limits, &Progress::disabled()).await
+}
+
+/// What [`execute`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The revision of each transaction, in order.
+    pub revisions: Vec<i64>,
 }
 
 /// Per-transaction limits for [`execute`].
@@ -262,18 +300,16 @@ enum Resolved {
 /// point) lands in the final transaction, so it moves only when every batch is in. With a
 /// `fence`, every transaction also requires the lock to be held. A transaction with an
 /// unknown outcome (timeout, leader change, connection reset) is resolved by reading its
-/// keys back, never by a blind retry. Returns the number of transactions and the revision of
-/// the last one.
+/// keys back, never by a blind retry.
 pub async fn execute(
     kv: &mut impl Kv,
     ops: &[Guarded<'_>],
     fence: Option<Fence<'_>>,
     mut limits: Limits,
     progress: &Progress,
-) -> Result<(usize, i64), Error> {
+) -> Result<Written, Error> {
     let bar = progress.bar("writing etcd", ops.len() as u64);
-    let mut transactions = 0;
-    let mut revision = 0;
+    let mut written = Written::default();
     let mut done = 0;
     // Unknown outcomes in a row (a member down, an election): tolerated for a while, with
     // backoff, and forgotten after the next success.
@@ -283,9 +319,8 @@ pub async fn execute(
         let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
         let batch = &ops[done..end];
         match kv.guarded_txn(batch, fence).await {
-            Ok(TxnOutcome::Committed { revision: r }) => {
-                transactions += 1;
-                revision = r;
+            Ok(TxnOutcome::Committed { revision }) => {
+                written.revisions.push(revision);
                 done = end;
                 bar.set(done as u64);
                 failing_since = None;
@@ -295,13 +330,15 @@ pub async fn execute(
                 if let Some(fence) = fence {
                     let holder = kv.get(fence.key).await?;
                     if holder.is_none_or(|h| h.lease != fence.lease) {
-                        return Err(Error::LockLost { transactions });
+                        return Err(Error::LockLost {
+                            transactions: written.revisions.len(),
+                        });
                     }
                 }
                 let changed = changed_keys(kv, batch).await?;
                 return Err(Error::ConcurrentModification {
                     keys: changed,
-                    transactions,
+                    transactions: written.revisions.len(),
                 });
             }
             // The server's limits are lower than configured: learn them and retry the same
@@ -332,9 +369,8 @@ pub async fn execute(
                 tokio::time::sleep(backoff + Duration::from_millis(jitter)).await;
                 backoff = (backoff * 2).min(Duration::from_secs(2));
                 match resolve(kv, batch).await? {
-                    Resolved::Applied(r) => {
-                        transactions += 1;
-                        revision = revision.max(r);
+                    Resolved::Applied(revision) => {
+                        written.revisions.push(revision);
                         done = end;
                         bar.set(done as u64);
                     }
@@ -342,14 +378,17 @@ pub async fn execute(
                         tracing::info!("the transaction did not apply; sending it again");
                     }
                     Resolved::Mixed(keys) => {
-                        return Err(Error::ConcurrentModification { keys, transactions });
+                        return Err(Error::ConcurrentModification {
+                            keys,
+                            transactions: written.revisions.len(),
+                        });
                     }
                 }
             }
             Err(err) => return Err(err.into()),
         }
     }
-    Ok((transactions, revision))
+    Ok(written)
 }
 
 /// How long transactions may keep ending with an unknown outcome, in a row, before the run
@@ -463,9 +502,9 @@ mod tests {
             ops: 3,
             bytes: 1 << 20,
         };
-        let (txns, revision) =
-            run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
-        assert_eq!(txns, 4);
+        let written = run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
+        assert_eq!(written.revisions.len(), 4);
+        let revision = *written.revisions.last().unwrap();
         assert_eq!(kv.data.len(), 11);
         assert_eq!(
             kv.data[POINT.as_bytes()].mod_revision,

@@ -160,8 +160,8 @@ impl Error {
             Error::Persist(persist::Error::Conflict { .. }) => vec![
                 "decide which side wins: apply the Git value, or change the key in etcd back".into(),
             ],
-            Error::Persist(persist::Error::SecretsUnsupported { .. }) => vec![
-                "move these keys out of the managed prefixes, or use a netsync with secret support".into(),
+            Error::Persist(persist::Error::NoRecipients { .. }) => vec![
+                "add the operators' public keys to `secrets.recipients` in netsync.toml (age1… or ssh-ed25519 …) and commit it; persist needs no private key".into(),
             ],
             Error::Persist(persist::Error::BaseMissing { .. }) => vec![
                 "fetch the commit into this repository (git fetch), then rerun".into(),

@@ -6,6 +6,8 @@
 
 mod build;
 mod message;
+mod read;
+mod seal;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,11 @@ use crate::progress::Progress;
 use crate::syncpoint::{self, SyncPoint};
 
 pub use build::Built;
+pub use seal::Sealed;
+
+/// A value's blob id, and its bytes when the blob may not be in the repository yet (`None`:
+/// an existing blob, such as a secret's ciphertext kept byte for byte).
+pub type Value = (ObjectId, Option<Vec<u8>>);
 
 /// Keys per range request when reading etcd.
 pub const PAGE_SIZE: usize = 1000;
@@ -36,14 +43,20 @@ pub const STALE_LOCK_FILE_AGE: Duration = Duration::from_secs(10 * 60);
 pub enum Error {
     #[error("{} changed both in Git and in etcd since the sync point (commit {base}); persist overwrites neither", keys.join(", "))]
     Conflict { keys: Vec<String>, base: String },
-    #[error("etcd holds secret keys ({}); this version of netsync cannot encrypt them and never commits secrets in plaintext", keys.join(", "))]
-    SecretsUnsupported { keys: Vec<String> },
+    #[error("etcd holds secret keys ({}) but netsync.toml names no recipients to encrypt them to; persist never commits a secret in plaintext", crate::secrets::list(keys))]
+    NoRecipients { keys: Vec<String> },
     #[error("branch `{branch}` does not exist in {repo}")]
     NoBranch { branch: String, repo: PathBuf },
     #[error("no branch to persist to: HEAD is detached and netsync.toml names no `branch`")]
     NoBranchConfigured,
     #[error("the sync point names commit {commit}, which {repo} does not have")]
     BaseMissing { commit: String, repo: PathBuf },
+    #[error(
+        "internal error: blob {oid} to commit is neither in etcd's values nor in the repository"
+    )]
+    BlobMissing { oid: String },
+    #[error("internal error: the value of {key} is needed but was not read")]
+    ValueNotRead { key: String },
     #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
     LockLost,
     #[error("{path} exists ({age} old): another Git process may be working on the repository")]
@@ -73,6 +86,11 @@ pub struct PersistOptions {
     pub page_size: usize,
     /// Time to live of the lock's lease.
     pub lock_ttl: Duration,
+    /// `--identity` files. Never needed; used only to compare secrets when the sync point
+    /// cannot tell whether they changed (else `NETSYNC_IDENTITY_FILE`, else the default path).
+    pub identity_files: Vec<PathBuf>,
+    /// Read every value even when the sync point allows reading only what changed.
+    pub full_read: bool,
 }
 
 impl Default for PersistOptions {
@@ -84,6 +102,8 @@ impl Default for PersistOptions {
             push: true,
             page_size: PAGE_SIZE,
             lock_ttl: lock::DEFAULT_TTL,
+            identity_files: Vec::new(),
+            full_read: false,
         }
     }
 }
@@ -122,6 +142,10 @@ pub struct PersistReport {
     pub changes: Vec<KeyChange>,
     /// Keys changed only in Git since the sync point: desired state not yet applied, left alone.
     pub pending_in_git: usize,
+    /// How the secrets in etcd were turned into ciphertext (counts only).
+    pub secrets: Sealed,
+    /// True when only the values written since the sync point were read.
+    pub incremental: bool,
     /// Times the commit was rebuilt on a remote that moved ahead.
     pub rebuilt: usize,
     pub pushes: Vec<PushReport>,
@@ -213,33 +237,50 @@ async fn run_locked(
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
-    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
-    let bar = progress.counter("reading etcd");
-    let snapshot = kv
-        .snapshot(&prefixes, options.page_size, &mut |n| bar.set(n as u64))
-        .await?;
-    bar.finish();
-    tracing::debug!(
-        revision = snapshot.revision,
-        keys = snapshot.entries.len(),
-        "read etcd"
-    );
-    let etcd = Etcd::from_entries(snapshot.entries, config, repo.gix().object_hash());
-    let secrets: Vec<String> = etcd
-        .values
-        .keys()
-        .filter(|k| config.is_secret(k))
-        .map(|k| crate::render::display_key(k))
-        .collect();
-    if !secrets.is_empty() {
-        return Err(Error::SecretsUnsupported { keys: secrets }.into());
-    }
-
     let sync_point = syncpoint::read(kv, config).await?;
     let base = match &sync_point {
         Some(point) => Some(base_entries(repo, &point.commit)?),
         None => None,
     };
+    let read = read::read(
+        kv,
+        config,
+        sync_point.as_ref(),
+        base.as_ref(),
+        repo.gix().object_hash(),
+        options,
+        progress,
+    )
+    .await?;
+    let (snapshot_revision, snapshot_cluster, member_id) =
+        (read.revision, read.cluster_id, read.member_id);
+    let cluster_id = format!("{snapshot_cluster:x}");
+    let known = match (&sync_point, &base) {
+        (Some(point), Some(base)) if point.cluster_id == cluster_id => Some(seal::Known {
+            base: &base.secrets,
+            point,
+        }),
+        _ => None,
+    };
+    let tip_revision = {
+        let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+            branch: branch.to_owned(),
+            repo: repo.path().to_owned(),
+        })?;
+        repo.resolve(&tip.to_string())?
+    };
+    let (sealed_values, sealed) = seal::seal(
+        repo,
+        config,
+        &tip_revision,
+        known,
+        read.secrets,
+        &options.identity_files,
+    )?;
+    tracing::debug!(?sealed, "secrets");
+    let mut etcd = read.etcd;
+    etcd.values.extend(sealed_values);
+    let base_oids = base.as_ref().map(|b| &b.all);
     let author = match &config.persist.author {
         Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
             value: text.clone(),
@@ -251,9 +292,9 @@ async fn run_locked(
             .message
             .clone()
             .or_else(|| config.persist.message.clone()),
-        revision: snapshot.revision,
-        cluster_id: snapshot.cluster_id,
-        member_id: snapshot.member_id,
+        revision: snapshot_revision,
+        cluster_id: snapshot_cluster,
+        member_id,
     };
 
     let mut tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
@@ -264,12 +305,14 @@ async fn run_locked(
     let mut report = PersistReport {
         dry_run: options.dry_run,
         branch: branch.to_owned(),
-        etcd_revision: snapshot.revision,
-        cluster_id: format!("{:x}", snapshot.cluster_id),
+        etcd_revision: snapshot_revision,
+        cluster_id,
         commit: None,
         parent: parent.to_string(),
         changes: Vec::new(),
         pending_in_git: 0,
+        secrets: sealed,
+        incremental: read.incremental,
         rebuilt: 0,
         pushes: Vec::new(),
         sync_point_recorded: false,
@@ -282,7 +325,14 @@ async fn run_locked(
     };
     let checkout = repo.checkout_of(branch);
     loop {
-        let built = build::build(repo, parent, base.as_ref(), &etcd, sync_point.as_ref())?;
+        let built = build::build(
+            repo,
+            parent,
+            base_oids,
+            &etcd,
+            sync_point.as_ref(),
+            base.as_ref().map(|b| &b.desired),
+        )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
         report.parent = parent.to_string();
@@ -293,8 +343,15 @@ async fn run_locked(
         let target = match built.edits.is_empty() {
             true => parent,
             false => {
-                for (key, _) in &built.new_blobs {
-                    repo.write_blob(&etcd.values[key].1)?;
+                for (key, oid) in &built.new_blobs {
+                    if let Some((_, Some(bytes))) = etcd.values.get(key) {
+                        repo.write_blob(bytes)?;
+                    } else if !repo.gix().has_object(*oid) {
+                        return Err(Error::BlobMissing {
+                            oid: oid.to_string(),
+                        }
+                        .into());
+                    }
                 }
                 let tree = repo.edit_tree(built.parent_tree, &built.edits)?;
                 let text = message::compose(&meta, &built.changes);
@@ -380,7 +437,8 @@ async fn run_locked(
     if agreed {
         crate::testhook::run("before_sync_point");
         if let Some(lock) = lock {
-            let point = SyncPoint::new(tip.to_string(), snapshot.cluster_id, "persist");
+            let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
+            point.read_revision = Some(snapshot_revision);
             if !lock
                 .fenced_put(kv, &syncpoint::key(config), &point.to_bytes())
                 .await?
@@ -443,8 +501,16 @@ pub fn default_identity() -> Identity {
     }
 }
 
-/// The managed keys of the sync point's commit (key → blob id).
-fn base_entries(repo: &Repo, commit: &str) -> Result<BTreeMap<Vec<u8>, ObjectId>, crate::Error> {
+/// The sync point's commit: its keys → blob id (all, and the secret ones alone), its config.
+pub struct BaseEntries {
+    pub all: BTreeMap<Vec<u8>, ObjectId>,
+    pub secrets: BTreeMap<Vec<u8>, ObjectId>,
+    /// The whole desired state of that commit (reused when it is also the branch tip).
+    pub desired: desired::Desired,
+}
+
+/// The managed keys of the sync point's commit (key → blob id), and its secrets.
+fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> {
     let Ok(oid) = ObjectId::from_hex(commit.as_bytes()) else {
         return Err(Error::BaseMissing {
             commit: commit.to_owned(),
@@ -460,24 +526,41 @@ fn base_entries(repo: &Repo, commit: &str) -> Result<BTreeMap<Vec<u8>, ObjectId>
         .into());
     }
     let desired = desired::load(repo, Some(commit))?;
-    Ok(desired
+    let secrets = desired
         .entries
-        .into_iter()
-        .map(|(k, e)| (k, e.oid))
-        .collect())
+        .iter()
+        .filter(|(_, e)| e.secret)
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    let all = desired
+        .entries
+        .iter()
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    Ok(BaseEntries {
+        all,
+        secrets,
+        desired,
+    })
 }
 
 /// What etcd holds, split the way persist needs it.
 pub struct Etcd {
-    /// Managed keys: value's blob id and bytes.
-    pub values: BTreeMap<Vec<u8>, (ObjectId, Vec<u8>)>,
+    /// Managed keys: the blob id of what Git should hold (a secret's ciphertext), and its bytes.
+    pub values: BTreeMap<Vec<u8>, Value>,
     /// Keys attached to a lease: runtime state, left alone on both sides.
     pub leased: std::collections::BTreeSet<Vec<u8>>,
 }
 
 impl Etcd {
-    fn from_entries(entries: Vec<KeyValue>, config: &Config, kind: gix::hash::Kind) -> Self {
+    /// Split what etcd holds; secret values go apart, to be sealed before they get a blob id.
+    fn from_entries(
+        entries: Vec<KeyValue>,
+        config: &Config,
+        kind: gix::hash::Kind,
+    ) -> (Self, BTreeMap<Vec<u8>, seal::Secret>) {
         let mut values = BTreeMap::new();
+        let mut secrets = BTreeMap::new();
         let mut leased = std::collections::BTreeSet::new();
         for kv in entries {
             if config.is_ephemeral(&kv.key) {
@@ -487,10 +570,18 @@ impl Etcd {
                 leased.insert(kv.key);
                 continue;
             }
+            if config.is_secret(&kv.key) {
+                let secret = seal::Secret {
+                    mod_revision: kv.mod_revision,
+                    value: Some(zeroize::Zeroizing::new(kv.value)),
+                };
+                secrets.insert(kv.key, secret);
+                continue;
+            }
             let oid = git::blob_id(kind, &kv.value);
-            values.insert(kv.key, (oid, kv.value));
+            values.insert(kv.key, (oid, Some(kv.value)));
         }
-        Self { values, leased }
+        (Self { values, leased }, secrets)
     }
 }
 

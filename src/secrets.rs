@@ -153,7 +153,7 @@ impl Error {
     }
 }
 
-fn list(keys: &[String]) -> String {
+pub(crate) fn list(keys: &[String]) -> String {
     const SHOWN: usize = 5;
     let mut out = keys
         .iter()

@@ -34,6 +34,10 @@ pub struct PersistArgs {
     /// Keys per etcd range request (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_PAGE_SIZE", default_value_t = netsync::persist::PAGE_SIZE)]
     pub page_size: usize,
+    /// Read every value even when the sync point allows reading only what changed since
+    /// (testing and benchmarking aid).
+    #[arg(long, hide = true, env = "NETSYNC_FULL_READ")]
+    pub full_read: bool,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
@@ -50,6 +54,8 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync
         push: !args.no_push,
         page_size: args.page_size.max(1),
         lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
+        identity_files: global.identities.clone(),
+        full_read: args.full_read,
     };
     let outcome = netsync::persist::persist(
         &repo,

@@ -12,7 +12,8 @@ use tracing::{debug, warn};
 use crate::settings::Password;
 
 use super::{
-    prefix_range_end, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome,
+    prefix_range_end, Delta, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot,
+    TxnOutcome,
 };
 
 /// Deadline of one attempt of a retried request.
@@ -22,6 +23,10 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
 /// How often a whole snapshot read restarts after its revision was compacted mid-read.
 const MAX_SNAPSHOT_RESTARTS: usize = 5;
+/// Keys-only pages carry no values: this many times more keys per request.
+const KEYS_ONLY_PAGE_FACTOR: usize = 10;
+/// `read_since` filters by `mod_revision` only when at most 1/this of the keys changed.
+const MAX_CHANGED_FRACTION_INV: usize = 4;
 
 /// How to reach etcd (resolved from flags, environment and netsync.toml by
 /// [`crate::settings`]).
@@ -292,15 +297,34 @@ impl EtcdKv {
         page_size: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot> {
-        let mut snapshot = Snapshot::default();
+        self.read_ranges(prefixes, page_size, 0, &|o| o, progress)
+            .await
+    }
+
+    /// Read every key under `prefixes` at `revision` (0: the latest, then pinned), with
+    /// `filter` applied to each range request's options.
+    async fn read_ranges(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        revision: i64,
+        filter: &dyn Fn(GetOptions) -> GetOptions,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot> {
+        let mut snapshot = Snapshot {
+            revision,
+            ..Snapshot::default()
+        };
         let mut page = page_size.max(1);
         for prefix in prefixes {
             let end = prefix_range_end(prefix);
             let mut start = prefix.clone();
             loop {
-                let mut options = GetOptions::new()
-                    .with_range(end.clone())
-                    .with_limit(page as i64);
+                let mut options = filter(
+                    GetOptions::new()
+                        .with_range(end.clone())
+                        .with_limit(page as i64),
+                );
                 if snapshot.revision > 0 {
                     options = options.with_revision(snapshot.revision);
                 }
@@ -325,6 +349,8 @@ impl EtcdKv {
                 if let Some(header) = response.header() {
                     if snapshot.revision == 0 {
                         snapshot.revision = header.revision();
+                    }
+                    if snapshot.cluster_id == 0 {
                         snapshot.cluster_id = header.cluster_id();
                         snapshot.member_id = header.member_id();
                     }
@@ -369,6 +395,57 @@ impl Kv for EtcdKv {
                 other => return other,
             }
         }
+    }
+
+    async fn read_since(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        since: i64,
+        unchanged: &dyn Fn(i64) -> bool,
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Delta> {
+        // Keys and metadata only: a fraction of the values' bytes, for presence and deletions.
+        let keys = self
+            .read_ranges(
+                prefixes,
+                page_size.saturating_mul(KEYS_ONLY_PAGE_FACTOR),
+                0,
+                &|o| o.with_keys_only(),
+                progress,
+            )
+            .await?;
+        let newer = keys
+            .entries
+            .iter()
+            .filter(|k| k.mod_revision > since && !unchanged(k.mod_revision))
+            .count();
+        // A filtered range reads the whole rest of the range on the server for each page;
+        // when much changed, reading every value is cheaper.
+        if newer > keys.entries.len() / MAX_CHANGED_FRACTION_INV {
+            return Ok(Delta {
+                keys,
+                changed: None,
+            });
+        }
+        let changed = match keys.entries.iter().any(|k| k.mod_revision > since) {
+            false => Vec::new(),
+            true => {
+                self.read_ranges(
+                    prefixes,
+                    page_size,
+                    keys.revision,
+                    &|o| o.with_min_mod_revision(since + 1),
+                    &mut |_| {},
+                )
+                .await?
+                .entries
+            }
+        };
+        Ok(Delta {
+            keys,
+            changed: Some(changed),
+        })
     }
 
     async fn guarded_txn(

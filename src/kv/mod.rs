@@ -33,6 +33,17 @@ pub struct Snapshot {
     pub entries: Vec<KeyValue>,
 }
 
+/// What changed under a set of prefixes since a revision, read at one later revision.
+#[derive(Debug, Clone, Default)]
+pub struct Delta {
+    /// Every key, values left empty (keys-only read): presence, `mod_revision`, lease.
+    pub keys: Snapshot,
+    /// The full entries of the keys whose `mod_revision` is newer than the revision asked
+    /// for, read at `keys.revision`; `None` when so much changed that the store did not
+    /// filter (read everything instead).
+    pub changed: Option<Vec<KeyValue>>,
+}
+
 /// A write, guarded by the `mod_revision` the plan saw (0: the key must not exist). Borrows
 /// key and value from the plan, so batching copies nothing until a request is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +153,36 @@ pub trait Kv {
         page_size: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot>;
+
+    /// Every key under `prefixes` without its value, plus the values of the keys written
+    /// after revision `since`, all at one revision. `unchanged` tells which of those later
+    /// revisions still count as unchanged (the recording command's own writes); they are
+    /// not counted when deciding whether reading every value would be cheaper. Any error
+    /// (compaction included) leaves the caller to fall back to [`Kv::snapshot`].
+    async fn read_since(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        since: i64,
+        _unchanged: &dyn Fn(i64) -> bool,
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Delta> {
+        let snapshot = self.snapshot(prefixes, page_size, progress).await?;
+        let changed = snapshot
+            .entries
+            .iter()
+            .filter(|e| e.mod_revision > since)
+            .cloned()
+            .collect();
+        let mut keys = snapshot;
+        for entry in &mut keys.entries {
+            entry.value = Vec::new();
+        }
+        Ok(Delta {
+            keys,
+            changed: Some(changed),
+        })
+    }
 
     /// Apply `ops` atomically if every key's `mod_revision` still equals the expected one and,
     /// with a `fence`, the lock is still held.

@@ -36,8 +36,16 @@ pub fn build(
     base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
     etcd: &Etcd,
     sync_point: Option<&SyncPoint>,
+    preloaded: Option<&desired::Desired>,
 ) -> Result<Built, crate::Error> {
-    let desired = desired::load(repo, Some(&parent.to_string()))?;
+    let loaded;
+    let desired = match preloaded.filter(|d| d.revision.commit == parent) {
+        Some(desired) => desired,
+        None => {
+            loaded = desired::load(repo, Some(&parent.to_string()))?;
+            &loaded
+        }
+    };
     let config = &desired.config;
     let managed = |k: &Vec<u8>| !etcd.leased.contains(k);
     let git: BTreeMap<Vec<u8>, ObjectId> = desired
@@ -116,11 +124,14 @@ pub fn build(
             };
         }
     }
+    // A key the patterns call secret gets an `.age` file: its blob is ciphertext (see seal.rs).
     let new_path = |i: usize, rest: &[u8]| {
+        let mut key = config.mappings[i].prefix.clone();
+        key.extend_from_slice(rest);
         format!(
             "{}/{}",
             config.mappings[i].dir,
-            keypath::encode_in(&new_rests[i], rest, false)
+            keypath::encode_in(&new_rests[i], rest, config.is_secret(&key))
         )
     };
 

@@ -248,6 +248,7 @@ fn compaction_during_the_read_restarts_at_a_new_revision() {
     );
     env.netsync()
         .env("NETSYNC_PAGE_SIZE", "5")
+        .env("NETSYNC_FULL_READ", "true")
         .env("NETSYNC_TEST_HOOK_BETWEEN_PAGES", hook)
         .args(["persist", "--repo"])
         .arg(&repo)
@@ -472,28 +473,6 @@ fn uncommitted_edits_to_a_file_persist_must_change_are_refused() {
 }
 
 #[test]
-fn secret_keys_are_refused_until_they_can_be_encrypted() {
-    let (env, repo) = applied(true);
-    let toml = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/network/netsync.toml"),
-    )
-    .unwrap()
-        + "\n[secrets]\nkeys = [\"/net/users/*/key\"]\nrecipients = [\"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\"]\n";
-    env.commit_files(&repo, &[("netsync.toml", toml.as_bytes())], &[], "Secrets");
-    env.kv().put("/net/users/alice/key", "PRIVATE-KEY-MATERIAL");
-    let head = env.rev_parse(&repo, "main");
-    let out = persist(&env, &repo).code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains("etcd holds secret keys (/net/users/alice/key)"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("PRIVATE"), "{stderr}");
-    assert_eq!(env.rev_parse(&repo, "main"), head);
-    env.fsck(&repo);
-}
-
-#[test]
 fn a_run_killed_at_any_step_leaves_git_healthy_and_a_rerun_converges() {
     for step in ["BEFORE_REF_UPDATE", "BEFORE_PUSH", "BEFORE_SYNC_POINT"] {
         let (env, primary, local) = with_remotes("/nonexistent/backup.git");
@@ -565,5 +544,129 @@ fn stale_git_lock_files_are_reported_and_removed_only_when_old() {
         .stdout(contains("removed stale lock file"))
         .stdout(contains("committed "));
     assert!(!lock.exists());
+    env.fsck(&repo);
+}
+
+/// The sync point record: its key, JSON and `mod_revision`.
+fn sync_point(env: &TestEnv) -> (Vec<u8>, serde_json::Value, i64) {
+    let (key, value) = env
+        .kv()
+        .dump(b"/netsync/sync/")
+        .into_iter()
+        .next()
+        .expect("a sync point");
+    let revision = env.kv().mod_revision(&key).expect("its revision");
+    (key, serde_json::from_slice(&value).unwrap(), revision)
+}
+
+fn tree_of(env: &TestEnv, repo: &Path) -> String {
+    env.rev_parse(repo, "main^{tree}")
+}
+
+fn persist_json(env: &TestEnv, repo: &Path, full: bool) -> (serde_json::Value, String) {
+    let mut cmd = env.netsync();
+    if full {
+        cmd.env("NETSYNC_FULL_READ", "true");
+    }
+    let out = cmd
+        .args(["persist", "-v", "--output", "json", "--repo"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+#[test]
+fn incremental_and_full_reads_build_the_same_tree() {
+    let (env, repo) = applied(true);
+    // Keys that exist before the sync point and stay as they are, leased and ephemeral ones.
+    let lease = env
+        .kv()
+        .put_with_lease("/net/nodes/n1/lease-held", "runtime", 60);
+    assert!(lease > 0);
+    let full = env.root().join("full.git");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(&repo)
+        .arg(&full)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (point_key, mut point, point_revision) = sync_point(&env);
+    change_etcd(&env);
+
+    let (doc, stderr) = persist_json(&env, &repo, false);
+    assert_eq!(doc["persist"]["incremental"], true, "{stderr}");
+    assert!(stderr.contains("incremental read"), "{stderr}");
+    // Put the sync point back as it was (same commit, same agreed revision) for the full run.
+    point["read_revision"] = point_revision.into();
+    env.kv()
+        .put(&point_key, serde_json::to_vec(&point).unwrap());
+    let (doc_full, stderr) = persist_json(&env, &full, true);
+    assert_eq!(doc_full["persist"]["incremental"], false, "{stderr}");
+    assert_eq!(doc["persist"]["changes"], doc_full["persist"]["changes"]);
+    assert_eq!(tree_of(&env, &repo), tree_of(&env, &full));
+    let managed = || {
+        let mut m = etcd_managed(&env);
+        assert!(m.remove(b"/net/nodes/n1/lease-held".as_slice()).is_some());
+        m
+    };
+    assert_eq!(tree_kv(&env, &repo, "main"), managed());
+
+    // Next round from the full run's sync point: deletions, a key losing its children.
+    env.kv().delete("/net/tree/leaf");
+    env.kv().delete("/net/params/mtu");
+    env.kv().put("/net/users/frank/profile", "{}");
+    let (doc, stderr) = persist_json(&env, &full, false);
+    assert_eq!(doc["persist"]["incremental"], true, "{stderr}");
+    assert_eq!(tree_kv(&env, &full, "main"), managed());
+    // And a no-op stays a no-op.
+    let head = env.rev_parse(&full, "main");
+    let (doc, _) = persist_json(&env, &full, false);
+    assert_eq!(doc["persist"]["commit"], serde_json::Value::Null);
+    assert_eq!(env.rev_parse(&full, "main"), head);
+    env.fsck(&repo);
+    env.fsck(&full);
+}
+
+#[test]
+fn compaction_during_an_incremental_read_falls_back_to_the_full_read() {
+    let (env, repo) = applied(true);
+    change_etcd(&env);
+    let marker = env.root().join("compacted");
+    let hook = format!(
+        "[ -e {m} ] && exit 0; touch {m}; \
+         etcdctl --endpoints={e} put /net/params/hook during-read >/dev/null; \
+         rev=$(etcdctl --endpoints={e} get /net/params/hook -w json | sed 's/.*\"revision\":\\([0-9]*\\).*/\\1/'); \
+         etcdctl --endpoints={e} compact $rev >/dev/null",
+        m = marker.display(),
+        e = env.endpoints()
+    );
+    let out = env
+        .netsync()
+        .env("NETSYNC_PAGE_SIZE", "1")
+        .env("NETSYNC_TEST_HOOK_BETWEEN_PAGES", hook)
+        .args(["persist", "-v", "--output", "json", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(marker.exists(), "the hook ran");
+    assert!(
+        stderr.contains("incremental read not possible") && stderr.contains("compacted"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("reading every value"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["persist"]["incremental"], false);
+    let recorded = tree_kv(&env, &repo, "main");
+    assert_eq!(
+        recorded.get(b"/net/params/hook".as_slice()),
+        Some(&b"during-read".to_vec())
+    );
+    assert_eq!(recorded, etcd_managed(&env));
     env.fsck(&repo);
 }

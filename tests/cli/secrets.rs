@@ -1,8 +1,7 @@
 //! Secrets against a real etcd and real Git: age files in Git, plaintext only in etcd, never in
 //! any Git object, output or log; every way decryption can fail stops before any write.
-//!
-//! The persist half of the canary test (etcd change persisted, unchanged secrets byte for
-//! byte, a persist host with only recipients) is to be added once `netsync persist` lands.
+//! `persist` encrypts changed secrets to the recipients, needing no private key, and keeps
+//! unchanged ciphertext byte for byte.
 
 use std::path::{Path, PathBuf};
 
@@ -76,16 +75,26 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// Run netsync at trace level; returns (stdout, stderr) after asserting neither holds a canary.
 fn run_traced(env: &TestEnv, args: &[&str], repo: &Path, identity: &Path) -> (Vec<u8>, Vec<u8>) {
-    let out = env
-        .netsync()
-        .env("RUST_LOG", "trace")
+    run_traced_with(env, args, repo, Some(identity))
+}
+
+/// [`run_traced`], with no identity at all when `identity` is `None`.
+fn run_traced_with(
+    env: &TestEnv,
+    args: &[&str],
+    repo: &Path,
+    identity: Option<&Path>,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut cmd = env.netsync();
+    cmd.env("RUST_LOG", "trace")
+        .env_remove("NETSYNC_IDENTITY_FILE")
         .args(args)
         .arg("--repo")
-        .arg(repo)
-        .arg("--identity")
-        .arg(identity)
-        .output()
-        .unwrap();
+        .arg(repo);
+    if let Some(identity) = identity {
+        cmd.arg("--identity").arg(identity);
+    }
+    let out = cmd.output().unwrap();
     for canary in [CANARY, CANARY2] {
         assert!(!contains(&out.stdout, canary), "{args:?} stdout leaks");
         assert!(!contains(&out.stderr, canary), "{args:?} stderr leaks");
@@ -464,4 +473,207 @@ fn rekey_refuses_a_checked_out_branch() {
             "hint: run rekey on a bare clone",
         ],
     );
+}
+
+const BOB: &str = "/net/users/bob/password";
+const BOB_FILE: &str = "kv/users/bob/password.age";
+const BOB_VALUE: &str = "canary-bob-unchanged-Lm3P";
+
+/// The blob of `path` at `rev`, byte for byte.
+fn blob(env: &TestEnv, repo: &Path, rev: &str, path: &str) -> Vec<u8> {
+    env.git_stdin(repo, ["cat-file", "blob", &format!("{rev}:{path}")], b"")
+}
+
+/// Decrypt the committed file of `key` with the identity file `id`.
+fn open(key: &str, armored: &[u8], id: &Path) -> Vec<u8> {
+    let ids = netsync::secrets::Identities::load(&[id.to_owned()]).unwrap();
+    netsync::secrets::decrypt(key.as_bytes(), armored, &ids)
+        .unwrap()
+        .to_vec()
+}
+
+/// A bare repository with Alice's and Bob's passwords sealed to `public`, applied to etcd
+/// (sync point recorded), and the ciphertext of Bob's as committed.
+fn applied_with_two_secrets(env: &TestEnv, id: &Path, public: &str) -> PathBuf {
+    let repo = sealed_repo(env, public);
+    let bob = seal(BOB, BOB_VALUE.as_bytes(), &[public]);
+    env.commit_files(&repo, &[(BOB_FILE, &bob)], &[], "bob");
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .arg("--identity")
+        .arg(id)
+        .assert()
+        .success();
+    assert_eq!(env.kv().get(BOB).unwrap(), BOB_VALUE.as_bytes());
+    repo
+}
+
+fn assert_no_canary(env: &TestEnv, repo: &Path, outputs: &[Vec<u8>]) {
+    let objects = all_objects(env, repo);
+    for canary in [CANARY, CANARY2, BOB_VALUE] {
+        assert!(!contains(&objects, canary), "{canary} in a Git object");
+        for out in outputs {
+            assert!(!contains(out, canary), "{canary} in an output");
+        }
+    }
+}
+
+#[test]
+fn persist_encrypts_a_secret_changed_in_etcd_without_a_private_key() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let bob_before = blob(&env, &repo, "main", BOB_FILE);
+    let alice_before = blob(&env, &repo, "main", ALICE_FILE);
+
+    // A persist host with only the recipients: no --identity, no environment, no default file.
+    env.kv().put(ALICE, CANARY2);
+    env.kv().put("/net/users/carol/password", CANARY);
+    let mut outputs = Vec::new();
+    let (stdout, stderr) = run_traced_with(&env, &["persist"], &repo, None);
+    assert!(contains(&stdout, "/net/users/alice/password"));
+    outputs.extend([stdout, stderr]);
+    let alice = blob(&env, &repo, "main", ALICE_FILE);
+    assert!(alice.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----\n"));
+    assert_ne!(alice, alice_before);
+    assert_eq!(open(ALICE, &alice, &id), CANARY2.as_bytes());
+    assert_eq!(
+        blob(&env, &repo, "main", BOB_FILE),
+        bob_before,
+        "bob churned"
+    );
+    let listing = env.git(&repo, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(!listing.contains("kv/users/alice/password\n"), "{listing}");
+
+    // Another key changes: both secrets keep their ciphertext byte for byte (JSON, traced).
+    env.kv().put("/net/params/mtu", "1380");
+    let (stdout, stderr) = run_traced_with(&env, &["persist", "--output", "json"], &repo, None);
+    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(doc["persist"]["secrets"]["kept"], 3, "{doc}");
+    assert_eq!(doc["persist"]["secrets"]["encrypted"], 0, "{doc}");
+    outputs.extend([stdout, stderr]);
+    assert_eq!(blob(&env, &repo, "main", ALICE_FILE), alice);
+    assert_eq!(blob(&env, &repo, "main", BOB_FILE), bob_before);
+    assert_eq!(blob(&env, &repo, "main", "kv/params/mtu"), b"1380");
+
+    // Nothing changed: no commit.
+    let head = env.rev_parse(&repo, "main");
+    outputs.extend(<[_; 2]>::from(run_traced(&env, &["persist"], &repo, &id)));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+
+    // Applying the persisted commit back is a no-op: etcd already holds the plaintext.
+    let (stdout, stderr) = run_traced(&env, &["diff", "--exit-code"], &repo, &id);
+    outputs.extend([stdout, stderr]);
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY2.as_bytes());
+    assert_no_canary(&env, &repo, &outputs);
+    env.fsck(&repo);
+}
+
+#[test]
+fn persist_without_recipients_refuses_before_writing() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network.git", true);
+    env.commit_files(
+        &repo,
+        &[
+            ("netsync.toml", config(&[]).as_bytes()),
+            ("kv/params/mtu", b"1420"),
+        ],
+        &[],
+        "no recipients",
+    );
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    env.kv().put(ALICE, CANARY);
+    let head = env.rev_parse(&repo, "main");
+    let objects = all_objects(&env, &repo);
+    let etcd_before = env.kv().dump_all();
+    let out = env
+        .netsync()
+        .env("RUST_LOG", "trace")
+        .args(["persist", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("etcd holds secret keys (/net/users/alice/password) but netsync.toml names no recipients"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: add the operators' public keys"),
+        "{stderr}"
+    );
+    assert_no_canary(&env, &repo, &[out.stdout.clone(), out.stderr.clone()]);
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    assert_eq!(all_objects(&env, &repo), objects, "an object was written");
+    assert_eq!(env.kv().dump_all(), etcd_before, "etcd changed");
+    env.fsck(&repo);
+}
+
+/// Make the sync point claim another cluster, as after a restore into a new cluster.
+fn sync_point_from_another_cluster(env: &TestEnv) {
+    let kv = env.kv();
+    let (key, value) = kv
+        .dump(b"/netsync/sync/")
+        .into_iter()
+        .next()
+        .expect("a sync point");
+    let mut point: serde_json::Value = serde_json::from_slice(&value).unwrap();
+    point["cluster_id"] = "1234abcd".into();
+    kv.put(key, serde_json::to_vec(&point).unwrap());
+}
+
+#[test]
+fn without_a_sync_point_for_this_cluster_an_identity_avoids_re_encrypting() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let alice_before = blob(&env, &repo, "main", ALICE_FILE);
+    let bob_before = blob(&env, &repo, "main", BOB_FILE);
+    sync_point_from_another_cluster(&env);
+    env.kv().put("/net/params/mtu", "1380");
+    let (stdout, stderr) = run_traced(&env, &["persist", "--output", "json"], &repo, &id);
+    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(doc["persist"]["secrets"]["compared"], 2, "{doc}");
+    assert_eq!(blob(&env, &repo, "main", ALICE_FILE), alice_before);
+    assert_eq!(blob(&env, &repo, "main", BOB_FILE), bob_before);
+    assert_eq!(blob(&env, &repo, "main", "kv/params/mtu"), b"1380");
+    assert_no_canary(&env, &repo, &[stdout, stderr]);
+    env.fsck(&repo);
+}
+
+#[test]
+fn without_a_sync_point_for_this_cluster_nor_an_identity_secrets_are_re_encrypted() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let bob_before = blob(&env, &repo, "main", BOB_FILE);
+    sync_point_from_another_cluster(&env);
+    env.kv().put("/net/params/mtu", "1380");
+    let (stdout, stderr) = run_traced_with(&env, &["persist"], &repo, None);
+    assert!(
+        contains(
+            &stderr,
+            "no sync point for this cluster and no identity: re-encrypting 2 secrets"
+        ),
+        "{}",
+        String::from_utf8_lossy(&stderr)
+    );
+    let bob = blob(&env, &repo, "main", BOB_FILE);
+    assert_ne!(bob, bob_before, "re-encrypted");
+    assert_eq!(open(BOB, &bob, &id), BOB_VALUE.as_bytes());
+    let alice = blob(&env, &repo, "main", ALICE_FILE);
+    assert_eq!(open(ALICE, &alice, &id), CANARY.as_bytes());
+    assert_no_canary(&env, &repo, &[stdout, stderr]);
+    // The new sync point is of this cluster: the next persist keeps the new ciphertext.
+    env.kv().put("/net/params/mtu", "1400");
+    run_traced_with(&env, &["persist"], &repo, None);
+    assert_eq!(blob(&env, &repo, "main", BOB_FILE), bob);
+    env.fsck(&repo);
 }

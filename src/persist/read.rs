@@ -1,0 +1,196 @@
+//! Read etcd for `persist`: incrementally when the sync point allows it (a keys-only scan plus
+//! the values written since the sync point), else every value at one pinned revision.
+//!
+//! Incremental rests on one fact: a key whose `mod_revision` is not newer than the sync
+//! point's revision holds the value it held at the sync point, which is the blob of the sync
+//! point's commit. Deletions show as keys of that commit missing from the scan. Anything
+//! that makes this uncertain (another cluster, netsync.toml changed since, a key the commit
+//! lacks, any read error such as a compacted revision) falls back to the full read and says
+//! so at info level (`-v`).
+
+use std::collections::BTreeMap;
+
+use super::seal::Secret;
+use super::{BaseEntries, Etcd, PersistOptions};
+use crate::config::Config;
+use crate::git::{self, ObjectId};
+use crate::kv::{Delta, Kv};
+use crate::progress::Progress;
+use crate::syncpoint::SyncPoint;
+
+/// What etcd holds, ready for classification.
+pub struct Read {
+    pub revision: i64,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub etcd: Etcd,
+    pub secrets: BTreeMap<Vec<u8>, Secret>,
+    /// True when only the keys written since the sync point were read with their values.
+    pub incremental: bool,
+}
+
+pub async fn read(
+    kv: &mut impl Kv,
+    config: &Config,
+    point: Option<&SyncPoint>,
+    base: Option<&BaseEntries>,
+    kind: gix::hash::Kind,
+    options: &PersistOptions,
+    progress: &Progress,
+) -> Result<Read, crate::Error> {
+    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    let bar = progress.counter("reading etcd");
+    if let (Some(point), Some(base), false) = (point, base, options.full_read) {
+        let outcome = match same_config(config, &base.desired.config) {
+            false => Err("netsync.toml changed since the sync point".to_owned()),
+            true => kv
+                .read_since(
+                    &prefixes,
+                    point.revision,
+                    &|r| point.unchanged(r),
+                    options.page_size,
+                    &mut |n| bar.set(n as u64),
+                )
+                .await
+                .map_err(|err| format!("reading the changes failed: {err}"))
+                .and_then(|delta| from_delta(delta, config, point, base, kind)),
+        };
+        match outcome {
+            Ok(read) => {
+                bar.finish();
+                return Ok(read);
+            }
+            Err(reason) => {
+                tracing::info!("incremental read not possible ({reason}); reading every value")
+            }
+        }
+    }
+    let snapshot = kv
+        .snapshot(&prefixes, options.page_size, &mut |n| bar.set(n as u64))
+        .await?;
+    bar.finish();
+    tracing::debug!(
+        revision = snapshot.revision,
+        keys = snapshot.entries.len(),
+        "read etcd"
+    );
+    let (etcd, secrets) = Etcd::from_entries(snapshot.entries, config, kind);
+    Ok(Read {
+        revision: snapshot.revision,
+        cluster_id: snapshot.cluster_id,
+        member_id: snapshot.member_id,
+        etcd,
+        secrets,
+        incremental: false,
+    })
+}
+
+/// Whether the key → file rules are the same, so that the base commit's blobs are what etcd
+/// held at the sync point under today's rules too.
+fn same_config(a: &Config, b: &Config) -> bool {
+    a.mappings == b.mappings
+        && format!("{:?}", a.ephemeral) == format!("{:?}", b.ephemeral)
+        && format!("{:?}", a.secrets.keys) == format!("{:?}", b.secrets.keys)
+}
+
+fn from_delta(
+    delta: Delta,
+    config: &Config,
+    point: &SyncPoint,
+    base: &BaseEntries,
+    kind: gix::hash::Kind,
+) -> Result<Read, String> {
+    let keys = delta.keys;
+    let cluster = format!("{:x}", keys.cluster_id);
+    if cluster != point.cluster_id {
+        return Err(format!(
+            "the sync point is of cluster {}, etcd is cluster {cluster}",
+            point.cluster_id
+        ));
+    }
+    let Some(changed) = delta.changed else {
+        return Err("most keys changed since the sync point".to_owned());
+    };
+    let since = point.revision;
+    let written = changed.len();
+    let mut changed: BTreeMap<Vec<u8>, _> =
+        changed.into_iter().map(|e| (e.key.clone(), e)).collect();
+    let mut etcd = Etcd {
+        values: BTreeMap::new(),
+        leased: Default::default(),
+    };
+    let mut secrets = BTreeMap::new();
+    let total = keys.entries.len();
+    for meta in keys.entries {
+        if config.is_ephemeral(&meta.key) {
+            changed.remove(&meta.key);
+            continue;
+        }
+        if meta.lease != 0 {
+            changed.remove(&meta.key);
+            etcd.leased.insert(meta.key);
+            continue;
+        }
+        let secret = config.is_secret(&meta.key);
+        if meta.mod_revision > since && !point.unchanged(meta.mod_revision) {
+            let entry = match changed.remove(&meta.key) {
+                Some(e) if e.mod_revision == meta.mod_revision && e.lease == 0 => e,
+                _ => return Err("the two reads disagree".to_owned()),
+            };
+            if secret {
+                let value = Some(zeroize::Zeroizing::new(entry.value));
+                secrets.insert(
+                    entry.key,
+                    Secret {
+                        mod_revision: entry.mod_revision,
+                        value,
+                    },
+                );
+            } else {
+                let oid = git::blob_id(kind, &entry.value);
+                etcd.values.insert(entry.key, (oid, Some(entry.value)));
+            }
+            continue;
+        }
+        // Not newer than the agreement, or written by the recording command itself.
+        changed.remove(&meta.key);
+        let unchanged: Option<ObjectId> = match secret {
+            true => base.secrets.get(&meta.key).copied(),
+            false => base.all.get(&meta.key).copied(),
+        };
+        let Some(oid) = unchanged else {
+            return Err("a key unchanged since the sync point is not in its commit".to_owned());
+        };
+        if secret {
+            // Kept as the base's ciphertext by `seal` (mod_revision not newer): no value needed.
+            let value = None;
+            secrets.insert(
+                meta.key,
+                Secret {
+                    mod_revision: meta.mod_revision,
+                    value,
+                },
+            );
+        } else {
+            etcd.values.insert(meta.key, (oid, None));
+        }
+    }
+    if !changed.is_empty() {
+        return Err("the two reads disagree".to_owned());
+    }
+    tracing::info!(
+        revision = keys.revision,
+        since,
+        keys = total,
+        written,
+        "incremental read: only the values written since the sync point"
+    );
+    Ok(Read {
+        revision: keys.revision,
+        cluster_id: keys.cluster_id,
+        member_id: keys.member_id,
+        etcd,
+        secrets,
+        incremental: true,
+    })
+}
