@@ -8,5 +8,7 @@ mod harness;
 mod harness_selftest;
 mod init;
 mod persist;
+mod restore;
 mod secrets;
 mod secure;
+mod status;
