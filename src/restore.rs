@@ -347,7 +347,14 @@ async fn run_locked(
     let deleted = plan.count(Action::Delete);
     let cluster_id = format!("{:x}", prepared.cluster_id);
 
-    let (verified, mismatches) = verify(kv, &prepared.desired, expected, progress).await?;
+    let (verified, mut mismatches) = verify(kv, &prepared.desired, expected, progress).await?;
+    let recorded = syncpoint::read(kv, config).await?;
+    if recorded.as_ref().map(|p| p.commit.as_str()) != Some(summary.commit.as_str()) {
+        mismatches.push(format!(
+            "{} (sync point not recorded)",
+            display_key(&point_entry.0)
+        ));
+    }
     Ok(RestoreReport {
         summary,
         written,

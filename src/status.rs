@@ -212,16 +212,16 @@ pub async fn status(
         if ls_remote {
             match remote_tip(repo, remote, branch) {
                 Ok(tip) => {
-                    status.has_sync_commit = point.as_ref().map(|p| match &tip {
+                    status.has_sync_commit = point.as_ref().and_then(|p| match &tip {
                         Some(t) => contains(repo, t, &p.commit),
-                        None => false,
+                        None => Some(false),
                     });
                     status.tip = tip;
                 }
                 Err(err) => status.error = Some(err),
             }
         } else if let (Some(p), Some(push)) = (&point, &status.last_push) {
-            status.has_sync_commit = Some(contains(repo, &push.commit, &p.commit));
+            status.has_sync_commit = contains(repo, &push.commit, &p.commit);
         }
         remotes.push(status);
     }
@@ -246,21 +246,17 @@ pub async fn status(
     })
 }
 
-/// Whether `tip` is `commit` or has it in its history (as the local object database knows).
-fn contains(repo: &Repo, tip: &str, commit: &str) -> bool {
+/// Whether `tip` is `commit` or has it in its history, as far as the local object database
+/// knows: `None` when the tip is not here (the remote moved ahead and was not fetched).
+fn contains(repo: &Repo, tip: &str, commit: &str) -> Option<bool> {
     if tip == commit {
-        return true;
+        return Some(true);
     }
-    let (Ok(tip), Ok(commit)) = (
-        ObjectId::from_hex(tip.as_bytes()),
-        ObjectId::from_hex(commit.as_bytes()),
-    ) else {
-        return false;
-    };
-    let Ok(walk) = repo.gix().rev_walk([tip]).all() else {
-        return false;
-    };
-    walk.filter_map(Result::ok).any(|info| info.id == commit)
+    let tip = ObjectId::from_hex(tip.as_bytes()).ok()?;
+    let commit = ObjectId::from_hex(commit.as_bytes()).ok()?;
+    repo.gix().find_commit(tip).ok()?;
+    let walk = repo.gix().rev_walk([tip]).all().ok()?;
+    Some(walk.filter_map(Result::ok).any(|info| info.id == commit))
 }
 
 /// The tip of `branch` on `remote`, asked with `git ls-remote` (no fetch).
