@@ -44,6 +44,8 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand config 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing'
             cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
             cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
+            cand restore 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun'
+            cand status 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -302,6 +304,56 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'netsync;restore'= {
+            cand --from 'The repository to restore from: a local (bare) repository, read in place, or a URL, cloned bare into a temporary folder. Default: --repo. Example: --from ssh://backup/srv/network.git'
+            cand --rev 'Revision: a commit, tag, branch, or a date (YYYY-MM-DD = midnight UTC, or RFC 3339): the last first-parent commit of the configured branch at or before it. Default: the configured branch. Example: --rev 2026-11-01T12:00:00Z'
+            cand --max-txn-ops 'Operations per transaction; match the etcd servers'' --max-txn-ops. Example: 128'
+            cand --max-request-bytes 'Bytes per request; match the etcd servers'' --max-request-bytes. Example: 1572864'
+            cand --lock-ttl 'Seconds the lock outlives a killed run (testing aid)'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
+            cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
+            cand --cert 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt'
+            cand --key 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key'
+            cand --user 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync'
+            cand --output 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json'
+            cand --color 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never'
+            cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
+            cand --force 'Restore onto a cluster that already holds managed keys: overwrite them and delete the ones the revision lacks (like apply with Git winning). Example: --force'
+            cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand -q 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand --quiet 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'netsync;status'= {
+            cand --max-age 'Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m'
+            cand --fail-on 'Exit 7 when there is any key of this kind (repeatable). Example: --fail-on drift'
+            cand --branch 'Branch to compare with. Default: `branch` in netsync.toml, else HEAD''s. Example: main'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
+            cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
+            cand --cert 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt'
+            cand --key 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key'
+            cand --user 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync'
+            cand --output 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json'
+            cand --color 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never'
+            cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
+            cand --offline 'Do not ask the remotes (`git ls-remote`); judge them by the recorded pushes only. Example: --offline'
+            cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand -q 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand --quiet 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'netsync;completions'= {
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
@@ -349,6 +401,8 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand config 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing'
             cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
             cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
+            cand restore 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun'
+            cand status 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)'
             cand completions 'Print a shell completion script to stdout'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -376,6 +430,10 @@ set edit:completion:arg-completer[netsync] = {|@words|
         &'netsync;help;secret;rekey'= {
         }
         &'netsync;help;persist'= {
+        }
+        &'netsync;help;restore'= {
+        }
+        &'netsync;help;status'= {
         }
         &'netsync;help;completions'= {
         }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv, persist, secrets, settings};
+use crate::{config, desired, git, kv, persist, restore, secrets, settings};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -16,6 +16,10 @@ pub mod exit {
     pub const CONCURRENT_MODIFICATION: i32 = 4;
     /// A key changed both in Git and in etcd since the sync point; neither was overwritten.
     pub const CONFLICT: i32 = 5;
+    /// `status --max-age`: the sync point is older than allowed, or there is none.
+    pub const STALE: i32 = 6;
+    /// `status --fail-on drift|conflict`: there are such keys.
+    pub const CHECK_FAILED: i32 = 7;
     /// Command-line usage error.
     pub const USAGE: i32 = 64;
 }
@@ -42,6 +46,8 @@ pub enum Error {
     Persist(#[from] persist::Error),
     #[error(transparent)]
     Remote(#[from] git::remote::Error),
+    #[error(transparent)]
+    Restore(#[from] restore::Error),
     #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
     ValueTooLarge {
         key: String,
@@ -85,6 +91,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PruneGuard { .. } => exit::REFUSED,
+            Error::Restore(restore::Error::NotEmpty { .. }) => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::Conflict { .. }) | Error::Conflict { .. } => {
@@ -177,6 +184,16 @@ impl Error {
             ],
             Error::Git(git::Error::ConcurrentUpdate { .. }) => {
                 vec!["rerun to build on the new tip".into()]
+            }
+            Error::Restore(restore::Error::NotEmpty { .. }) => vec![
+                "check --endpoints: restore is meant for a new, empty cluster".into(),
+                "to overwrite the keys there with the revision (deleting the others), rerun with --force".into(),
+            ],
+            Error::Restore(restore::Error::Verify { .. }) => vec![
+                "something wrote these keys during the restore, or etcd lost writes; rerun `netsync restore --force` and check `netsync status`".into(),
+            ],
+            Error::Restore(restore::Error::Busy { .. }) => {
+                vec!["wait for it to finish (or for its lease to expire), then rerun".into()]
             }
             _ => Vec::new(),
         }

@@ -18,8 +18,10 @@ pub mod plan;
 pub mod prepare;
 pub mod progress;
 pub mod render;
+pub mod restore;
 pub mod secrets;
 pub mod settings;
+pub mod status;
 pub mod syncpoint;
 pub mod testhook;
 

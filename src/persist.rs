@@ -428,6 +428,9 @@ async fn run_locked(
     if report.pushes.iter().any(|p| p.primary) {
         push_backups(repo, &remotes, tip, branch, lock, &mut report);
     }
+    if let Some(lock) = lock {
+        crate::status::record_pushes(kv, lock, config, &report.pushes, &tip.to_string()).await;
+    }
 
     // The sync point says "Git commit X and etcd agree". That holds only when no key waits in
     // Git to be applied; otherwise the old sync point stays, so those keys keep counting as

@@ -8,7 +8,9 @@ mod generate;
 mod global;
 mod init;
 mod persist;
+mod restore;
 mod secret;
+mod status;
 
 use std::io::Write;
 
@@ -22,11 +24,13 @@ Exit codes:
   0   success
   1   error
   2   differences found (diff --exit-code)
-  3   refused by a safety guard (prune guard)
+  3   refused by a safety guard (prune guard; restore onto a cluster that holds keys)
   4   a key changed in etcd (or the branch moved) while netsync worked; nothing was
       overwritten, rerun
   5   a key changed both in Git and in etcd since the last sync (persist); nothing was
       overwritten
+  6   status --max-age: the sync point is older, or there is none
+  7   status --fail-on: there are drifted or conflicting keys
   64  usage error: a bad flag or environment value, --cert without --key, or a user
       without a password and no terminal to ask for it
 
@@ -72,6 +76,8 @@ pub enum Command {
     Config(config::ConfigArgs),
     Secret(secret::SecretArgs),
     Persist(persist::PersistArgs),
+    Restore(restore::RestoreArgs),
+    Status(status::StatusArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -100,6 +106,8 @@ pub fn run(cli: Cli) -> i32 {
             Command::Config(args) => config::run(global, args),
             Command::Secret(args) => secret::run(global, args).await,
             Command::Persist(args) => persist::run(global, args).await,
+            Command::Restore(args) => restore::run(global, args).await,
+            Command::Status(args) => status::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }

@@ -9,5 +9,7 @@ mod harness;
 mod harness_selftest;
 mod init;
 mod persist;
+mod restore;
 mod secrets;
 mod secure;
+mod status;

@@ -1,0 +1,134 @@
+//! `netsync restore`.
+
+use std::io::Write;
+
+use clap::Args;
+use netsync::error::exit;
+use netsync::render::{self, OutputFormat};
+use netsync::restore::{RestoreOptions, Source, Summary};
+
+use super::{output_error, GlobalArgs};
+
+/// Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new,
+/// empty cluster (secrets decrypted first), record the sync point so that `persist` continues
+/// the same history, then read every key back and compare it byte for byte. Refuses a target
+/// that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted
+/// restore (only keys equal to the revision, no sync point yet) is simply rerun.
+///
+/// Example: netsync restore --from /backups/network.git --endpoints http://10.0.0.1:2379 --identity key.txt
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The repository to restore from: a local (bare) repository, read in place, or a URL,
+    /// cloned bare into a temporary folder. Default: --repo.
+    /// Example: --from ssh://backup/srv/network.git
+    #[arg(long, value_name = "PATH|URL")]
+    pub from: Option<String>,
+    /// Revision: a commit, tag, branch, or a date (YYYY-MM-DD = midnight UTC, or RFC 3339):
+    /// the last first-parent commit of the configured branch at or before it.
+    /// Default: the configured branch. Example: --rev 2026-11-01T12:00:00Z
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Restore onto a cluster that already holds managed keys: overwrite them and delete the
+    /// ones the revision lacks (like apply with Git winning). Example: --force
+    #[arg(long)]
+    pub force: bool,
+    /// Operations per transaction; match the etcd servers' --max-txn-ops. Example: 128
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_txn_ops: Option<u64>,
+    /// Bytes per request; match the etcd servers' --max-request-bytes. Example: 1572864
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_request_bytes: Option<u64>,
+    /// Seconds the lock outlives a killed run (testing aid).
+    #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
+    pub lock_ttl: u64,
+}
+
+fn show(summary: &Summary) {
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(
+        err,
+        "restoring {} ({}): {} keys, {} bytes, {} secret(s), under {}{}",
+        summary.rev,
+        &summary.commit[..12.min(summary.commit.len())],
+        summary.keys,
+        summary.bytes,
+        summary.secrets,
+        summary.prefixes.join(", "),
+        if summary.resumed {
+            format!("; resuming: {} already present", summary.existing_keys)
+        } else {
+            String::new()
+        }
+    );
+}
+
+pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, netsync::Error> {
+    let source = match &args.from {
+        Some(from) => Source::open(from)?,
+        None => Source::local(&global.repo)?,
+    };
+    let repo = &source.repo;
+    let rev = netsync::restore::resolve_rev(repo, args.rev.as_deref())?;
+    let config = netsync::desired::load(repo, rev.as_deref())?.config;
+    let identities = global.identities()?;
+    let mut kv = global.connect(&config).await?;
+    let options = RestoreOptions {
+        rev,
+        force: args.force,
+        max_txn_ops: args.max_txn_ops.map(|n| n as usize),
+        max_request_bytes: args.max_request_bytes.map(|n| n as usize),
+        lock_ttl: Some(std::time::Duration::from_secs(args.lock_ttl.max(2))),
+    };
+    let quiet = !global.human() && global.format() == OutputFormat::Human;
+    let mut shown = |s: &Summary| {
+        if !quiet {
+            show(s)
+        }
+    };
+    let report = netsync::restore::restore(
+        repo,
+        &mut kv,
+        &options,
+        &identities,
+        &global.progress(),
+        &mut shown,
+    )
+    .await?;
+    let mut out = global.stdout();
+    match global.format() {
+        OutputFormat::Human if !global.human() => Ok(()),
+        OutputFormat::Human => {
+            let s = &report.summary;
+            writeln!(
+                out,
+                "restored {} keys ({} written, {} deleted) in {} transaction(s); sync point at etcd revision {} (cluster {})",
+                s.keys, report.written, report.deleted, report.transactions,
+                report.etcd_revision_after, report.cluster_id
+            )
+            .and_then(|()| match report.mismatches.is_empty() {
+                true => writeln!(out, "verified {} keys", report.verified),
+                false => report
+                    .mismatches
+                    .iter()
+                    .try_for_each(|m| writeln!(out, "mismatch: {m}")),
+            })
+        }
+        OutputFormat::Json => render::json::write(
+            &mut out,
+            &serde_json::json!({
+                "format_version": render::json::FORMAT_VERSION,
+                "command": "restore",
+                "restore": report,
+            }),
+        ),
+    }
+    .map_err(output_error)?;
+    if !report.mismatches.is_empty() {
+        return Err(netsync::restore::Error::Verify {
+            checked: report.summary.keys,
+            mismatches: report.mismatches,
+        }
+        .into());
+    }
+    Ok(exit::OK)
+}

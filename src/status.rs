@@ -1,0 +1,341 @@
+//! `status`: how fresh the backups are and whether the two sides agree — the sync point and
+//! its age, the lock holder, three-way counts (never values), per-remote push records and the
+//! health of every endpoint. Read-only.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::desired;
+use crate::git::{self, ObjectId, Repo};
+use crate::kv::{ConnectSettings, EtcdKv, Kv};
+use crate::lock::{self, Holder};
+use crate::plan::{self, Class};
+use crate::syncpoint::{self, SyncPoint};
+
+/// A successful push, recorded in etcd by `persist` under `<state_prefix>push/<id>/<remote>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRecord {
+    pub remote: String,
+    pub commit: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub host: String,
+}
+
+/// The key recording the last successful push to `remote`.
+pub fn push_key(config: &Config, remote: &str) -> Vec<u8> {
+    let mut key = config.state_prefix.clone();
+    key.extend_from_slice(format!("push/{}/", syncpoint::repo_id(config)).as_bytes());
+    key.extend_from_slice(remote.as_bytes());
+    key
+}
+
+impl PushRecord {
+    pub fn now(remote: &str, commit: &str) -> Self {
+        Self {
+            remote: remote.to_owned(),
+            commit: commit.to_owned(),
+            time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncPointStatus {
+    #[serde(flatten)]
+    pub point: SyncPoint,
+    /// The etcd revision of the agreement.
+    pub etcd_revision: i64,
+    pub age_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LockStatus {
+    pub held: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<Holder>,
+}
+
+/// Counts of the three-way classification against the sync point (no values).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub same: usize,
+    pub git_only: usize,
+    pub drift: usize,
+    pub conflicts: usize,
+    /// Keys that differ while there is no sync point (or its commit is missing here).
+    pub unbased: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteStatus {
+    pub remote: String,
+    pub last_push: Option<PushRecord>,
+    /// The remote's branch tip (`git ls-remote`), if it answered.
+    pub tip: Option<String>,
+    /// Whether the remote's branch is at the sync commit or contains it (as far as the local
+    /// repository knows the remote's tip).
+    pub has_sync_commit: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointStatus {
+    pub endpoint: String,
+    pub healthy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_size: Option<i64>,
+    pub errors: Vec<String>,
+}
+
+/// Everything `status` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub branch: String,
+    pub branch_commit: String,
+    pub etcd_revision: i64,
+    pub cluster_id: String,
+    pub sync_point: Option<SyncPointStatus>,
+    pub lock: LockStatus,
+    pub counts: Counts,
+    pub remotes: Vec<RemoteStatus>,
+    pub endpoints: Vec<EndpointStatus>,
+}
+
+/// Seconds since an RFC 3339 time, if it parses and is in the past.
+pub fn age_of(time: &str) -> Option<u64> {
+    let then = humantime::parse_rfc3339_weak(time).ok()?;
+    SystemTime::now()
+        .duration_since(then)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+/// Gather the status of `branch` against the cluster behind `kv`.
+pub async fn status(
+    repo: &Repo,
+    kv: &mut EtcdKv,
+    branch: &str,
+    config: &Config,
+    ls_remote: bool,
+) -> Result<Status, crate::Error> {
+    let tip = repo.resolve(&format!("refs/heads/{branch}"))?;
+    let git = desired::load(repo, Some(&tip.commit.to_string()))?;
+    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    let snapshot = kv
+        .snapshot(&prefixes, crate::prepare::PAGE_SIZE, &mut |_| {})
+        .await?;
+    let point = syncpoint::read(kv, config).await?;
+    let holder = match kv.get(&lock::key(config)).await? {
+        Some(entry) => Some(
+            serde_json::from_slice::<Holder>(&entry.value).unwrap_or(Holder {
+                host: "unknown".into(),
+                pid: 0,
+                command: "unknown".into(),
+                since: "unknown".into(),
+            }),
+        ),
+        None => None,
+    };
+
+    let base: Option<BTreeMap<Vec<u8>, ObjectId>> = match &point {
+        Some(p) if repo.resolve(&p.commit).is_ok() => Some(
+            desired::load(repo, Some(&p.commit))?
+                .entries
+                .into_iter()
+                .map(|(k, e)| (k, e.oid))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let kind = repo.gix().object_hash();
+    let git_ids: BTreeMap<Vec<u8>, ObjectId> = git
+        .entries
+        .iter()
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    let sync_revision = point.as_ref().map(|p| p.revision);
+    let mut etcd_ids = BTreeMap::new();
+    for entry in &snapshot.entries {
+        if config.is_ephemeral(&entry.key) || entry.lease != 0 {
+            continue;
+        }
+        // A secret is plaintext in etcd and ciphertext in Git: its blob ids never match. One
+        // unchanged since the sync point counts as the base's (status needs no identity).
+        let secret =
+            git.entries.get(&entry.key).is_some_and(|e| e.secret) || config.is_secret(&entry.key);
+        let id = match base.as_ref().and_then(|b| b.get(&entry.key)) {
+            Some(base_id)
+                if secret && crate::secrets::unchanged_since(entry.mod_revision, sync_revision) =>
+            {
+                *base_id
+            }
+            _ => git::blob_id(kind, &entry.value),
+        };
+        etcd_ids.insert(entry.key.clone(), id);
+    }
+    let mut counts = Counts::default();
+    for class in plan::three_way(base.as_ref(), &git_ids, &etcd_ids) {
+        match class.class {
+            Class::Same => counts.same += 1,
+            Class::GitOnly => counts.git_only += 1,
+            Class::EtcdOnly => counts.drift += 1,
+            Class::Conflict => counts.conflicts += 1,
+            Class::Unbased => counts.unbased += 1,
+        }
+    }
+
+    let mut remotes = Vec::new();
+    for remote in &config.persist.remotes {
+        let last_push = match kv.get(&push_key(config, remote)).await? {
+            Some(entry) => serde_json::from_slice(&entry.value).ok(),
+            None => None,
+        };
+        let mut status = RemoteStatus {
+            remote: remote.clone(),
+            last_push,
+            tip: None,
+            has_sync_commit: None,
+            error: None,
+        };
+        if ls_remote {
+            match remote_tip(repo, remote, branch) {
+                Ok(tip) => {
+                    status.has_sync_commit = point.as_ref().and_then(|p| match &tip {
+                        Some(t) => contains(repo, t, &p.commit),
+                        None => Some(false),
+                    });
+                    status.tip = tip;
+                }
+                Err(err) => status.error = Some(err),
+            }
+        } else if let (Some(p), Some(push)) = (&point, &status.last_push) {
+            status.has_sync_commit = contains(repo, &push.commit, &p.commit);
+        }
+        remotes.push(status);
+    }
+
+    Ok(Status {
+        branch: branch.to_owned(),
+        branch_commit: tip.commit.to_string(),
+        etcd_revision: snapshot.revision,
+        cluster_id: format!("{:x}", snapshot.cluster_id),
+        sync_point: point.map(|p| SyncPointStatus {
+            age_seconds: age_of(&p.time),
+            etcd_revision: p.revision,
+            point: p,
+        }),
+        lock: LockStatus {
+            held: holder.is_some(),
+            holder,
+        },
+        counts,
+        remotes,
+        endpoints: Vec::new(),
+    })
+}
+
+/// Whether `tip` is `commit` or has it in its history, as far as the local object database
+/// knows: `None` when the tip is not here (the remote moved ahead and was not fetched).
+fn contains(repo: &Repo, tip: &str, commit: &str) -> Option<bool> {
+    if tip == commit {
+        return Some(true);
+    }
+    let tip = ObjectId::from_hex(tip.as_bytes()).ok()?;
+    let commit = ObjectId::from_hex(commit.as_bytes()).ok()?;
+    repo.gix().find_commit(tip).ok()?;
+    let walk = repo.gix().rev_walk([tip]).all().ok()?;
+    Some(walk.filter_map(Result::ok).any(|info| info.id == commit))
+}
+
+/// The tip of `branch` on `remote`, asked with `git ls-remote` (no fetch).
+fn remote_tip(repo: &Repo, remote: &str, branch: &str) -> Result<Option<String>, String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo.gix().git_dir())
+        .args([
+            "ls-remote",
+            "--quiet",
+            remote,
+            &format!("refs/heads/{branch}"),
+        ])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text.split_whitespace().next().map(str::to_owned))
+}
+
+/// Connect to each endpoint alone and ask for its status.
+pub async fn endpoints(settings: &ConnectSettings) -> Vec<EndpointStatus> {
+    let mut out = Vec::new();
+    for endpoint in &settings.endpoints {
+        let one = ConnectSettings {
+            endpoints: vec![endpoint.clone()],
+            ..settings.clone()
+        };
+        let mut status = EndpointStatus {
+            endpoint: endpoint.clone(),
+            healthy: false,
+            version: None,
+            member_id: None,
+            leader: None,
+            db_size: None,
+            errors: Vec::new(),
+        };
+        match EtcdKv::connect(&one).await {
+            Err(err) => status.errors.push(err.to_string()),
+            Ok(mut kv) => {
+                let timeout = settings.command_timeout.max(Duration::from_secs(1));
+                match tokio::time::timeout(timeout, kv.client().status()).await {
+                    Ok(Ok(s)) => {
+                        status.healthy = s.errors().is_empty() && s.leader() != 0;
+                        status.version = Some(s.version().to_owned());
+                        status.member_id = s.header().map(|h| format!("{:x}", h.member_id()));
+                        status.leader = Some(format!("{:x}", s.leader()));
+                        status.db_size = Some(s.db_size());
+                        status.errors = s.errors().to_vec();
+                    }
+                    Ok(Err(err)) => status.errors.push(err.to_string()),
+                    Err(_) => status.errors.push(format!("no answer within {timeout:?}")),
+                }
+            }
+        }
+        out.push(status);
+    }
+    out
+}
+
+/// Record every successful push of `pushes` (called by `persist`, fenced on its lock). A
+/// failure to record is a warning: the push itself succeeded.
+pub async fn record_pushes(
+    kv: &mut impl Kv,
+    lock: &lock::Lock,
+    config: &Config,
+    pushes: &[crate::persist::PushReport],
+    commit: &str,
+) {
+    for push in pushes.iter().filter(|p| p.ok) {
+        let record = PushRecord::now(&push.remote, commit);
+        let value = serde_json::to_vec(&record).unwrap_or_default();
+        if let Err(err) = lock
+            .fenced_put(kv, &push_key(config, &push.remote), &value)
+            .await
+        {
+            tracing::warn!(remote = %push.remote, %err, "could not record the push time in etcd");
+        }
+    }
+}
