@@ -306,10 +306,8 @@ async fn run_locked(
     let max_request = options
         .max_request_bytes
         .unwrap_or(config.etcd.max_request_bytes);
-    let point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
-    let point_entry = (syncpoint::key(config), point.to_bytes());
-    let reserve = point_entry.0.len() + point_entry.1.len() + 64;
-    let budget = max_request.saturating_sub(4096 + reserve).max(1);
+    let point_key = syncpoint::key(config);
+    let budget = max_request.saturating_sub(4096).max(1);
     let ops: Vec<Guarded> = plan
         .changes
         .iter()
@@ -334,11 +332,18 @@ async fn run_locked(
     }
     crate::testhook::run("before_write");
     let limits = crate::apply::Limits {
-        ops: max_ops.saturating_sub(1).max(1),
+        ops: max_ops,
         bytes: budget,
     };
-    let (transactions, revision) =
-        crate::apply::execute(kv, &ops, &point_entry, limits, progress).await?;
+    let fence = crate::kv::Fence {
+        key: &lock.key,
+        lease: lock.lease,
+    };
+    let written = crate::apply::execute(kv, &ops, Some(fence), limits, progress).await?;
+    let point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
+    let recorded = crate::apply::record(kv, &prepared, point, &written, fence, limits).await?;
+    let transactions = written.revisions.len() + recorded.revisions.len();
+    let revision = recorded.revisions.last().copied().unwrap_or_default();
     let written = plan
         .changes
         .iter()
@@ -352,7 +357,7 @@ async fn run_locked(
     if recorded.as_ref().map(|p| p.commit.as_str()) != Some(summary.commit.as_str()) {
         mismatches.push(format!(
             "{} (sync point not recorded)",
-            display_key(&point_entry.0)
+            display_key(&point_key)
         ));
     }
     Ok(RestoreReport {
