@@ -1,9 +1,13 @@
 //! Benchmark helpers for `scripts/bench` (not a criterion benchmark; run with
 //! `cargo bench --bench baseline -- <command>`):
 //!
-//! - `gen DIR N SECRETS SEED`: write a reproducible dataset into the repository folder DIR:
-//!   N keys under several prefixes' folders, values 50 B to 8 KiB, mixed text and binary,
-//!   SECRETS of them listed in DIR/secret-keys.txt (one key per line).
+//! - `gen DIR N SECRETS SEED [RECIPIENT]`: write a reproducible dataset into the repository
+//!   folder DIR: N keys (`/net/` + path under DIR/kv) in several folders, values 50 B to
+//!   8 KiB, mixed text and binary. The first SECRETS keys are named `…/secret-NNNNNN`
+//!   (matched by the pattern `/net/**/secret-*`) and listed in DIR/secret-keys.txt; with an
+//!   age RECIPIENT (`age1…`) they are written as `.age` files encrypted with
+//!   `netsync::secrets::encrypt`, as `netsync secret set` would, but in one process.
+//!   Prints the plaintext value bytes of the dataset.
 //! - `txn-loop ENDPOINT PREFIX DIR`: the baseline writer. Puts every file under DIR as
 //!   key PREFIX+path with etcd-client directly, 128 operations per transaction, and prints
 //!   the elapsed seconds. What netsync's apply is compared against.
@@ -29,7 +33,21 @@ impl Rng {
 
 const FOLDERS: [&str; 4] = ["users", "devices", "nodes", "params"];
 
-fn gen(dir: &Path, n: usize, secrets: usize, seed: u64) -> std::io::Result<()> {
+fn gen(
+    dir: &Path,
+    n: usize,
+    secrets: usize,
+    seed: u64,
+    recipient: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let recipients = match recipient {
+        Some(r) => Some(netsync::secrets::Recipients::parse(
+            &[r.to_owned()],
+            |_| Ok(Vec::new()),
+        )?),
+        None => None,
+    };
+    let mut value_bytes = 0u64;
     let mut rng = Rng(seed.max(1));
     let mut secret_keys = String::new();
     let words = [
@@ -37,7 +55,8 @@ fn gen(dir: &Path, n: usize, secrets: usize, seed: u64) -> std::io::Result<()> {
     ];
     for i in 0..n {
         let folder = FOLDERS[i % FOLDERS.len()];
-        let rel = format!("{folder}/g{:03}/item-{i:06}", i % 997);
+        let name = if i < secrets { "secret" } else { "item" };
+        let rel = format!("{folder}/g{:03}/{name}-{i:06}", i % 997);
         // Sizes spread log-uniformly-ish between 50 B and 8 KiB.
         let size = 50 + (rng.below(64) * rng.below(64) * 2) as usize % (8192 - 50);
         let binary = i % 5 == 0;
@@ -52,16 +71,25 @@ fn gen(dir: &Path, n: usize, secrets: usize, seed: u64) -> std::io::Result<()> {
             }
         }
         value.truncate(size);
-        let path = dir.join("kv").join(&rel);
+        value_bytes += value.len() as u64;
+        let mut path = dir.join("kv").join(&rel);
         if i < secrets {
-            secret_keys.push_str(&format!("/net/{rel}\n"));
+            let key = format!("/net/{rel}");
+            secret_keys.push_str(&key);
+            secret_keys.push('\n');
+            if let Some(recipients) = &recipients {
+                value = netsync::secrets::encrypt(key.as_bytes(), &value, recipients)?;
+                path = dir.join("kv").join(format!("{rel}.age"));
+            }
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(path, value)?;
     }
-    std::fs::write(dir.join("secret-keys.txt"), secret_keys)
+    std::fs::write(dir.join("secret-keys.txt"), secret_keys)?;
+    println!("{value_bytes}");
+    Ok(())
 }
 
 fn files(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
@@ -112,18 +140,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["gen", dir, n, secrets, seed] => Ok(gen(
+        ["gen", dir, n, secrets, seed] => gen(
             Path::new(dir),
             n.parse()?,
             secrets.parse()?,
             seed.parse()?,
-        )?),
+            None,
+        ),
+        ["gen", dir, n, secrets, seed, recipient] => gen(
+            Path::new(dir),
+            n.parse()?,
+            secrets.parse()?,
+            seed.parse()?,
+            Some(recipient),
+        ),
         ["txn-loop", endpoint, prefix, dir] => {
             tokio::runtime::Runtime::new()?.block_on(txn_loop(endpoint, prefix, Path::new(dir)))
         }
         _ => {
             eprintln!(
-                "usage: baseline gen DIR N SECRETS SEED | baseline txn-loop ENDPOINT PREFIX DIR"
+                "usage: baseline gen DIR N SECRETS SEED [RECIPIENT] | baseline txn-loop ENDPOINT PREFIX DIR"
             );
             std::process::exit(2);
         }

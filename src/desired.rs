@@ -1,5 +1,6 @@
 //! The desired state: what a committed Git revision says etcd should hold.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use crate::config::{self, Config};
@@ -111,14 +112,18 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
     let mut ignored_ephemeral = Vec::new();
     for mapping in &config.mappings {
         for file in repo.files_under(&revision, &mapping.dir)? {
-            let rel = String::from_utf8_lossy(&file.path).into_owned();
-            let path = format!("{}/{rel}", mapping.dir);
+            let rel = String::from_utf8_lossy(&file.path);
+            let mut path = String::with_capacity(mapping.dir.len() + 1 + rel.len());
+            path.push_str(&mapping.dir);
+            path.push('/');
+            path.push_str(&rel);
             let decoded = keypath::decode_bytes(&file.path).map_err(|source| Error::BadPath {
                 path: path.clone(),
                 commit: commit.clone(),
                 source,
             })?;
-            let mut key = mapping.prefix.clone();
+            let mut key = Vec::with_capacity(mapping.prefix.len() + decoded.rest.len());
+            key.extend_from_slice(&mapping.prefix);
             key.extend_from_slice(&decoded.rest);
             // A `.age` file is a secret even when no pattern names its key (stricter is
             // safe); a plain file for a key the patterns call secret is a leak in Git.
@@ -138,15 +143,21 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
                 oid: file.oid,
                 secret: decoded.secret,
             };
-            if let Some(previous) = entries.get(&key) {
-                return Err(Error::Duplicate {
-                    key: crate::render::display_key(&key),
-                    commit,
-                    first: previous.path.clone(),
-                    second: entry.path,
-                });
+            // One descent per key (not `get` then `insert`): keys share long prefixes, so
+            // every comparison is a memcmp, and this loop runs once per file.
+            match entries.entry(key) {
+                Entry::Occupied(previous) => {
+                    return Err(Error::Duplicate {
+                        key: crate::render::display_key(previous.key()),
+                        commit,
+                        first: previous.get().path.clone(),
+                        second: entry.path,
+                    });
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(entry);
+                }
             }
-            entries.insert(key, entry);
         }
     }
     Ok(Desired {

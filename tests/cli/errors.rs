@@ -144,6 +144,32 @@ fn corrupt_repository_is_reported_and_nothing_written() {
 }
 
 #[test]
+fn key_stored_twice_names_both_files() {
+    let (env, repo) = setup();
+    // A plain file and an age file for the same key: both decode to /net/params/dup.
+    env.commit_files(
+        &repo,
+        &[
+            ("kv/params/dup", b"plain"),
+            ("kv/params/dup.age", b"-----BEGIN AGE ENCRYPTED FILE-----\n"),
+        ],
+        &[],
+        "one key, two files",
+    );
+    fails_cleanly(
+        &env,
+        &repo,
+        &["apply"],
+        1,
+        &[
+            "/net/params/dup is stored twice",
+            "`kv/params/dup`",
+            "`kv/params/dup.age`",
+        ],
+    );
+}
+
+#[test]
 fn symlink_in_a_mapped_folder_is_refused() {
     let (env, repo) = setup();
     let target = env.git_stdin(&repo, ["hash-object", "-w", "--stdin"], b"/etc/passwd");
