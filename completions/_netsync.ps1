@@ -298,6 +298,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Summary line of the commit. Example: --message "rotate entry node keys"')
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Summary line of the commit. Example: --message "rotate entry node keys"')
             [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names. Example: --branch main')
+            [CompletionResult]::new('--prefer', '--prefer', [CompletionResultType]::ParameterName, 'Resolve keys changed on both sides since the sync point: `etcd` records etcd''s value, `git` leaves Git''s (to be applied). Example: --prefer etcd')
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Keys per etcd range request (testing aid)')
             [CompletionResult]::new('--lock-ttl', '--lock-ttl', [CompletionResultType]::ParameterName, 'Seconds the lock outlives a killed run (testing aid)')
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git')

@@ -279,6 +279,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand -m 'Summary line of the commit. Example: --message "rotate entry node keys"'
             cand --message 'Summary line of the commit. Example: --message "rotate entry node keys"'
             cand --branch 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names. Example: --branch main'
+            cand --prefer 'Resolve keys changed on both sides since the sync point: `etcd` records etcd''s value, `git` leaves Git''s (to be applied). Example: --prefer etcd'
             cand --page-size 'Keys per etcd range request (testing aid)'
             cand --lock-ttl 'Seconds the lock outlives a killed run (testing aid)'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'

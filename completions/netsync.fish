@@ -250,6 +250,8 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -s m -l message -d 'Summary line of the commit. Example: --message "rotate entry node keys"' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l branch -d 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names. Example: --branch main' -r
+complete -c netsync -n "__fish_netsync_using_subcommand persist" -l prefer -d 'Resolve keys changed on both sides since the sync point: `etcd` records etcd\'s value, `git` leaves Git\'s (to be applied). Example: --prefer etcd' -r -f -a "git\t''
+etcd\t''"
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l page-size -d 'Keys per etcd range request (testing aid)' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l lock-ttl -d 'Seconds the lock outlives a killed run (testing aid)' -r
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F

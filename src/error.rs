@@ -109,6 +109,9 @@ impl Error {
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Persist(persist::Error::Conflict { .. }) => vec![
+                "choose a side: --prefer etcd records etcd's values, --prefer git leaves Git's to be applied".into(),
+            ],
             Error::Conflict { .. } => vec![
                 "choose a side: --prefer git writes Git's values, --prefer etcd keeps etcd's".into(),
                 "or record etcd's side first with `netsync persist --prefer etcd`, then resolve in Git".into(),
@@ -164,9 +167,6 @@ impl Error {
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
             }
-            Error::Persist(persist::Error::Conflict { .. }) => vec![
-                "decide which side wins: apply the Git value, or change the key in etcd back".into(),
-            ],
             Error::Persist(persist::Error::NoRecipients { .. }) => vec![
                 "add the operators' public keys to `secrets.recipients` in netsync.toml (age1… or ssh-ed25519 …) and commit it; persist needs no private key".into(),
             ],

@@ -32,7 +32,7 @@ pub use seal::Sealed;
 pub type Value = (ObjectId, Option<Vec<u8>>);
 
 /// Keys per range request when reading etcd.
-pub const PAGE_SIZE: usize = 1000;
+pub const PAGE_SIZE: usize = crate::prepare::PAGE_SIZE;
 /// How many times a push rejected because the remote moved ahead is retried on top of it.
 const MAX_REBUILDS: usize = 5;
 /// A Git lock file older than this, while netsync holds the repository's etcd lock, is left
@@ -91,6 +91,9 @@ pub struct PersistOptions {
     pub identity_files: Vec<PathBuf>,
     /// Read every value even when the sync point allows reading only what changed.
     pub full_read: bool,
+    /// Which side wins a key changed on both sides since the sync point: `PreferEtcd`
+    /// records etcd's value, `PreferGit` leaves Git's; `Safe` (and `Force`) stop the run.
+    pub policy: crate::plan::Policy,
 }
 
 impl Default for PersistOptions {
@@ -100,6 +103,7 @@ impl Default for PersistOptions {
             message: None,
             branch: None,
             push: true,
+            policy: crate::plan::Policy::Safe,
             page_size: PAGE_SIZE,
             lock_ttl: lock::DEFAULT_TTL,
             identity_files: Vec::new(),
@@ -332,6 +336,7 @@ async fn run_locked(
             &etcd,
             sync_point.as_ref(),
             base.as_ref().map(|b| &b.desired),
+            options.policy,
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;

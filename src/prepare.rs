@@ -10,8 +10,9 @@ use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
 
-/// Keys per range request when reading etcd.
-pub const PAGE_SIZE: usize = 1000;
+/// Keys per range request when reading etcd: large, since every request costs a round trip
+/// and the server re-walks its index; responses that would be too large shrink the page.
+pub const PAGE_SIZE: usize = 10_000;
 
 /// Both sides read, and the plan between them.
 pub struct Prepared {

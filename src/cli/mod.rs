@@ -27,8 +27,8 @@ Exit codes:
   3   refused by a safety guard (prune guard; restore onto a cluster that holds keys)
   4   a key changed in etcd (or the branch moved) while netsync worked; nothing was
       overwritten, rerun
-  5   a key changed both in Git and in etcd since the last sync (persist); nothing was
-      overwritten
+  5   a key changed both in Git and in etcd since the sync point (apply, persist);
+      nothing was overwritten; resolve with --prefer git|etcd
   6   status --max-age: the sync point is older, or there is none
   7   status --fail-on: there are drifted or conflicting keys
   64  usage error: a bad flag or environment value, --cert without --key, or a user

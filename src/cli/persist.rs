@@ -31,6 +31,10 @@ pub struct PersistArgs {
     /// Example: --no-push
     #[arg(long)]
     pub no_push: bool,
+    /// Resolve keys changed on both sides since the sync point: `etcd` records etcd's value,
+    /// `git` leaves Git's (to be applied). Example: --prefer etcd
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub prefer: Option<super::apply::Side>,
     /// Keys per etcd range request (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_PAGE_SIZE", default_value_t = netsync::persist::PAGE_SIZE)]
     pub page_size: usize,
@@ -56,6 +60,11 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync
         lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
         identity_files: global.identities.clone(),
         full_read: args.full_read,
+        policy: match args.prefer {
+            Some(super::apply::Side::Git) => netsync::plan::Policy::PreferGit,
+            Some(super::apply::Side::Etcd) => netsync::plan::Policy::PreferEtcd,
+            None => netsync::plan::Policy::Safe,
+        },
     };
     let outcome = netsync::persist::persist(
         &repo,

@@ -37,6 +37,7 @@ pub fn build(
     etcd: &Etcd,
     sync_point: Option<&SyncPoint>,
     preloaded: Option<&desired::Desired>,
+    policy: plan::Policy,
 ) -> Result<Built, crate::Error> {
     let loaded;
     let desired = match preloaded.filter(|d| d.revision.commit == parent) {
@@ -65,7 +66,19 @@ pub fn build(
         .iter()
         .map(|(k, (oid, _))| (k.clone(), *oid))
         .collect();
-    let classes = plan::three_way(base.as_ref(), &git, &current);
+    let mut classes = plan::three_way(base.as_ref(), &git, &current);
+    // A side chosen for conflicts: etcd's value is recorded like drift, Git's is left alone
+    // like a change not yet applied.
+    let resolved = match policy {
+        plan::Policy::PreferEtcd => Some(Class::EtcdOnly),
+        plan::Policy::PreferGit => Some(Class::GitOnly),
+        plan::Policy::Safe | plan::Policy::Force => None,
+    };
+    if let Some(class) = resolved {
+        for c in classes.iter_mut().filter(|c| c.class == Class::Conflict) {
+            c.class = class;
+        }
+    }
 
     let conflicts: Vec<String> = classes
         .iter()

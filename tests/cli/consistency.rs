@@ -274,6 +274,51 @@ fn prefer_etcd_resolves_a_conflict_with_etcds_value() {
     assert_eq!(managed(&env), tree_kv(&env, &repo));
 }
 
+#[test]
+fn persist_prefer_resolves_a_conflict_each_way() {
+    // --prefer git: Git's value stays in Git (and is applied next); etcd's is not recorded.
+    let (env, repo) = conflicted();
+    env.netsync()
+        .args(["persist", "--no-push", "--prefer", "git", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(
+        env.show_file(&repo, "main", "kv/users/alice/profile")
+            .as_deref(),
+        Some(b"from git".as_slice())
+    );
+    env.netsync()
+        .args(["apply", "--prefer", "git", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(
+        env.kv().get(PROFILE).as_deref(),
+        Some(b"from git".as_slice())
+    );
+    assert_eq!(managed(&env), tree_kv(&env, &repo));
+
+    // --prefer etcd: etcd's value is committed over Git's.
+    let (env, repo) = conflicted();
+    env.netsync()
+        .args(["persist", "--no-push", "--prefer", "etcd", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(
+        tree_kv(&env, &repo),
+        expect(&fixture_kv("network"), &[(PROFILE, Some("from etcd"))])
+    );
+    assert_eq!(managed(&env), tree_kv(&env, &repo));
+    env.netsync()
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    env.fsck(&repo);
+}
+
 /// A repository of `n` generated keys, committed; returns the repo and the etcd content.
 fn generated(env: &TestEnv, n: usize) -> (PathBuf, BTreeMap<Vec<u8>, Vec<u8>>) {
     let repo = env.init_repo("big", true);
