@@ -8,6 +8,7 @@ mod errors;
 mod harness;
 mod harness_selftest;
 mod init;
+mod interleavings;
 mod persist;
 mod restore;
 mod secrets;

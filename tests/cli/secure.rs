@@ -263,7 +263,12 @@ fn insecure_skip_tls_verify_connects_with_a_loud_warning() {
 
 /// An etcd with auth enabled: `root` and a `netsync` user allowed to read and write all keys.
 fn auth_env() -> (TestEnv, PathBuf, Kv) {
-    let env = TestEnv::new();
+    auth_env_with(&[])
+}
+
+/// `auth_env` on an etcd started with `etcd_args` (e.g. a short `--auth-token-ttl`).
+fn auth_env_with(etcd_args: &[&str]) -> (TestEnv, PathBuf, Kv) {
+    let env = TestEnv::with_etcd_args(etcd_args);
     let repo = env.init_repo("network", true);
     env.copy_fixture(&repo, "network");
     let kv = env.kv();
@@ -377,4 +382,23 @@ fn wrong_or_missing_password_fails_clearly_and_is_never_printed() {
             && l.contains("env NETSYNC_PASSWORD")),
         "{text}"
     );
+}
+
+#[test]
+fn a_long_apply_outlives_a_short_auth_token() {
+    // Simple tokens expire after 2 s of inactivity; the hook stalls the apply for 4 s between
+    // reading etcd and writing, so its token expires in between.
+    let (env, repo, _) = auth_env_with(&["--auth-token-ttl", "2"]);
+    let assert = env
+        .netsync()
+        .env("NETSYNC_TEST_HOOK_BEFORE_WRITE", "sleep 4")
+        .args(["apply", "--user", "netsync:s3cret-pw", "--repo"])
+        .arg(&repo)
+        .assert();
+    let code = assert.get_output().status.code();
+    assert_eq!(code, Some(0), "apply failed: {}", stderr_of(&assert));
+    // A fresh session: the setup's root token expired during the stall as well.
+    let root = Kv::connect_as(&env.endpoints(), "root", "rootpw");
+    assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
+    env.fsck(&repo);
 }

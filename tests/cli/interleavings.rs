@@ -1,0 +1,240 @@
+//! Property test: random interleavings of etcd writes, Git commits, `netsync apply` and
+//! `netsync persist` against one real etcd and one bare repository never lose an
+//! acknowledged write. For every key, the latest write acknowledged on either side (a value
+//! or a deletion) is still present on at least one side after every step: it may only be
+//! superseded by a later write on the same key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+
+use crate::harness::TestEnv;
+
+/// The keys the interleavings touch, as names under `/net/k/` (files `kv/k/<name>`).
+const NAMES: [&str; 4] = ["a", "b", "c", "d"];
+/// Never touched, so no apply ever deletes every managed key (the prune guard refuses that).
+const KEEP: &str = "/net/keep";
+
+const CONFIG: &str = "version = 1\n\n[[mapping]]\nprefix = \"/net/\"\ndir = \"kv\"\n\n\
+                      [apply]\nmax_delete_fraction = 1.0\n";
+
+#[derive(Clone, Debug)]
+enum Op {
+    EtcdPut(usize, String),
+    EtcdDelete(usize),
+    GitPut(usize, String),
+    GitDelete(usize),
+    Apply,
+    Persist,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let key = 0..NAMES.len();
+    let value = "[a-z]{1,4}";
+    prop_oneof![
+        3 => (key.clone(), value).prop_map(|(k, v)| Op::EtcdPut(k, v)),
+        1 => key.clone().prop_map(Op::EtcdDelete),
+        3 => (key.clone(), value).prop_map(|(k, v)| Op::GitPut(k, v)),
+        1 => key.prop_map(Op::GitDelete),
+        2 => Just(Op::Apply),
+        2 => Just(Op::Persist),
+    ]
+}
+
+fn key(i: usize) -> String {
+    format!("/net/k/{}", NAMES[i])
+}
+
+fn file(i: usize) -> String {
+    format!("kv/k/{}", NAMES[i])
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Side {
+    Initial,
+    Etcd,
+    Git,
+}
+
+/// The latest acknowledged write on one key.
+#[derive(Clone, Debug)]
+struct Write {
+    step: usize,
+    side: Side,
+    value: Option<Vec<u8>>,
+}
+
+impl fmt::Display for Write {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self
+            .value
+            .as_deref()
+            .map_or("<deleted>".into(), String::from_utf8_lossy);
+        write!(f, "{value} (step {}, {:?})", self.step, self.side)
+    }
+}
+
+/// A bare repository with the four keys and `KEEP`, applied once (so a sync point exists).
+fn setup(env: &TestEnv) -> (PathBuf, BTreeMap<String, Write>) {
+    let repo = env.init_repo("net", true);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("netsync.toml".into(), CONFIG.as_bytes().to_vec()),
+        ("kv/keep".into(), b"kept".to_vec()),
+    ];
+    let mut model = BTreeMap::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let value = format!("init-{name}").into_bytes();
+        files.push((file(i), value.clone()));
+        model.insert(
+            key(i),
+            Write {
+                step: 0,
+                side: Side::Initial,
+                value: Some(value),
+            },
+        );
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    env.commit_files(&repo, &refs, &[], "initial keys");
+    run_netsync(env, &repo, &["apply"], "initial apply", &[0]);
+    (repo, model)
+}
+
+/// Runs `netsync <args> --repo repo`; panics with stderr unless the exit code is allowed.
+fn run_netsync(env: &TestEnv, repo: &Path, args: &[&str], log: &str, allowed: &[i32]) -> i32 {
+    let out = env
+        .netsync_std()
+        .args(args)
+        .arg("--repo")
+        .arg(repo)
+        .output()
+        .expect("run netsync");
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        allowed.contains(&code),
+        "netsync {args:?} exited {code}\nstderr:\n{}\nstdout:\n{}\nops so far:\n{log}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout),
+    );
+    code
+}
+
+fn check(env: &TestEnv, repo: &Path, model: &BTreeMap<String, Write>, log: &str) {
+    let etcd = env.kv().dump(b"/net/");
+    let tree = env.tree_files(repo, "main");
+    for (i, _) in NAMES.iter().enumerate() {
+        let k = key(i);
+        let latest = &model[&k];
+        let in_etcd = etcd.get(k.as_bytes()).cloned();
+        let in_git = tree.get(&file(i)).cloned();
+        assert!(
+            in_etcd == latest.value || in_git == latest.value,
+            "acknowledged write lost on {k}: latest {latest}, etcd has {:?}, Git has {:?}\n\
+             ops so far:\n{log}",
+            in_etcd.as_deref().map(String::from_utf8_lossy),
+            in_git.as_deref().map(String::from_utf8_lossy),
+        );
+    }
+    assert_eq!(
+        etcd.get(KEEP.as_bytes()).map(Vec::as_slice),
+        Some(&b"kept"[..]),
+        "untouched key changed in etcd\nops so far:\n{log}"
+    );
+    assert_eq!(
+        tree.get("kv/keep").map(Vec::as_slice),
+        Some(&b"kept"[..]),
+        "untouched key changed in Git\nops so far:\n{log}"
+    );
+}
+
+fn run_case(ops: &[Op]) {
+    let env = TestEnv::new();
+    let (repo, mut model) = setup(&env);
+    let mut log = String::new();
+    for (n, op) in ops.iter().enumerate() {
+        let step = n + 1;
+        let mut outcome = String::new();
+        match op {
+            Op::EtcdPut(i, v) => {
+                let value = format!("{v}-{step}").into_bytes();
+                env.kv().put(key(*i), &value);
+                model.insert(
+                    key(*i),
+                    Write {
+                        step,
+                        side: Side::Etcd,
+                        value: Some(value),
+                    },
+                );
+            }
+            Op::EtcdDelete(i) => {
+                env.kv().delete(key(*i));
+                model.insert(
+                    key(*i),
+                    Write {
+                        step,
+                        side: Side::Etcd,
+                        value: None,
+                    },
+                );
+            }
+            Op::GitPut(i, v) => {
+                let value = format!("{v}-{step}").into_bytes();
+                let path = file(*i);
+                env.commit_files(&repo, &[(&path, &value)], &[], &format!("step {step}"));
+                model.insert(
+                    key(*i),
+                    Write {
+                        step,
+                        side: Side::Git,
+                        value: Some(value),
+                    },
+                );
+            }
+            Op::GitDelete(i) => {
+                let path = file(*i);
+                env.commit_files(&repo, &[], &[&path], &format!("step {step}"));
+                model.insert(
+                    key(*i),
+                    Write {
+                        step,
+                        side: Side::Git,
+                        value: None,
+                    },
+                );
+            }
+            Op::Apply => {
+                let code = run_netsync(&env, &repo, &["apply"], &log, &[0, 5]);
+                outcome = format!(" -> exit {code}");
+            }
+            Op::Persist => {
+                let code = run_netsync(&env, &repo, &["persist", "--no-push"], &log, &[0, 5]);
+                outcome = format!(" -> exit {code}");
+            }
+        }
+        log.push_str(&format!("  {step}: {op:?}{outcome}\n"));
+        check(&env, &repo, &model, &log);
+    }
+    eprintln!("interleaving:\n{log}");
+    env.fsck(&repo);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 6,
+        max_shrink_iters: 0,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Off)),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn no_acknowledged_write_is_lost(ops in proptest::collection::vec(op(), 10..18)) {
+        run_case(&ops);
+    }
+}
