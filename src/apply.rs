@@ -308,6 +308,10 @@ pub async fn execute(
     mut limits: Limits,
     progress: &Progress,
 ) -> Result<Written, Error> {
+    if fence.is_some() {
+        // The fence is one more compare, and etcd counts compares against --max-txn-ops too.
+        limits.ops = limits.ops.saturating_sub(1).max(1);
+    }
     let bar = progress.bar("writing etcd", ops.len() as u64);
     let mut written = Written::default();
     let mut done = 0;
