@@ -174,21 +174,15 @@ pub fn short(oid: &ObjectId) -> String {
     oid.to_hex_with_len(12).to_string()
 }
 
-/// The managed keys (key → blob id) of `commit`, read with that commit's own `netsync.toml`:
-/// the merge base of the three-way rule. `Ok(None)` when the repository lacks the commit.
-pub fn base_entries(repo: &Repo, commit: &str) -> Result<Option<BTreeMap<Vec<u8>, ObjectId>>> {
+/// The desired state of the sync point's `commit`, read with that commit's own
+/// `netsync.toml`: the merge base of the three-way rule. `Ok(None)` when the repository lacks
+/// the commit.
+pub fn load_base(repo: &Repo, commit: &str) -> Result<Option<Desired>> {
     let present = ObjectId::from_hex(commit.as_bytes())
         .ok()
         .is_some_and(|oid| repo.gix().find_commit(oid).is_ok());
     if !present {
         return Ok(None);
     }
-    let desired = load(repo, Some(commit))?;
-    Ok(Some(
-        desired
-            .entries
-            .into_iter()
-            .map(|(k, e)| (k, e.oid))
-            .collect(),
-    ))
+    load(repo, Some(commit)).map(Some)
 }

@@ -519,21 +519,10 @@ pub struct BaseEntries {
 
 /// The managed keys of the sync point's commit (key → blob id), and its secrets.
 fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> {
-    let Ok(oid) = ObjectId::from_hex(commit.as_bytes()) else {
-        return Err(Error::BaseMissing {
-            commit: commit.to_owned(),
-            repo: repo.path().to_owned(),
-        }
-        .into());
-    };
-    if repo.gix().find_commit(oid).is_err() {
-        return Err(Error::BaseMissing {
-            commit: commit.to_owned(),
-            repo: repo.path().to_owned(),
-        }
-        .into());
-    }
-    let desired = desired::load(repo, Some(commit))?;
+    let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
+        commit: commit.to_owned(),
+        repo: repo.path().to_owned(),
+    })?;
     let secrets = desired
         .entries
         .iter()

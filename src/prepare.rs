@@ -120,13 +120,12 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
         );
         return Ok(None);
     }
-    let entries =
-        desired::base_entries(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
-            commit: point.commit.clone(),
-            repo: repo.path().to_owned(),
-        })?;
+    let base = desired::load_base(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
+        commit: point.commit.clone(),
+        repo: repo.path().to_owned(),
+    })?;
     Ok(Some(Base {
-        entries,
+        entries: base.entries.into_iter().map(|(k, e)| (k, e.oid)).collect(),
         revision: point.revision,
     }))
 }
