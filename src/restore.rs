@@ -194,12 +194,22 @@ pub struct RestoreReport {
     pub mismatches: Vec<String>,
 }
 
-/// The exact bytes every managed key must hold: blobs read from Git, secrets decrypted.
+/// What a value must be, without keeping it: its size and SHA-256. Verification compares
+/// these, so that restore holds the dataset's values once (to write them), not three times.
+type Fingerprint = (usize, [u8; 32]);
+
+fn fingerprint(value: &[u8]) -> Fingerprint {
+    use sha2::Digest;
+    (value.len(), sha2::Sha256::digest(value).into())
+}
+
+/// The fingerprint of the exact bytes every managed key must hold: blobs read from Git,
+/// secrets decrypted.
 fn expected_values(
     repo: &Repo,
     desired: &Desired,
     identities: &Identities,
-) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, CrateError> {
+) -> Result<BTreeMap<Vec<u8>, Fingerprint>, CrateError> {
     let mut values = BTreeMap::new();
     let mut sealed = Vec::new();
     for (key, entry) in &desired.entries {
@@ -207,7 +217,7 @@ fn expected_values(
         if entry.secret {
             sealed.push((key.clone(), bytes));
         } else {
-            values.insert(key.clone(), bytes);
+            values.insert(key.clone(), fingerprint(&bytes));
         }
     }
     let plain = secrets::decrypt_all(
@@ -215,7 +225,7 @@ fn expected_values(
         identities,
     )?;
     for ((key, _), value) in sealed.into_iter().zip(plain) {
-        values.insert(key, value.to_vec());
+        values.insert(key, fingerprint(&value));
     }
     Ok(values)
 }
@@ -260,7 +270,7 @@ async fn run_locked(
     repo: &Repo,
     kv: &mut impl Kv,
     desired: Desired,
-    expected: &BTreeMap<Vec<u8>, Vec<u8>>,
+    expected: &BTreeMap<Vec<u8>, Fingerprint>,
     options: &RestoreOptions,
     identities: &Identities,
     progress: &Progress,
@@ -285,7 +295,7 @@ async fn run_locked(
         commit: prepared.desired.revision.commit.to_string(),
         rev: prepared.desired.rev_name.clone(),
         keys: expected.len(),
-        bytes: expected.values().map(Vec::len).sum(),
+        bytes: expected.values().map(|(len, _)| len).sum(),
         prefixes: config
             .mappings
             .iter()
@@ -351,6 +361,11 @@ async fn run_locked(
         .count();
     let deleted = plan.count(Action::Delete);
     let cluster_id = format!("{:x}", prepared.cluster_id);
+    // The values are in etcd now: free them before reading everything back.
+    for change in &mut prepared.plan.changes {
+        change.new = None;
+        change.old = None;
+    }
 
     let (verified, mut mismatches) = verify(kv, &prepared.desired, expected, progress).await?;
     let recorded = syncpoint::read(kv, config).await?;
@@ -377,7 +392,7 @@ async fn run_locked(
 async fn verify(
     kv: &mut impl Kv,
     desired: &Desired,
-    expected: &BTreeMap<Vec<u8>, Vec<u8>>,
+    expected: &BTreeMap<Vec<u8>, Fingerprint>,
     progress: &Progress,
 ) -> Result<(usize, Vec<String>), CrateError> {
     let config = &desired.config;
@@ -394,7 +409,7 @@ async fn verify(
             continue;
         }
         match expected.get(&entry.key) {
-            Some(want) if *want == entry.value => {}
+            Some(want) if *want == fingerprint(&entry.value) => {}
             Some(_) => mismatches.push(format!("{} (different value)", display_key(&entry.key))),
             None => mismatches.push(format!("{} (not in the revision)", display_key(&entry.key))),
         }
