@@ -18,7 +18,7 @@
 //! Deciding "unchanged" without decrypting (for `persist`, which has no private key): a secret
 //! whose etcd `mod_revision` is not greater than the sync point's etcd revision has not been
 //! written since the last sync, so its committed ciphertext stays byte for byte. Only keys
-//! written after the sync point are re-encrypted (see [`unchanged_since`]).
+//! written after the sync point are re-encrypted (see [`crate::syncpoint::SyncPoint::unchanged`]).
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -546,14 +546,6 @@ pub fn decrypt_all<'a>(
     Err(first)
 }
 
-/// Whether `persist` may keep a secret's committed ciphertext without decrypting it: the key
-/// was last written (`mod_revision`) at or before the etcd revision of the sync point the
-/// committed state corresponds to. `None` (no sync point, or one from another cluster, e.g.
-/// after a restore) means unknown: decrypt and compare with an identity, else re-encrypt.
-pub fn unchanged_since(mod_revision: i64, sync_point_revision: Option<i64>) -> bool {
-    sync_point_revision.is_some_and(|base| mod_revision <= base)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,12 +645,5 @@ mod tests {
         assert!(lines[0].starts_with("# created: "));
         assert_eq!(lines[1], format!("# public key: {public}"));
         assert!(lines[2].starts_with("AGE-SECRET-KEY-1"));
-    }
-
-    #[test]
-    fn unchanged_only_when_written_at_or_before_the_sync_point() {
-        assert!(unchanged_since(10, Some(10)));
-        assert!(!unchanged_since(11, Some(10)));
-        assert!(!unchanged_since(1, None));
     }
 }

@@ -165,7 +165,6 @@ pub async fn status(
         .iter()
         .map(|(k, e)| (k.clone(), e.oid))
         .collect();
-    let sync_revision = point.as_ref().map(|p| p.revision);
     let mut etcd_ids = BTreeMap::new();
     for entry in &snapshot.entries {
         if config.is_ephemeral(&entry.key) || entry.lease != 0 {
@@ -177,7 +176,10 @@ pub async fn status(
             git.entries.get(&entry.key).is_some_and(|e| e.secret) || config.is_secret(&entry.key);
         let id = match base.as_ref().and_then(|b| b.get(&entry.key)) {
             Some(base_id)
-                if secret && crate::secrets::unchanged_since(entry.mod_revision, sync_revision) =>
+                if secret
+                    && point
+                        .as_ref()
+                        .is_some_and(|p| p.unchanged(entry.mod_revision)) =>
             {
                 *base_id
             }
