@@ -65,7 +65,9 @@ fn man_page(cmd: clap::Command) -> Vec<u8> {
 /// Every generated file: relative path → content.
 pub fn generated_files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
-    let mut cmd = Cli::command();
+    // The pages name the version alone: with `--version`'s commit line they would go stale
+    // with every commit.
+    let mut cmd = Cli::command().long_version(None);
     cmd.build();
     files.push((Path::new("man").join("netsync.1"), man_page(cmd.clone())));
     for sub in cmd

@@ -52,6 +52,17 @@ Environment:
   RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
   NO_COLOR                                          no colours with --color auto";
 
+/// What `--version` prints after the name: the version, then the commit the binary was built
+/// from and its target (both recorded by build.rs). `-V` prints the version alone, and so do
+/// the man pages, which must not change with every commit.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("NETSYNC_BUILD_COMMIT"),
+    "\ntarget: ",
+    env!("NETSYNC_BUILD_TARGET"),
+);
+
 /// Keep a Git repository and an etcd cluster in sync, both ways.
 ///
 /// The desired state lives in Git (one file per etcd key, under folders mapped to key
@@ -60,7 +71,13 @@ Environment:
 ///
 /// Example: netsync diff --repo /srv/network.git --endpoints https://10.0.0.1:2379 --cacert ca.crt
 #[derive(Debug, Parser)]
-#[command(name = "netsync", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "netsync",
+    version,
+    long_version = LONG_VERSION,
+    after_help = AFTER_HELP,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

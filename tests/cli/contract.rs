@@ -313,3 +313,57 @@ fn exit_codes_are_the_same_for_every_command() {
         .assert()
         .code(4);
 }
+
+#[test]
+fn version_names_the_commit_and_the_target() {
+    let out = assert_cmd::Command::cargo_bin("netsync")
+        .unwrap()
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(concat!("netsync ", env!("CARGO_PKG_VERSION")))
+    );
+    let commit = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("commit: "))
+        .unwrap_or_else(|| panic!("no commit line in {text:?}"));
+    let target = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("target: "))
+        .unwrap_or_else(|| panic!("no target line in {text:?}"));
+    assert!(
+        target.split('-').count() >= 3,
+        "{target:?} is not a target triple"
+    );
+    // Built from this checkout (CI builds a clone), the commit is its HEAD's.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && std::env::var_os("NETSYNC_BUILD_COMMIT").is_none());
+    match head {
+        Some(head) => {
+            let head = String::from_utf8_lossy(&head.stdout);
+            assert_eq!(commit.len(), 12, "{commit:?}");
+            assert!(head.starts_with(commit), "{commit} is not HEAD {head}");
+        }
+        None => assert!(!commit.is_empty()),
+    }
+
+    let short = assert_cmd::Command::cargo_bin("netsync")
+        .unwrap()
+        .arg("-V")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&short.stdout).trim(),
+        concat!("netsync ", env!("CARGO_PKG_VERSION")),
+        "-V prints the version alone, as the man pages do"
+    );
+}
