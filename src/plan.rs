@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::desired::DesiredEntry;
 use crate::git::ObjectId;
 use crate::kv::KeyValue;
+use crate::syncpoint::SyncPoint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -255,15 +256,15 @@ pub fn three_way(
         .collect()
 }
 
-/// The sync point as a merge base: the managed keys of its commit and the etcd revision of
-/// the agreement.
-#[derive(Debug, Clone, Default)]
+/// The sync point as a merge base: the managed keys of its commit and the etcd side of the
+/// agreement.
+#[derive(Debug, Clone)]
 pub struct Base {
     /// Key → blob id in the sync point's commit (ciphertext ids for secrets).
     pub entries: BTreeMap<Vec<u8>, ObjectId>,
-    /// etcd revision at which both sides agreed: a key whose `mod_revision` is newer changed
-    /// in etcd since then.
-    pub revision: i64,
+    /// The record itself: [`SyncPoint::unchanged`] tells whether a key's `mod_revision` is
+    /// older than the agreement or one of the recording command's own writes.
+    pub point: SyncPoint,
 }
 
 /// Which side wins where the three-way rule does not decide alone.
@@ -286,8 +287,8 @@ pub enum Policy {
 /// `conflicts`. Without a base every difference is written (etcd is made equal to Git).
 ///
 /// Whether etcd changed since the base is decided by value for plain keys (the etcd value's
-/// blob id against the base's) and by `mod_revision` for secrets, whose base holds only
-/// ciphertext.
+/// blob id against the base's) and by the sync point's own rule ([`SyncPoint::unchanged`])
+/// for secrets, whose base holds only ciphertext.
 pub fn classify(
     plan: &mut Plan,
     base: Option<&Base>,
@@ -303,7 +304,10 @@ pub fn classify(
         let git_changed = change.new_oid != in_base;
         let etcd_changed = match change.old.as_deref() {
             None => in_base.is_some(),
-            Some(_) if change.secret => change.expect_mod_revision > base.revision,
+            // A secret's base is ciphertext, so its plaintext cannot be compared; the sync
+            // point's own rule decides, counting the recording command's writes (an apply's
+            // or a restore's) as unchanged.
+            Some(_) if change.secret => !base.point.unchanged(change.expect_mod_revision),
             Some(value) => Some(blob_id(value)) != in_base,
         };
         change.class = match (git_changed, etcd_changed) {
@@ -457,6 +461,65 @@ mod tests {
             .iter()
             .map(|c| (c.key.as_slice(), c.class))
             .collect()
+    }
+
+    fn secret_change(key: &[u8], git: &[u8], etcd_mod_revision: i64) -> Change {
+        Change {
+            key: key.to_vec(),
+            action: Action::Change,
+            path: Some(format!("kv/{}.age", String::from_utf8_lossy(key))),
+            new_oid: Some(hash(git)),
+            old: Some(b"plaintext in etcd".to_vec()),
+            new: Some(b"plaintext in git".to_vec()),
+            expect_mod_revision: etcd_mod_revision,
+            secret: true,
+            class: Class::Unbased,
+        }
+    }
+
+    #[test]
+    fn a_secret_written_by_the_sync_points_own_transactions_is_unchanged_in_etcd() {
+        // apply (or restore) read at 10, wrote in transactions 12..=14, recorded at 15.
+        let mut point = SyncPoint::new("c".into(), 1, "apply");
+        point.read_revision = Some(10);
+        for r in [12, 13, 14] {
+            point.add_own_revision(r);
+        }
+        point.revision = 10;
+        point.recorded_at = 15;
+        let base = Base {
+            entries: [&b"/n/own"[..], b"/n/rec", b"/n/old", b"/n/other"]
+                .into_iter()
+                .map(|k| (k.to_vec(), hash(b"ciphertext 1")))
+                .collect(),
+            point,
+        };
+        let mut p = Plan {
+            changes: vec![
+                secret_change(b"/n/old", b"ciphertext 2", 9),
+                secret_change(b"/n/other", b"ciphertext 2", 11),
+                secret_change(b"/n/own", b"ciphertext 2", 13),
+                secret_change(b"/n/rec", b"ciphertext 2", 15),
+            ],
+            ..Plan::default()
+        };
+        classify(&mut p, Some(&base), Policy::Safe, hash);
+        let written: Vec<(&[u8], Class)> = p
+            .changes
+            .iter()
+            .map(|c| (c.key.as_slice(), c.class))
+            .collect();
+        assert_eq!(
+            written,
+            vec![
+                (&b"/n/old"[..], Class::GitOnly),
+                (b"/n/own", Class::GitOnly),
+                (b"/n/rec", Class::GitOnly)
+            ],
+            "a second rotation after apply or restore is a Git change, not a conflict"
+        );
+        let conflicts: Vec<&[u8]> = p.conflicts.iter().map(|c| c.key.as_slice()).collect();
+        assert_eq!(conflicts, vec![&b"/n/other"[..]], "written by someone else");
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
     })?;
     Ok(Some(Base {
         entries: base.entries.into_iter().map(|(k, e)| (k, e.oid)).collect(),
-        revision: point.revision,
+        point: point.clone(),
     }))
 }
 

@@ -677,3 +677,104 @@ fn without_a_sync_point_for_this_cluster_nor_an_identity_secrets_are_re_encrypte
     assert_eq!(blob(&env, &repo, "main", BOB_FILE), bob);
     env.fsck(&repo);
 }
+
+/// `secret set KEY` from `value` on stdin into the working tree of `work`, then commit it.
+fn set_and_commit(env: &TestEnv, work: &Path, key: &str, value: &str, message: &str) {
+    env.netsync()
+        .args(["secret", "set", key, "--repo"])
+        .arg(work)
+        .write_stdin(value)
+        .assert()
+        .success();
+    env.git(work, ["add", "--all"]);
+    env.git(work, ["commit", "-q", "-m", message]);
+}
+
+fn apply_with(env: &TestEnv, repo: &Path, id: &Path, endpoints: &str) -> Vec<u8> {
+    let out = env
+        .netsync()
+        .args(["apply", "--endpoints", endpoints, "--repo"])
+        .arg(repo)
+        .arg("--identity")
+        .arg(id)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "apply: exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn rotating_a_secret_again_after_apply_and_after_restore_is_a_git_change() {
+    let mut env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let work = env.init_repo("work", false);
+    std::fs::write(work.join("netsync.toml"), config(&[&public])).unwrap();
+    std::fs::create_dir_all(work.join("kv/params")).unwrap();
+    std::fs::write(work.join("kv/params/mtu"), "1420").unwrap();
+    env.git(&work, ["add", "--all"]);
+    env.git(&work, ["commit", "-q", "-m", "network"]);
+    let endpoints = env.endpoints();
+    let mut outputs = Vec::new();
+
+    // First value, applied; then rotated twice, each applied: a Git change every time, since
+    // etcd's value was written by netsync's own apply.
+    set_and_commit(&env, &work, ALICE, CANARY, "alice's first password");
+    outputs.push(apply_with(&env, &work, &id, &endpoints));
+    for (i, value) in [CANARY2, BOB_VALUE].into_iter().enumerate() {
+        set_and_commit(&env, &work, ALICE, value, &format!("rotation {i}"));
+        let stdout = apply_with(&env, &work, &id, &endpoints);
+        assert!(
+            contains(&stdout, "~ /net/users/alice/password"),
+            "rotation {i} not written: {}",
+            String::from_utf8_lossy(&stdout)
+        );
+        assert_eq!(env.kv().get(ALICE).unwrap(), value.as_bytes());
+        outputs.push(stdout);
+    }
+
+    // The disaster: a new empty cluster, restored from the repository; the next rotation is
+    // a Git change there too (restore's own writes count as the agreement).
+    env.etcd().stop();
+    let new = crate::harness::Etcd::start();
+    let out = env
+        .netsync()
+        .args(["restore", "--endpoints", &new.endpoint(), "--from"])
+        .arg(&work)
+        .arg("--identity")
+        .arg(&id)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    outputs.extend([out.stdout, out.stderr]);
+    let kv = crate::harness::Kv::connect(&new.endpoint());
+    assert_eq!(kv.get(ALICE).unwrap(), BOB_VALUE.as_bytes());
+    set_and_commit(&env, &work, ALICE, CANARY, "rotation after the restore");
+    outputs.push(apply_with(&env, &work, &id, &new.endpoint()));
+    assert_eq!(kv.get(ALICE).unwrap(), CANARY.as_bytes());
+
+    // And the new cluster agrees with Git: nothing left to apply.
+    env.netsync()
+        .args([
+            "diff",
+            "--exit-code",
+            "--endpoints",
+            &new.endpoint(),
+            "--repo",
+        ])
+        .arg(&work)
+        .arg("--identity")
+        .arg(&id)
+        .assert()
+        .success();
+    assert_no_canary(&env, &work, &outputs);
+    env.fsck(&work);
+}
