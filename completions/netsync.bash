@@ -805,7 +805,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__persist)
-            opts="-n -m -v -q -h --dry-run --message --branch --no-push --prefer --page-size --full-read --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -m -v -q -h --dry-run --message --branch --no-push --prefer --allow-mass-delete --page-size --full-read --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

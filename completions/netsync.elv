@@ -296,6 +296,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand -n 'Show what would be committed; write nothing, push nothing. Example: --dry-run'
             cand --dry-run 'Show what would be committed; write nothing, push nothing. Example: --dry-run'
             cand --no-push 'Commit locally only; do not push to the remotes of `persist.remotes`. Example: --no-push'
+            cand --allow-mass-delete 'Record the deletion of more than `persist.max_delete_fraction` of the managed keys (25% by default), or of all of them; without it persist refuses (exit 3) and commits and pushes nothing. Example: netsync persist --allow-mass-delete'
             cand --full-read 'Read every value even when the sync point allows reading only what changed since (testing and benchmarking aid)'
             cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'

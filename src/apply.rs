@@ -114,12 +114,7 @@ fn check_sizes(ops: &[Guarded<'_>], max_bytes: usize) -> Result<(), Error> {
 fn check_prune_guard(plan: &Plan, fraction: f64, allow: bool) -> Result<(), Error> {
     let deletes = plan.count(Action::Delete);
     let managed = plan.managed_in_etcd;
-    if allow || deletes == 0 {
-        return Ok(());
-    }
-    let everything = deletes == managed;
-    let too_many = deletes as f64 > fraction * managed as f64;
-    if everything || too_many {
+    if !allow && plan::is_mass_delete(deletes, managed, fraction) {
         return Err(Error::PruneGuard {
             deletes,
             managed,

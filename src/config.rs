@@ -108,12 +108,26 @@ pub struct EtcdSettings {
 }
 
 /// `[persist]`: how `netsync persist` commits and where it pushes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PersistSettings {
     pub remotes: Vec<String>,
     /// `Name <email>`.
     pub author: Option<String>,
     pub message: Option<String>,
+    /// Refuse to record the deletion of more than this fraction (0.0..=1.0) of the managed
+    /// keys in one persist (the mass-delete guard, apply's prune guard in the other direction).
+    pub max_delete_fraction: f64,
+}
+
+impl Default for PersistSettings {
+    fn default() -> Self {
+        PersistSettings {
+            remotes: Vec::new(),
+            author: None,
+            message: None,
+            max_delete_fraction: DEFAULT_MAX_DELETE_FRACTION,
+        }
+    }
 }
 
 /// Why a `netsync.toml` was rejected. Lines and columns are 1-based; `origin` is whatever the
@@ -296,6 +310,11 @@ dir = {dir}
 # Refuse to delete more than this fraction of the managed keys in one apply.
 # max_delete_fraction = 0.25
 
+# [persist]
+# Refuse to record the deletion of more than this fraction of the managed keys
+# in one persist (an accidental `etcdctl del --prefix` must not become the backup).
+# max_delete_fraction = 0.25
+
 # [etcd]
 # endpoints = ["http://127.0.0.1:2379"]
 # max_txn_ops = 128            # keep equal to the server's --max-txn-ops
@@ -412,6 +431,7 @@ struct RawPersist {
     remotes: Vec<Spanned<String>>,
     author: Option<Spanned<String>>,
     message: Option<Spanned<String>>,
+    max_delete_fraction: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -775,18 +795,23 @@ impl Validator<'_> {
     fn apply(&mut self, raw: RawApply) -> Result<ApplySettings, Error> {
         let mut apply = ApplySettings::default();
         if let Some(f) = raw.max_delete_fraction {
-            let value = *f.get_ref();
-            // `contains` is false for NaN, which TOML can spell as `nan`.
-            if !(0.0..=1.0).contains(&value) {
-                return Err(self.src.invalid(
-                    &f.span(),
-                    "apply.max_delete_fraction",
-                    format!("`apply.max_delete_fraction` must be between 0.0 and 1.0, got {value}"),
-                ));
-            }
-            apply.max_delete_fraction = value;
+            apply.max_delete_fraction = self.fraction(f, "apply.max_delete_fraction")?;
         }
         Ok(apply)
+    }
+
+    /// A fraction of the managed keys, 0.0..=1.0.
+    fn fraction(&mut self, f: Spanned<f64>, field: &str) -> Result<f64, Error> {
+        let value = *f.get_ref();
+        // `contains` is false for NaN, which TOML can spell as `nan`.
+        if !(0.0..=1.0).contains(&value) {
+            return Err(self.src.invalid(
+                &f.span(),
+                field,
+                format!("`{field}` must be between 0.0 and 1.0, got {value}"),
+            ));
+        }
+        Ok(value)
     }
 
     fn etcd(&mut self, raw: RawEtcd) -> Result<EtcdSettings, Error> {
@@ -927,10 +952,15 @@ impl Validator<'_> {
             Some(m) => Some(m.into_inner()),
             None => None,
         };
+        let max_delete_fraction = match raw.max_delete_fraction {
+            Some(f) => self.fraction(f, "persist.max_delete_fraction")?,
+            None => DEFAULT_MAX_DELETE_FRACTION,
+        };
         Ok(PersistSettings {
             remotes,
             author,
             message,
+            max_delete_fraction,
         })
     }
 
@@ -1517,6 +1547,21 @@ message = "Record changes made in etcd"
         error(text, 1, 1, "state.prefix");
         let c = parse(&format!("{text}[state]\nprefix = \"netsync/\"\n"));
         assert_eq!(c.state_prefix, b"netsync/");
+    }
+
+    #[test]
+    fn persist_max_delete_fraction() {
+        assert_eq!(parse(MINIMAL).persist.max_delete_fraction, 0.25);
+        for bad in ["-0.1", "1.5", "nan"] {
+            let text = format!("{MINIMAL}[persist]\nmax_delete_fraction = {bad}\n");
+            error(&text, 6, 23, "persist.max_delete_fraction");
+        }
+        let ok = parse(&format!("{MINIMAL}[persist]\nmax_delete_fraction = 0.5\n"));
+        assert_eq!(ok.persist.max_delete_fraction, 0.5);
+        assert_eq!(
+            ok.apply.max_delete_fraction, 0.25,
+            "each direction has its own"
+        );
     }
 
     #[test]

@@ -91,6 +91,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PruneGuard { .. } => exit::REFUSED,
+            Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Restore(restore::Error::NotEmpty { .. }) => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
@@ -167,6 +168,13 @@ impl Error {
             Error::BareRepository { .. } => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
             }
+            Error::Persist(persist::Error::MassDelete { last_good, .. }) => vec![
+                format!(
+                    "if the keys were deleted by accident, put them back from the last good commit: netsync restore --from REPO --rev {} --force",
+                    &last_good[..last_good.len().min(12)]
+                ),
+                "if the deletion is meant, rerun with --allow-mass-delete; the fraction is `persist.max_delete_fraction` in netsync.toml".into(),
+            ],
             Error::Persist(persist::Error::NoRecipients { .. }) => vec![
                 "add the operators' public keys to `secrets.recipients` in netsync.toml (age1… or ssh-ed25519 …) and commit it; persist needs no private key".into(),
             ],

@@ -17,6 +17,7 @@ pub mod persist;
 pub mod plan;
 pub mod prepare;
 pub mod progress;
+pub mod refusal;
 pub mod render;
 pub mod restore;
 pub mod secrets;

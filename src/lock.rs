@@ -147,6 +147,14 @@ impl Lock {
     }
 
     /// Put `key` in etcd only while this lock is still held (fenced in the same transaction).
+    /// The fence that holds while this lock is held.
+    pub fn fence(&self) -> kv::Fence<'_> {
+        kv::Fence {
+            key: &self.key,
+            lease: self.lease,
+        }
+    }
+
     pub async fn fenced_put(&self, kv: &mut impl Kv, key: &[u8], value: &[u8]) -> kv::Result<bool> {
         if self.is_lost() {
             return Ok(false);

@@ -22,6 +22,7 @@ use crate::kv::{KeyValue, Kv};
 use crate::lock::{self, Holder, Lock};
 use crate::plan::Action;
 use crate::progress::Progress;
+use crate::refusal::{self, Refusal};
 use crate::syncpoint::{self, SyncPoint};
 
 pub use build::Built;
@@ -55,6 +56,15 @@ pub enum Error {
         "internal error: blob {oid} to commit is neither in etcd's values nor in the repository"
     )]
     BlobMissing { oid: String },
+    #[error("refusing to record the deletion of {deletes} of the {managed} managed keys under {} (the mass-delete guard allows {percent}% and never all); nothing was committed or pushed", prefixes.join(", "))]
+    MassDelete {
+        deletes: usize,
+        managed: usize,
+        percent: f64,
+        prefixes: Vec<String>,
+        /// The branch tip: the last commit that holds the keys.
+        last_good: String,
+    },
     #[error("internal error: the value of {key} is needed but was not read")]
     ValueNotRead { key: String },
     #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
@@ -94,6 +104,9 @@ pub struct PersistOptions {
     /// Which side wins a key changed on both sides since the sync point: `PreferEtcd`
     /// records etcd's value, `PreferGit` leaves Git's; `Safe` (and `Force`) stop the run.
     pub policy: crate::plan::Policy,
+    /// Record a deletion of more than `persist.max_delete_fraction` of the managed keys, or
+    /// of all of them.
+    pub allow_mass_delete: bool,
 }
 
 impl Default for PersistOptions {
@@ -108,6 +121,7 @@ impl Default for PersistOptions {
             lock_ttl: lock::DEFAULT_TTL,
             identity_files: Vec::new(),
             full_read: false,
+            allow_mass_delete: false,
         }
     }
 }
@@ -220,6 +234,46 @@ pub async fn persist(
     result.map(|r| Persisted::Done(Box::new(r)))
 }
 
+/// The mass-delete guard: `apply`'s prune guard in the direction that feeds the backups. An
+/// accidental `etcdctl del --prefix` must not become the branch tip every remote holds.
+fn check_mass_delete(
+    config: &Config,
+    built: &Built,
+    parent: ObjectId,
+    options: &PersistOptions,
+) -> Result<(), Error> {
+    let deleted: Vec<&KeyChange> = built
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .collect();
+    let fraction = config.persist.max_delete_fraction;
+    if options.allow_mass_delete
+        || !crate::plan::is_mass_delete(deleted.len(), built.managed_in_git, fraction)
+    {
+        return Ok(());
+    }
+    let prefixes = config
+        .mappings
+        .iter()
+        .filter(|m| {
+            deleted.iter().any(|c| {
+                c.path
+                    .strip_prefix(&m.dir)
+                    .is_some_and(|r| r.starts_with('/'))
+            })
+        })
+        .map(|m| crate::render::display_key(&m.prefix))
+        .collect();
+    Err(Error::MassDelete {
+        deletes: deleted.len(),
+        managed: built.managed_in_git,
+        percent: fraction * 100.0,
+        prefixes,
+        last_good: parent.to_string(),
+    })
+}
+
 fn check_lock(lock: Option<&Lock>) -> Result<(), Error> {
     match lock {
         Some(lock) if lock.is_lost() => Err(Error::LockLost),
@@ -242,6 +296,7 @@ async fn run_locked(
         tracing::warn!("{warning}");
     }
     let sync_point = syncpoint::read(kv, config).await?;
+    let refused_before = refusal::read(kv, config).await?;
     let base = match &sync_point {
         Some(point) => Some(base_entries(repo, &point.commit)?),
         None => None,
@@ -341,6 +396,34 @@ async fn run_locked(
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
         report.parent = parent.to_string();
+        if let Err(refused) = check_mass_delete(config, &built, parent, options) {
+            if let (
+                Some(lock),
+                Error::MassDelete {
+                    deletes,
+                    managed,
+                    prefixes,
+                    ..
+                },
+            ) = (lock, &refused)
+            {
+                let record = Refusal {
+                    time: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                        .to_string(),
+                    host: gethostname::gethostname().to_string_lossy().into_owned(),
+                    guard: "mass-delete".to_owned(),
+                    deletes: *deletes,
+                    managed: *managed,
+                    prefixes: prefixes.clone(),
+                    commit: parent.to_string(),
+                    etcd_revision: snapshot_revision,
+                };
+                if let Err(err) = refusal::record(kv, config, lock.fence(), &record).await {
+                    tracing::warn!(%err, "could not record the refusal in etcd for status");
+                }
+            }
+            return Err(refused.into());
+        }
         if options.dry_run {
             return Ok(report);
         }
@@ -435,6 +518,13 @@ async fn run_locked(
     }
     if let Some(lock) = lock {
         crate::status::record_pushes(kv, lock, config, &report.pushes, &tip.to_string()).await;
+    }
+
+    // This run got through: a refusal recorded earlier no longer describes the state.
+    if let (Some(lock), Some((_, revision))) = (lock, &refused_before) {
+        if let Err(err) = refusal::clear(kv, config, lock.fence(), *revision).await {
+            tracing::warn!(%err, "could not remove the record of an earlier refused persist");
+        }
     }
 
     // The sync point says "Git commit X and etcd agree". That holds only when no key waits in

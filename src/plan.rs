@@ -267,6 +267,13 @@ pub struct Base {
     pub point: SyncPoint,
 }
 
+/// The prune guard's rule, one for both directions (`apply` deleting keys in etcd, `persist`
+/// recording deletions in Git): deleting more than `fraction` of the `managed` keys, or all of
+/// them, is a mass deletion that needs the operator's explicit word.
+pub fn is_mass_delete(deletes: usize, managed: usize, fraction: f64) -> bool {
+    deletes > 0 && (deletes >= managed || deletes as f64 > fraction * managed as f64)
+}
+
 /// Which side wins where the three-way rule does not decide alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -520,6 +527,24 @@ mod tests {
         );
         let conflicts: Vec<&[u8]> = p.conflicts.iter().map(|c| c.key.as_slice()).collect();
         assert_eq!(conflicts, vec![&b"/n/other"[..]], "written by someone else");
+    }
+
+    #[test]
+    fn mass_delete_is_more_than_the_fraction_or_everything() {
+        assert!(!is_mass_delete(0, 0, 0.25));
+        assert!(!is_mass_delete(0, 10, 0.0));
+        assert!(
+            !is_mass_delete(25, 100, 0.25),
+            "exactly the fraction is allowed"
+        );
+        assert!(is_mass_delete(26, 100, 0.25));
+        assert!(
+            is_mass_delete(1, 1, 1.0),
+            "all of them, whatever the fraction"
+        );
+        assert!(is_mass_delete(3, 3, 1.0));
+        assert!(!is_mass_delete(2, 3, 1.0));
+        assert!(is_mass_delete(1, 100, 0.0));
     }
 
     #[test]

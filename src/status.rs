@@ -13,6 +13,7 @@ use crate::git::{self, ObjectId, Repo};
 use crate::kv::{ConnectSettings, EtcdKv, Kv};
 use crate::lock::{self, Holder};
 use crate::plan::{self, Class};
+use crate::refusal::{self, Refusal};
 use crate::syncpoint::{self, SyncPoint};
 
 /// A successful push, recorded in etcd by `persist` under `<state_prefix>push/<id>/<remote>`.
@@ -109,6 +110,8 @@ pub struct Status {
     pub sync_point: Option<SyncPointStatus>,
     pub lock: LockStatus,
     pub counts: Counts,
+    /// The last persist a guard refused, until a later persist gets through.
+    pub refused_persist: Option<Refusal>,
     pub remotes: Vec<RemoteStatus>,
     pub endpoints: Vec<EndpointStatus>,
 }
@@ -148,6 +151,8 @@ pub async fn status(
         ),
         None => None,
     };
+
+    let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
 
     let base: Option<BTreeMap<Vec<u8>, ObjectId>> = match &point {
         Some(p) if repo.resolve(&p.commit).is_ok() => Some(
@@ -243,6 +248,7 @@ pub async fn status(
             holder,
         },
         counts,
+        refused_persist,
         remotes,
         endpoints: Vec::new(),
     })

@@ -35,6 +35,11 @@ pub struct PersistArgs {
     /// `git` leaves Git's (to be applied). Example: --prefer etcd
     #[arg(long, value_enum, value_name = "SIDE")]
     pub prefer: Option<super::apply::Side>,
+    /// Record the deletion of more than `persist.max_delete_fraction` of the managed keys (25%
+    /// by default), or of all of them; without it persist refuses (exit 3) and commits and
+    /// pushes nothing. Example: netsync persist --allow-mass-delete
+    #[arg(long)]
+    pub allow_mass_delete: bool,
     /// Keys per etcd range request (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_PAGE_SIZE", default_value_t = netsync::persist::PAGE_SIZE)]
     pub page_size: usize,
@@ -60,6 +65,7 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync
         lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
         identity_files: global.identities.clone(),
         full_read: args.full_read,
+        allow_mass_delete: args.allow_mass_delete,
         policy: match args.prefer {
             Some(super::apply::Side::Git) => netsync::plan::Policy::PreferGit,
             Some(super::apply::Side::Etcd) => netsync::plan::Policy::PreferEtcd,

@@ -134,6 +134,20 @@ fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {
         Some(h) => writeln!(out, "lock: held by {h}")?,
         None => writeln!(out, "lock: free")?,
     }
+    if let Some(r) = &s.refused_persist {
+        writeln!(
+            out,
+            "last persist refused ({} guard) at {} on {}: it would have recorded the deletion of {} of the {} managed keys under {} (etcd revision {}); the last good commit is {}",
+            r.guard,
+            r.time,
+            r.host,
+            r.deletes,
+            r.managed,
+            r.prefixes.join(", "),
+            r.etcd_revision,
+            &r.commit[..r.commit.len().min(12)]
+        )?;
+    }
     let c = &s.counts;
     writeln!(
         out,

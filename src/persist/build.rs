@@ -22,6 +22,9 @@ pub struct Built {
     /// Keys whose etcd value must be stored as a new blob.
     pub new_blobs: Vec<(Vec<u8>, ObjectId)>,
     pub pending_in_git: usize,
+    /// Managed keys (not leased) in the parent commit: what the mass-delete guard weighs
+    /// the deletions against.
+    pub managed_in_git: usize,
 }
 
 /// A file of the parent tree under a mapped folder.
@@ -154,6 +157,7 @@ pub fn build(
         changes: Vec::new(),
         new_blobs: Vec::new(),
         pending_in_git,
+        managed_in_git: git.len(),
     };
     let changed: BTreeSet<&[u8]> = recorded.iter().map(|c| c.key.as_slice()).collect();
     let mut moved: BTreeSet<Vec<u8>> = BTreeSet::new();

@@ -670,3 +670,129 @@ fn compaction_during_an_incremental_read_falls_back_to_the_full_read() {
     assert_eq!(recorded, etcd_managed(&env));
     env.fsck(&repo);
 }
+
+/// `netsync status` of `repo`, as text.
+fn status_text(env: &TestEnv, repo: &Path) -> String {
+    let out = env
+        .netsync()
+        .args(["status", "--repo"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_accidental_del_prefix_is_refused_not_persisted_and_pushed() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    let managed = etcd_managed(&env).len();
+    let local_before = env.rev_parse(&local, "main");
+    let primary_before = env.rev_parse(&primary, "main");
+    let point_before = env.kv().dump(b"/netsync/");
+
+    // `etcdctl del --prefix /net/`, then the next cron persist.
+    env.kv().delete_prefix("/net/");
+    let refusal = format!(
+        "error: refusing to record the deletion of {managed} of the {managed} managed keys under /net/"
+    );
+    for args in [&["persist"][..], &["persist", "--dry-run"]] {
+        env.netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(&local)
+            .assert()
+            .code(3)
+            .stderr(contains(refusal.as_str()))
+            .stderr(contains("nothing was committed or pushed"))
+            .stderr(contains(format!(
+                "hint: if the keys were deleted by accident, put them back from the last good commit: netsync restore --from REPO --rev {}",
+                &local_before[..12]
+            )))
+            .stderr(contains("--allow-mass-delete"));
+    }
+    assert_eq!(env.rev_parse(&local, "main"), local_before, "no commit");
+    assert_eq!(env.rev_parse(&primary, "main"), primary_before, "no push");
+    let after: Vec<Vec<u8>> = env.kv().dump(b"/netsync/").into_keys().collect();
+    assert!(
+        point_before.keys().all(|k| after.contains(k)),
+        "the sync point stays"
+    );
+    let status = status_text(&env, &local);
+    assert!(
+        status.contains("last persist refused (mass-delete guard) at ")
+            && status.contains(&format!(
+                "the deletion of {managed} of the {managed} managed keys under /net/"
+            )),
+        "{status}"
+    );
+
+    // The way back the hint names: restore the last good commit over the emptied prefix.
+    env.netsync()
+        .args(["restore", "--force", "--rev", &local_before[..12], "--from"])
+        .arg(&local)
+        .assert()
+        .success();
+    assert_eq!(etcd_managed(&env).len(), managed);
+    persist(&env, &local).success();
+    assert_eq!(env.rev_parse(&local, "main"), local_before);
+    assert!(
+        !status_text(&env, &local).contains("last persist refused"),
+        "a persist that got through clears the refusal"
+    );
+
+    // Deleting everything on purpose: --allow-mass-delete records and pushes it.
+    env.kv().delete_prefix("/net/");
+    env.netsync()
+        .args(["persist", "--allow-mass-delete", "--repo"])
+        .arg(&local)
+        .assert()
+        .success()
+        .stdout(contains(format!("{managed} deleted")))
+        .stdout(contains("pushed to origin (primary)"));
+    assert!(tree_kv(&env, &primary, "main").is_empty());
+    assert!(!status_text(&env, &local).contains("last persist refused"));
+    env.fsck(&local);
+    env.fsck(&primary);
+}
+
+#[test]
+fn the_mass_delete_guard_weighs_the_configured_fraction() {
+    let (env, repo) = applied(true);
+    let managed = etcd_managed(&env);
+    let keys: Vec<&Vec<u8>> = managed.keys().collect();
+    // One deletion is within the default 25%: recorded as usual.
+    env.kv().delete(keys[0]);
+    persist(&env, &repo).success().stdout(contains("1 deleted"));
+
+    // Half of what is left, under a fraction of 0.75: recorded; everything, even at 1.0: not.
+    let toml = env.show_file(&repo, "main", "netsync.toml").unwrap();
+    let mut toml = String::from_utf8(toml).unwrap();
+    toml.push_str("\n[persist]\nmax_delete_fraction = 0.75\n");
+    env.commit_files(&repo, &[("netsync.toml", toml.as_bytes())], &[], "guard");
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    let rest = &keys[1..];
+    let half = rest.len() / 2;
+    for key in &rest[..half] {
+        env.kv().delete(key);
+    }
+    persist(&env, &repo)
+        .success()
+        .stdout(contains(format!("{half} deleted")));
+    let head = env.rev_parse(&repo, "main");
+    env.kv().delete_prefix("/net/");
+    persist(&env, &repo).code(3).stderr(contains(format!(
+        "refusing to record the deletion of {n} of the {n} managed keys under /net/ (the mass-delete guard allows 75% and never all)",
+        n = rest.len() - half
+    )));
+    assert_eq!(env.rev_parse(&repo, "main"), head);
+    env.fsck(&repo);
+}
