@@ -2,8 +2,8 @@
 //! it: only the files that differ between the old and the new commit are touched, and the
 //! move is refused up front when any of them has uncommitted edits.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use gix::bstr::{BStr, BString, ByteSlice};
 
@@ -104,14 +104,38 @@ impl Repo {
             repo: self.path.clone(),
             source,
         })?;
+        // Files that leave the tree: a folder holding only these may become a file.
+        let removed: BTreeSet<&BStr> = changes
+            .iter()
+            .filter(|c| c.old.is_some())
+            .map(|c| c.path.as_bstr())
+            .collect();
         let mut dirty = Vec::new();
         for change in changes {
             let staged = index.entry_by_path(change.path.as_bstr()).map(|e| e.id);
             let file = workdir.join(native(change.path.as_bstr()));
             let on_disk = match std::fs::read(&file) {
                 Ok(data) => Some(self.blob_id(&data)),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-                Err(_) if file.is_dir() => Some(self.inner.object_hash().null()),
+                // `kv/a/%self` while `kv/a` is still a file: a file about to become a folder.
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    None
+                }
+                // `kv/a` while it is still the folder of `kv/a/%self` and `kv/a/b`: it may
+                // become a file if every file in it leaves the tree (each checked on its own).
+                Err(_) if file.is_dir() => {
+                    let strays = files_not_in(workdir, &file, &removed)?;
+                    if strays.is_empty() {
+                        None
+                    } else {
+                        dirty.extend(strays);
+                        continue;
+                    }
+                }
                 Err(source) => return Err(Error::Io { path: file, source }),
             };
             if staged != change.old || on_disk != change.old {
@@ -192,6 +216,40 @@ impl Repo {
                 source,
             })
     }
+}
+
+/// The files under `dir` (relative to `workdir`, `/`-separated) that are not in `leaving`:
+/// what would be lost, or would block it, if `dir` became a file.
+fn files_not_in(workdir: &Path, dir: &Path, leaving: &BTreeSet<&BStr>) -> Result<Vec<String>> {
+    let mut strays = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(workdir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace(std::path::MAIN_SEPARATOR, "/");
+            if !leaving.contains(relative.as_bytes().as_bstr()) {
+                strays.push(relative);
+            }
+        }
+    }
+    strays.sort();
+    Ok(strays)
 }
 
 /// An entry as (subtree, blob).

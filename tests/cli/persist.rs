@@ -796,3 +796,66 @@ fn the_mass_delete_guard_weighs_the_configured_fraction() {
     assert_eq!(env.rev_parse(&repo, "main"), head);
     env.fsck(&repo);
 }
+
+/// `git status --porcelain` of a checked-out repository: empty when the working tree and the
+/// index match the branch.
+fn porcelain(env: &TestEnv, repo: &Path) -> String {
+    env.git(repo, ["status", "--porcelain", "--untracked-files=all"])
+}
+
+#[test]
+fn a_checked_out_branch_follows_files_becoming_folders_and_back() {
+    let (env, repo) = applied(false);
+    let work = |path: &str| repo.join(path);
+    let profile = env.kv().get("/net/users/alice/profile").unwrap();
+
+    // A key gains its first child: kv/users/alice/profile becomes a folder with %self.
+    env.kv().put("/net/users/alice/profile/avatar", "png");
+    persist(&env, &repo).success();
+    assert_eq!(
+        std::fs::read(work("kv/users/alice/profile/%self")).unwrap(),
+        profile
+    );
+    assert_eq!(
+        std::fs::read(work("kv/users/alice/profile/avatar")).unwrap(),
+        b"png"
+    );
+    assert_eq!(porcelain(&env, &repo), "");
+
+    // A stray file in that folder would be lost if it became a file again: refused, named.
+    std::fs::write(work("kv/users/alice/profile/notes.txt"), "mine").unwrap();
+    env.kv().delete("/net/users/alice/profile/avatar");
+    let head = env.rev_parse(&repo, "main");
+    persist(&env, &repo)
+        .failure()
+        .stderr(contains("kv/users/alice/profile/notes.txt"));
+    assert_eq!(env.rev_parse(&repo, "main"), head, "nothing moved");
+    std::fs::remove_file(work("kv/users/alice/profile/notes.txt")).unwrap();
+
+    // The key loses its last child: the folder becomes a file again.
+    persist(&env, &repo).success();
+    assert!(work("kv/users/alice/profile").is_file());
+    assert_eq!(
+        std::fs::read(work("kv/users/alice/profile")).unwrap(),
+        profile
+    );
+    assert_eq!(porcelain(&env, &repo), "");
+
+    // Deep paths and segments longer than a file name (continuations), in and out.
+    let long = "x".repeat(300);
+    let deep = format!("/net/deep/{long}/a/b/c");
+    env.kv().put(&deep, "1");
+    env.kv().put(format!("/net/deep/{long}/a"), "2");
+    persist(&env, &repo).success();
+    assert_eq!(porcelain(&env, &repo), "");
+    assert_eq!(tree_kv(&env, &repo, "main"), etcd_managed(&env));
+    env.kv().delete(&deep);
+    persist(&env, &repo).success();
+    assert_eq!(porcelain(&env, &repo), "");
+    env.kv().delete_prefix("/net/deep/");
+    persist(&env, &repo).success();
+    assert_eq!(porcelain(&env, &repo), "");
+    assert!(!work("kv/deep").exists(), "empty folders are removed");
+    assert_eq!(tree_kv(&env, &repo, "main"), etcd_managed(&env));
+    env.fsck(&repo);
+}
