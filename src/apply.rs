@@ -593,6 +593,8 @@ mod tests {
                 class: crate::plan::Class::Unbased,
                 expect_mod_revision: 1,
                 secret: false,
+                base_oid: None,
+                base: None,
             });
         }
         plan

@@ -26,5 +26,11 @@ pub async fn diff(
     plan::classify(&mut prepared.plan, base.as_ref(), Policy::Safe, |v| {
         crate::git::blob_id(hash_kind, v)
     });
+    // A conflict is shown with all three values: the sync point's too (never a secret's).
+    for change in prepared.plan.conflicts.iter_mut().filter(|c| !c.secret) {
+        if let Some(oid) = change.base_oid {
+            change.base = Some(repo.read_blob(oid)?);
+        }
+    }
     Ok(prepared)
 }

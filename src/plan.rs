@@ -38,6 +38,46 @@ pub struct Change {
     pub secret: bool,
     /// Which side changed since the sync point ([`classify`]); `Unbased` until classified.
     pub class: Class,
+    /// Blob id at the sync point's commit (set by [`classify`]; `None`: absent there, or
+    /// no base).
+    pub base_oid: Option<ObjectId>,
+    /// The sync point's value, loaded only to show a conflict (never for a secret).
+    pub base: Option<Vec<u8>>,
+}
+
+impl Change {
+    /// What Git did to this key since the sync point; without a base, what `apply` would do
+    /// (Git is taken as the side that moved). `None`: Git did not change it.
+    pub fn git_action(&self) -> Option<Action> {
+        if self.class == Class::Unbased {
+            return Some(self.action);
+        }
+        if self.class == Class::EtcdOnly {
+            return None;
+        }
+        side_action(self.base_oid.is_some(), self.new_oid.is_some())
+    }
+
+    /// What etcd did to this key since the sync point (drift or the etcd side of a
+    /// conflict). `None`: etcd did not change it, or there is no base to tell.
+    pub fn etcd_action(&self) -> Option<Action> {
+        match self.class {
+            Class::EtcdOnly | Class::Conflict => {
+                side_action(self.base_oid.is_some(), self.old.is_some())
+            }
+            Class::Same | Class::GitOnly | Class::Unbased => None,
+        }
+    }
+}
+
+/// A side's change from the base: present before and/or after.
+fn side_action(before: bool, after: bool) -> Option<Action> {
+    match (before, after) {
+        (false, true) => Some(Action::Add),
+        (true, false) => Some(Action::Delete),
+        (true, true) => Some(Action::Change),
+        (false, false) => None,
+    }
 }
 
 impl std::fmt::Debug for Change {
@@ -57,6 +97,8 @@ impl std::fmt::Debug for Change {
             .field("expect_mod_revision", &self.expect_mod_revision)
             .field("secret", &self.secret)
             .field("class", &self.class)
+            .field("base_oid", &self.base_oid)
+            .field("base", &shown(&self.base))
             .finish()
     }
 }
@@ -161,6 +203,8 @@ pub fn plan(
                 new: None,
                 secret: entry.secret || is_secret(key),
                 class: Class::Unbased,
+                base_oid: None,
+                base: None,
             }),
             None => plan.changes.push(Change {
                 key: key.clone(),
@@ -172,6 +216,8 @@ pub fn plan(
                 expect_mod_revision: 0,
                 secret: entry.secret || is_secret(key),
                 class: Class::Unbased,
+                base_oid: None,
+                base: None,
             }),
         }
     }
@@ -186,6 +232,8 @@ pub fn plan(
             old: Some(kv.value),
             new: None,
             class: Class::Unbased,
+            base_oid: None,
+            base: None,
         });
     }
     plan.changes.sort_by(|a, b| a.key.cmp(&b.key));
@@ -308,6 +356,7 @@ pub fn classify(
     let changes = std::mem::take(&mut plan.changes);
     for mut change in changes {
         let in_base = base.entries.get(&change.key).copied();
+        change.base_oid = in_base;
         let git_changed = change.new_oid != in_base;
         let etcd_changed = match change.old.as_deref() {
             None => in_base.is_some(),
@@ -481,6 +530,8 @@ mod tests {
             expect_mod_revision: etcd_mod_revision,
             secret: true,
             class: Class::Unbased,
+            base_oid: None,
+            base: None,
         }
     }
 
@@ -527,6 +578,58 @@ mod tests {
         );
         let conflicts: Vec<&[u8]> = p.conflicts.iter().map(|c| c.key.as_slice()).collect();
         assert_eq!(conflicts, vec![&b"/n/other"[..]], "written by someone else");
+    }
+
+    #[test]
+    fn each_side_reports_its_own_action_from_the_base() {
+        let base = Base {
+            entries: ids(&[(b"/n/edel", b"1"), (b"/n/echg", b"1"), (b"/n/both", b"1")]),
+            point: SyncPoint::new("c".into(), 1, "apply"),
+        };
+        // apply's view: Git (new) against etcd (old).
+        let mut p = plan(
+            &desired(&[(b"/n/edel", b"1"), (b"/n/echg", b"1"), (b"/n/both", b"2")]),
+            vec![
+                kv(b"/n/eadd", b"x", 5, 0),
+                kv(b"/n/echg", b"3", 5, 0),
+                kv(b"/n/both", b"3", 5, 0),
+            ],
+            |_| false,
+            |_| false,
+            hash,
+        );
+        classify(&mut p, Some(&base), Policy::PreferEtcd, hash);
+        type Sides<'a> = (&'a [u8], Action, Option<Action>, Option<Action>);
+        let got: Vec<Sides> = p
+            .kept
+            .iter()
+            .map(|c| (c.key.as_slice(), c.action, c.git_action(), c.etcd_action()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    &b"/n/both"[..],
+                    Action::Change,
+                    Some(Action::Change),
+                    Some(Action::Change)
+                ),
+                // apply would delete it; in etcd it was added.
+                (b"/n/eadd", Action::Delete, None, Some(Action::Add)),
+                (b"/n/echg", Action::Change, None, Some(Action::Change)),
+                // apply would add it; in etcd it was deleted.
+                (b"/n/edel", Action::Add, None, Some(Action::Delete)),
+            ]
+        );
+        let unbased = plan(
+            &desired(&[(b"/n/a", b"1")]),
+            vec![],
+            |_| false,
+            |_| false,
+            hash,
+        );
+        let c = &unbased.changes[0];
+        assert_eq!((c.git_action(), c.etcd_action()), (Some(Action::Add), None));
     }
 
     #[test]

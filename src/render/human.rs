@@ -5,11 +5,11 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{display_key, short_sha256, text_diff};
+use super::{display_key, labeled_diff, short_sha256, text_diff};
 use crate::apply::ApplyReport;
 use crate::desired::short;
 use crate::persist::PersistReport;
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, Class};
 use crate::prepare::Prepared;
 
 const ADD: Style = AnsiColor::Green.on_default();
@@ -25,6 +25,16 @@ fn value_line(data: Option<&[u8]>) -> String {
     }
 }
 
+/// A change's key for people, and `  (its file)` when Git has one.
+fn key_and_path(change: &Change) -> (String, String) {
+    let path = change
+        .path
+        .as_deref()
+        .map(|p| format!("  ({p})"))
+        .unwrap_or_default();
+    (display_key(&change.key), path)
+}
+
 /// One change: a header line, then a unified diff for text or a size/hash line for binary.
 pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     let (mark, word, style) = match change.action {
@@ -32,25 +42,34 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
         Action::Change => ('~', "change", CHANGE),
         Action::Delete => ('-', "delete", DELETE),
     };
-    let key = display_key(&change.key);
-    let path = change
-        .path
-        .as_deref()
-        .map(|p| format!("  ({p})"))
-        .unwrap_or_default();
+    let (key, path) = key_and_path(change);
     writeln!(
         out,
         "{style}{mark} {word:<6} {BOLD}{key}{BOLD:#}{style:#}{path}"
     )?;
-    let old = change.old.as_deref();
-    let new = change.new.as_deref();
     if change.secret {
         return writeln!(out, "    {}", secret_line(change));
     }
-    match text_diff(old, new) {
+    write_values(out, change.old.as_deref(), change.new.as_deref(), None)
+}
+
+/// A unified diff from `old` to `new` for text (headed `--- from`/`+++ to` when `labels`
+/// are given), or a size/hash line for binary values.
+fn write_values(
+    out: &mut impl Write,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    labels: Option<(&str, &str)>,
+) -> io::Result<()> {
+    let diff = match labels {
+        Some((from, to)) => labeled_diff(old, new, from, to),
+        None => text_diff(old, new),
+    };
+    match diff {
         Some(diff) => {
-            for line in diff.lines().skip(2) {
+            for line in diff.lines().skip(if labels.is_some() { 0 } else { 2 }) {
                 let style = match line.as_bytes().first() {
+                    _ if line.starts_with("--- ") || line.starts_with("+++ ") => BOLD,
                     Some(b'+') => ADD,
                     Some(b'-') => DELETE,
                     Some(b'@') => HUNK,
@@ -67,6 +86,100 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
         )?,
     }
     Ok(())
+}
+
+/// One key changed only in etcd (drift), as it happened there: added, changed or deleted in
+/// etcd, with the diff from the sync point's value (which Git still holds) to etcd's.
+pub fn write_drift(out: &mut impl Write, change: &Change, diffs: bool) -> io::Result<()> {
+    let action = change.etcd_action().unwrap_or(change.action);
+    let (mark, word, style) = match action {
+        Action::Add => ('+', "added in etcd", ADD),
+        Action::Change => ('~', "changed in etcd", CHANGE),
+        Action::Delete => ('-', "deleted in etcd", DELETE),
+    };
+    let (key, path) = key_and_path(change);
+    writeln!(
+        out,
+        "{style}{mark} {word:<15} {BOLD}{key}{BOLD:#}{style:#}{path}"
+    )?;
+    if !diffs {
+        return Ok(());
+    }
+    let (before, after) = (change.new.as_deref(), change.old.as_deref());
+    if change.secret {
+        return writeln!(
+            out,
+            "    {}",
+            side_secret_line(action, "in etcd", before, after)
+        );
+    }
+    write_values(out, before, after, Some(("sync-point", "etcd")))
+}
+
+/// One key changed on both sides since the sync point: what each side did, each with its
+/// diff from the sync point's value.
+pub fn write_conflict(out: &mut impl Write, change: &Change, diffs: bool) -> io::Result<()> {
+    let (key, path) = key_and_path(change);
+    let word = |a: Option<Action>| match a {
+        Some(Action::Add) => "added",
+        Some(Action::Change) => "changed",
+        Some(Action::Delete) => "deleted",
+        None => "unchanged",
+    };
+    let (git, etcd) = (change.git_action(), change.etcd_action());
+    writeln!(
+        out,
+        "{DELETE}! conflict        {BOLD}{key}{BOLD:#}{DELETE:#}{path}  ({} in Git, {} in etcd)",
+        word(git),
+        word(etcd)
+    )?;
+    if !diffs {
+        return Ok(());
+    }
+    let base = change.base.as_deref();
+    let (git_value, etcd_value) = (change.new.as_deref(), change.old.as_deref());
+    if change.secret {
+        if let Some(a) = git {
+            writeln!(
+                out,
+                "    {}",
+                side_secret_line(a, "in Git", None, git_value)
+            )?;
+        }
+        if let Some(a) = etcd {
+            writeln!(
+                out,
+                "    {}",
+                side_secret_line(a, "in etcd", None, etcd_value)
+            )?;
+        }
+        return Ok(());
+    }
+    writeln!(out, "    in Git, since the sync point:")?;
+    write_values(out, base, git_value, Some(("sync-point", "git")))?;
+    writeln!(out, "    in etcd, since the sync point:")?;
+    write_values(out, base, etcd_value, Some(("sync-point", "etcd")))
+}
+
+/// A secret's change on one side: that it happened, and the sizes (`before` is unknown for
+/// a conflict, whose base is ciphertext).
+fn side_secret_line(
+    action: Action,
+    side: &str,
+    before: Option<&[u8]>,
+    after: Option<&[u8]>,
+) -> String {
+    let len = |v: Option<&[u8]>| v.map_or(0, <[u8]>::len);
+    match (action, before) {
+        (Action::Add, _) => format!("secret added {side} ({} bytes)", len(after)),
+        (Action::Change, Some(b)) => format!(
+            "secret changed {side} ({} bytes → {} bytes)",
+            b.len(),
+            len(after)
+        ),
+        (Action::Change, None) => format!("secret changed {side} (now {} bytes)", len(after)),
+        (Action::Delete, _) => format!("secret deleted {side}"),
+    }
 }
 
 /// What may be said about a secret change: that it happens, and the sizes. No hash: a hash of
@@ -147,7 +260,11 @@ fn write_kept_and_conflicts(
             "{CHANGE}changed only in etcd since the sync point (drift): apply keeps these, persist records them{CHANGE:#}"
         )?;
         for change in &plan.kept {
-            write_one(out, change, diffs)?;
+            match change.class {
+                // A conflict resolved in etcd's favour (--prefer etcd) still shows both sides.
+                Class::Conflict => write_conflict(out, change, diffs)?,
+                _ => write_drift(out, change, diffs)?,
+            }
         }
     }
     if !plan.conflicts.is_empty() {
@@ -156,18 +273,10 @@ fn write_kept_and_conflicts(
             "{DELETE}changed in Git and in etcd since the sync point (conflicts): resolve with --prefer git|etcd{DELETE:#}"
         )?;
         for change in &plan.conflicts {
-            write_one(out, change, diffs)?;
+            write_conflict(out, change, diffs)?;
         }
     }
     Ok(())
-}
-
-fn write_one(out: &mut impl Write, change: &Change, diffs: bool) -> io::Result<()> {
-    if diffs {
-        write_change(out, change)
-    } else {
-        writeln!(out, "  {}", display_key(&change.key))
-    }
 }
 
 /// `netsync apply`: one line per written key, then what happened.

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::{display_key, sha256, text_diff};
+use super::{display_key, labeled_diff, sha256, text_diff};
 use crate::apply::ApplyReport;
 use crate::plan::{Action, Change, Class};
 use crate::prepare::Prepared;
@@ -38,16 +38,45 @@ impl ValueInfo {
     }
 }
 
+/// Which side changed a key since the sync point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Git (`git_only`), or no sync point to tell (`unbased`: apply makes etcd equal to Git).
+    Git,
+    /// etcd alone (`etcd_only`, drift).
+    Etcd,
+    /// Both (`conflict`).
+    Both,
+}
+
 #[derive(Serialize)]
 pub struct ChangeDoc {
+    /// The change on `side`, in that side's own direction: for `git` what apply writes to
+    /// etcd, for `etcd` what happened in etcd since the sync point (what persist records),
+    /// for `both` Git's change (what `--prefer git` writes).
     pub action: Action,
+    pub side: Side,
+    /// What Git did since the sync point (for `unbased`: what apply would do); absent when
+    /// Git did not change the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_action: Option<Action>,
+    /// What etcd did since the sync point; absent when etcd did not change the key (or
+    /// there is no sync point).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etcd_action: Option<Action>,
     /// Printable form of the key (see `display_key`).
     pub key: String,
     /// The exact key bytes, base64 (standard alphabet, padded).
     pub key_base64: String,
     pub path: Option<String>,
+    /// The value before and after `action`: for `etcd`, the sync point's value (Git's) and
+    /// etcd's; otherwise etcd's and Git's.
     pub old: Option<ValueInfo>,
     pub new: Option<ValueInfo>,
+    /// The sync point's value, for a conflict (absent when the key was not there, or secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<ValueInfo>,
     /// Which side changed since the sync point: `unbased` (no sync point: etcd is made equal
     /// to Git), `git_only`, `etcd_only` (drift) or `conflict`.
     pub class: Class,
@@ -56,30 +85,61 @@ pub struct ChangeDoc {
     pub apply_writes: bool,
     /// The value is secret: only sizes are given, never content, hash or diff.
     pub redacted: bool,
-    /// Unified diff (etcd → git) when both values are UTF-8 text and not secret; absent otherwise.
+    /// Unified diff from `old` to `new` when both are UTF-8 text and not secret; absent
+    /// otherwise (and for conflicts, which have `git_diff` and `etcd_diff`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// A conflict's change in Git: sync point → Git.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_diff: Option<String>,
+    /// A conflict's change in etcd: sync point → etcd.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etcd_diff: Option<String>,
 }
 
 impl ChangeDoc {
     pub fn of(change: &Change, with_diff: bool, apply_writes: bool) -> Self {
-        let old = change.old.as_deref();
-        let new = change.new.as_deref();
+        let (etcd, git) = (change.old.as_deref(), change.new.as_deref());
+        let side = match change.class {
+            Class::EtcdOnly => Side::Etcd,
+            Class::Conflict => Side::Both,
+            Class::Same | Class::GitOnly | Class::Unbased => Side::Git,
+        };
+        let git_action = change.git_action();
+        let etcd_action = change.etcd_action();
+        // Drift reads in etcd's direction: from the sync point's value (Git's) to etcd's.
+        let (old, new, action) = match side {
+            Side::Etcd => (git, etcd, etcd_action.unwrap_or(change.action)),
+            Side::Git | Side::Both => (etcd, git, change.action),
+        };
+        let shown = with_diff && !change.secret;
+        let base = change.base.as_deref();
         Self {
-            action: change.action,
+            action,
+            side,
+            git_action,
+            etcd_action,
             key: display_key(&change.key),
             key_base64: base64::engine::general_purpose::STANDARD.encode(&change.key),
             path: change.path.clone(),
             old: old.map(|v| ValueInfo::of(v, change.secret)),
             new: new.map(|v| ValueInfo::of(v, change.secret)),
+            base: base.map(|v| ValueInfo::of(v, change.secret)),
             class: change.class,
             apply_writes,
             redacted: change.secret,
-            diff: if with_diff && !change.secret {
-                text_diff(old, new)
-            } else {
-                None
+            diff: match side {
+                _ if !shown => None,
+                Side::Etcd => labeled_diff(old, new, "sync-point", "etcd"),
+                Side::Git => text_diff(old, new),
+                Side::Both => None,
             },
+            git_diff: (shown && side == Side::Both)
+                .then(|| labeled_diff(base, git, "sync-point", "git"))
+                .flatten(),
+            etcd_diff: (shown && side == Side::Both)
+                .then(|| labeled_diff(base, etcd, "sync-point", "etcd"))
+                .flatten(),
         }
     }
 }

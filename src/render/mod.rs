@@ -60,13 +60,24 @@ pub fn sha256(data: &[u8]) -> String {
 
 /// A unified diff of two text values (`None`: absent), or `None` when either is not UTF-8.
 pub fn text_diff(old: Option<&[u8]>, new: Option<&[u8]>) -> Option<String> {
+    labeled_diff(old, new, "etcd", "git")
+}
+
+/// [`text_diff`] from the value labelled `from` to the one labelled `to` (`sync-point`,
+/// `git`, `etcd`): each side's change is shown in its own direction.
+pub fn labeled_diff(
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    from: &str,
+    to: &str,
+) -> Option<String> {
     let old = std::str::from_utf8(old.unwrap_or_default()).ok()?;
     let new = std::str::from_utf8(new.unwrap_or_default()).ok()?;
     Some(
         similar::TextDiff::from_lines(old, new)
             .unified_diff()
             .context_radius(3)
-            .header("etcd", "git")
+            .header(from, to)
             .to_string(),
     )
 }

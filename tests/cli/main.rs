@@ -4,6 +4,7 @@ mod apply;
 mod config;
 mod consistency;
 mod contract;
+mod diff;
 mod errors;
 mod harness;
 mod harness_selftest;

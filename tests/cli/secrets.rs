@@ -157,15 +157,16 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
     );
     outputs.extend([stdout, stderr]);
 
-    // Changed in etcd: diff says so by size only, in both formats.
+    // Changed in etcd: diff says so by size only, in both formats, in etcd's direction (from
+    // the sync point's value to etcd's).
     env.kv().put(ALICE, CANARY2);
     let (stdout, stderr) = run_traced(&env, &["diff"], &work, &id);
     let text = String::from_utf8_lossy(&stdout).into_owned();
     assert!(
         text.contains(&format!(
-            "secret changed ({} bytes → {} bytes)",
-            CANARY2.len(),
-            CANARY.len()
+            "secret changed in etcd ({} bytes → {} bytes)",
+            CANARY.len(),
+            CANARY2.len()
         )),
         "{text}"
     );
