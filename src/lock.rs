@@ -146,8 +146,7 @@ impl Lock {
         self.liveness.is_lost()
     }
 
-    /// Put `key` in etcd only while this lock is still held (fenced in the same transaction).
-    /// The fence that holds while this lock is held.
+    /// The fence that holds while this lock is held, for guarded transactions.
     pub fn fence(&self) -> kv::Fence<'_> {
         kv::Fence {
             key: &self.key,
@@ -155,6 +154,7 @@ impl Lock {
         }
     }
 
+    /// Put `key` in etcd only while this lock is still held (fenced in the same transaction).
     pub async fn fenced_put(&self, kv: &mut impl Kv, key: &[u8], value: &[u8]) -> kv::Result<bool> {
         if self.is_lost() {
             return Ok(false);

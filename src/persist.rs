@@ -397,28 +397,25 @@ async fn run_locked(
         report.pending_in_git = built.pending_in_git;
         report.parent = parent.to_string();
         if let Err(refused) = check_mass_delete(config, &built, parent, options) {
-            if let (
-                Some(lock),
+            let record = match &refused {
                 Error::MassDelete {
                     deletes,
                     managed,
                     prefixes,
+                    last_good,
                     ..
-                },
-            ) = (lock, &refused)
-            {
-                let record = Refusal {
-                    time: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                        .to_string(),
-                    host: gethostname::gethostname().to_string_lossy().into_owned(),
-                    guard: "mass-delete".to_owned(),
-                    deletes: *deletes,
-                    managed: *managed,
-                    prefixes: prefixes.clone(),
-                    commit: parent.to_string(),
-                    etcd_revision: snapshot_revision,
-                };
-                if let Err(err) = refusal::record(kv, config, lock.fence(), &record).await {
+                } => Refusal::mass_delete(
+                    *deletes,
+                    *managed,
+                    prefixes.clone(),
+                    last_good.clone(),
+                    snapshot_revision,
+                ),
+                _ => return Err(refused.into()),
+            };
+            // A dry run holds no lock and records nothing.
+            if let Some(lock) = lock {
+                if let Err(err) = refusal::record(kv, config, lock, &record).await {
                     tracing::warn!(%err, "could not record the refusal in etcd for status");
                 }
             }
@@ -522,7 +519,7 @@ async fn run_locked(
 
     // This run got through: a refusal recorded earlier no longer describes the state.
     if let (Some(lock), Some((_, revision))) = (lock, &refused_before) {
-        if let Err(err) = refusal::clear(kv, config, lock.fence(), *revision).await {
+        if let Err(err) = refusal::clear(kv, config, lock, *revision).await {
             tracing::warn!(%err, "could not remove the record of an earlier refused persist");
         }
     }

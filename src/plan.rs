@@ -45,7 +45,38 @@ pub struct Change {
     pub base: Option<Vec<u8>>,
 }
 
+/// Which side changed a key since the sync point, and so in whose direction it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Git (`git_only`), or no sync point to tell (`unbased`: apply makes etcd equal to Git).
+    Git,
+    /// etcd alone (`etcd_only`, drift).
+    Etcd,
+    /// Both (`conflict`).
+    Both,
+}
+
 impl Change {
+    pub fn side(&self) -> Side {
+        match self.class {
+            Class::EtcdOnly => Side::Etcd,
+            Class::Conflict => Side::Both,
+            Class::Same | Class::GitOnly | Class::Unbased => Side::Git,
+        }
+    }
+
+    /// The change in its side's own direction: the action and the values before and after
+    /// it. Drift reads as what happened in etcd, from the sync point's value (which Git still
+    /// holds) to etcd's; anything else as what apply writes, from etcd's value to Git's.
+    pub fn in_own_direction(&self) -> (Action, Option<&[u8]>, Option<&[u8]>) {
+        let (etcd, git) = (self.old.as_deref(), self.new.as_deref());
+        match self.side() {
+            Side::Etcd => (self.etcd_action().unwrap_or(self.action), git, etcd),
+            Side::Git | Side::Both => (self.action, etcd, git),
+        }
+    }
+
     /// What Git did to this key since the sync point; without a base, what `apply` would do
     /// (Git is taken as the side that moved). `None`: Git did not change it.
     pub fn git_action(&self) -> Option<Action> {

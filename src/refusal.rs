@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::kv::{self, Fence, Guarded, Kv, TxnOutcome};
+use crate::kv::{self, Guarded, Kv, TxnOutcome};
+use crate::lock::Lock;
 use crate::syncpoint;
 
 /// Why the last persist recorded nothing.
@@ -26,6 +27,28 @@ pub struct Refusal {
     pub commit: String,
     /// The etcd revision persist read.
     pub etcd_revision: i64,
+}
+
+impl Refusal {
+    /// A refusal by the mass-delete guard, now, on this host.
+    pub fn mass_delete(
+        deletes: usize,
+        managed: usize,
+        prefixes: Vec<String>,
+        commit: String,
+        etcd_revision: i64,
+    ) -> Self {
+        Self {
+            time: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            guard: "mass-delete".to_owned(),
+            deletes,
+            managed,
+            prefixes,
+            commit,
+            etcd_revision,
+        }
+    }
 }
 
 /// The key of the refusal record of the repository described by `config`.
@@ -50,27 +73,30 @@ pub async fn read(kv: &mut impl Kv, config: &Config) -> kv::Result<Option<(Refus
     }
 }
 
-/// Record `refusal`, fenced on the lock (`fence`). `false` when the fence did not hold.
+/// Record `refusal` while `lock` is held. `false` when it no longer was.
 pub async fn record(
     kv: &mut impl Kv,
     config: &Config,
-    fence: Fence<'_>,
+    lock: &Lock,
     refusal: &Refusal,
 ) -> kv::Result<bool> {
     // Serialising a struct of strings and numbers cannot fail.
     let value = serde_json::to_vec(refusal).unwrap_or_default();
-    kv.fenced_put(fence.key, fence.lease, &key(config), &value)
-        .await
+    lock.fenced_put(kv, &key(config), &value).await
 }
 
-/// Remove the record read at `mod_revision`, fenced on the lock; a record written again since
-/// (by a later refusal) stays.
+/// Remove the record read at `mod_revision` while `lock` is held; a record written again
+/// since (by a later refusal) stays.
 pub async fn clear(
     kv: &mut impl Kv,
     config: &Config,
-    fence: Fence<'_>,
+    lock: &Lock,
     mod_revision: i64,
 ) -> kv::Result<bool> {
+    if lock.is_lost() {
+        return Ok(false);
+    }
+    let fence = lock.fence();
     let key = key(config);
     let op = Guarded {
         key: &key,

@@ -91,7 +91,7 @@ fn write_values(
 /// One key changed only in etcd (drift), as it happened there: added, changed or deleted in
 /// etcd, with the diff from the sync point's value (which Git still holds) to etcd's.
 pub fn write_drift(out: &mut impl Write, change: &Change, diffs: bool) -> io::Result<()> {
-    let action = change.etcd_action().unwrap_or(change.action);
+    let (action, before, after) = change.in_own_direction();
     let (mark, word, style) = match action {
         Action::Add => ('+', "added in etcd", ADD),
         Action::Change => ('~', "changed in etcd", CHANGE),
@@ -105,7 +105,6 @@ pub fn write_drift(out: &mut impl Write, change: &Change, diffs: bool) -> io::Re
     if !diffs {
         return Ok(());
     }
-    let (before, after) = (change.new.as_deref(), change.old.as_deref());
     if change.secret {
         return writeln!(
             out,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{display_key, labeled_diff, sha256, text_diff};
 use crate::apply::ApplyReport;
-use crate::plan::{Action, Change, Class};
+use crate::plan::{Action, Change, Class, Side};
 use crate::prepare::Prepared;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -36,18 +36,6 @@ impl ValueInfo {
             binary: Some(std::str::from_utf8(data).is_err()),
         }
     }
-}
-
-/// Which side changed a key since the sync point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    /// Git (`git_only`), or no sync point to tell (`unbased`: apply makes etcd equal to Git).
-    Git,
-    /// etcd alone (`etcd_only`, drift).
-    Etcd,
-    /// Both (`conflict`).
-    Both,
 }
 
 #[derive(Serialize)]
@@ -100,25 +88,15 @@ pub struct ChangeDoc {
 impl ChangeDoc {
     pub fn of(change: &Change, with_diff: bool, apply_writes: bool) -> Self {
         let (etcd, git) = (change.old.as_deref(), change.new.as_deref());
-        let side = match change.class {
-            Class::EtcdOnly => Side::Etcd,
-            Class::Conflict => Side::Both,
-            Class::Same | Class::GitOnly | Class::Unbased => Side::Git,
-        };
-        let git_action = change.git_action();
-        let etcd_action = change.etcd_action();
-        // Drift reads in etcd's direction: from the sync point's value (Git's) to etcd's.
-        let (old, new, action) = match side {
-            Side::Etcd => (git, etcd, etcd_action.unwrap_or(change.action)),
-            Side::Git | Side::Both => (etcd, git, change.action),
-        };
+        let side = change.side();
+        let (action, old, new) = change.in_own_direction();
         let shown = with_diff && !change.secret;
         let base = change.base.as_deref();
         Self {
             action,
             side,
-            git_action,
-            etcd_action,
+            git_action: change.git_action(),
+            etcd_action: change.etcd_action(),
             key: display_key(&change.key),
             key_base64: base64::engine::general_purpose::STANDARD.encode(&change.key),
             path: change.path.clone(),

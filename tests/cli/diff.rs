@@ -3,7 +3,7 @@
 //! what apply writes, conflicts with all three values; in JSON as in human output, and in
 //! agreement with `persist --dry-run`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::harness::TestEnv;
 
@@ -36,26 +36,10 @@ fn drifted() -> (TestEnv, PathBuf) {
     (env, repo)
 }
 
-fn run(env: &TestEnv, repo: &Path, args: &[&str]) -> String {
-    let out = env
-        .netsync()
-        .args(args)
-        .arg("--repo")
-        .arg(repo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
     let (env, repo) = drifted();
-    let text = run(&env, &repo, &["diff"]);
+    let text = env.netsync_ok(&["diff"], &repo);
     for line in [
         "+ added in etcd   /net/params/new-thing",
         "~ changed in etcd /net/params/mtu  (kv/params/mtu)",
@@ -89,7 +73,7 @@ fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
     );
 
     let doc: serde_json::Value =
-        serde_json::from_str(&run(&env, &repo, &["diff", "--output", "json"])).unwrap();
+        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
     let change = |key: &str| {
         doc["changes"]
             .as_array()
@@ -162,10 +146,9 @@ fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
         .contains("+status: etcd"));
 
     // persist --dry-run records the same drift with the same signs.
-    let dry = run(
-        &env,
-        &repo,
+    let dry = env.netsync_ok(
         &["persist", "--dry-run", "--no-push", "--prefer", "etcd"],
+        &repo,
     );
     for line in [
         "+ /net/params/new-thing",
@@ -182,14 +165,14 @@ fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
 fn a_git_change_still_reads_as_what_apply_writes() {
     let (env, repo) = applied();
     env.commit_files(&repo, &[("kv/params/mtu", b"9000")], &[], "jumbo frames");
-    let text = run(&env, &repo, &["diff"]);
+    let text = env.netsync_ok(&["diff"], &repo);
     assert!(text.contains("~ change /net/params/mtu"), "{text}");
     assert!(
         text.find("-1420").unwrap() < text.find("+9000").unwrap(),
         "{text}"
     );
     let doc: serde_json::Value =
-        serde_json::from_str(&run(&env, &repo, &["diff", "--output", "json"])).unwrap();
+        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
     let mtu = &doc["changes"][0];
     assert_eq!(
         (

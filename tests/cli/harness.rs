@@ -1018,6 +1018,25 @@ impl TestEnv {
         assert_cmd::Command::from_std(self.netsync_std())
     }
 
+    /// Runs `netsync args --repo repo`; panics with its exit code and stderr unless it
+    /// succeeds; returns stdout.
+    pub fn netsync_ok(&self, args: &[&str], repo: &Path) -> String {
+        let out = self
+            .netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(repo)
+            .output()
+            .expect("run netsync");
+        assert!(
+            out.status.success(),
+            "netsync {args:?}: exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
     /// Same as `netsync()` but a plain `std::process::Command` (to `spawn` concurrent runs).
     pub fn netsync_std(&self) -> Command {
         self.command(Self::netsync_bin())

@@ -673,18 +673,7 @@ fn compaction_during_an_incremental_read_falls_back_to_the_full_read() {
 
 /// `netsync status` of `repo`, as text.
 fn status_text(env: &TestEnv, repo: &Path) -> String {
-    let out = env
-        .netsync()
-        .args(["status", "--repo"])
-        .arg(repo)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    env.netsync_ok(&["status"], repo)
 }
 
 #[test]
