@@ -15,11 +15,13 @@ use crate::harness::TestEnv;
 
 /// The keys the interleavings touch, as names under `/net/k/` (files `kv/k/<name>`).
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
-/// Never touched, so no apply ever deletes every managed key (the prune guard refuses that).
+/// Never touched, so no apply or persist ever deletes every managed key (the prune and
+/// mass-delete guards refuse that whatever the fraction).
 const KEEP: &str = "/net/keep";
 
 const CONFIG: &str = "version = 1\n\n[[mapping]]\nprefix = \"/net/\"\ndir = \"kv\"\n\n\
-                      [apply]\nmax_delete_fraction = 1.0\n";
+                      [apply]\nmax_delete_fraction = 1.0\n\n\
+                      [persist]\nmax_delete_fraction = 1.0\n";
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -237,4 +239,19 @@ proptest! {
     fn no_acknowledged_write_is_lost(ops in proptest::collection::vec(op(), 10..18)) {
         run_case(&ops);
     }
+}
+
+/// The kind of interleaving CI once found: after two deletions in Git, one deletion in etcd
+/// is one of three managed keys, more than the default mass-delete fraction, so the test's
+/// configuration must lift the persist guard as it lifts apply's prune guard. Runs every
+/// time, whatever the random cases are.
+#[test]
+fn a_deletion_in_etcd_among_few_keys_is_persisted() {
+    run_case(&[
+        Op::GitDelete(0),
+        Op::GitDelete(2),
+        Op::Apply,
+        Op::EtcdDelete(1),
+        Op::Persist,
+    ]);
 }
