@@ -200,11 +200,27 @@ pub async fn apply(
                 .unwrap_or_default(),
         });
     }
-    // The sync point moves only when etcd ends equal to Git: with drift left in place, the
-    // old base still tells later runs which side changed what.
-    let agreed = prepared.plan.kept.is_empty();
-    let moved = prepared.sync_point.as_ref().map(|p| p.commit.as_str()) != Some(commit.as_str());
-    let records = agreed && (moved || !ops.is_empty());
+    // The sync point moves to the applied commit for every key this run makes agree (or
+    // finds agreeing); keys left different (drift kept) keep their older base, so later runs
+    // still tell which side changed what.
+    let mut point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
+    point.set_unsettled(plan::unsettled(
+        base.as_ref(),
+        prepared.plan.kept.iter().map(|c| (c.key.as_slice(), true)),
+    ));
+    let moved = prepared
+        .sync_point
+        .as_ref()
+        .is_none_or(|p| p.commit != point.commit || p.unsettled != point.unsettled);
+    let fits = point.to_bytes().len() <= syncpoint::MAX_RECORD_BYTES;
+    if !fits {
+        tracing::warn!(
+            unsettled = point.unsettled.len(),
+            "too many keys differ between Git and etcd to record each one's base; the old sync \
+             point stays"
+        );
+    }
+    let records = fits && (moved || !ops.is_empty());
     if ops.is_empty() && !records {
         return Ok(Applied { prepared, report });
     }
@@ -224,7 +240,6 @@ pub async fn apply(
         if !records {
             return Ok((written, None));
         }
-        let point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
         let recorded = record(kv, &prepared, point, &written, fence, limits).await?;
         Ok::<_, Error>((written, Some(recorded)))
     }

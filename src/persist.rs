@@ -20,7 +20,7 @@ use crate::desired;
 use crate::git::{self, remote, Identity, ObjectId, Repo};
 use crate::kv::{KeyValue, Kv};
 use crate::lock::{self, Holder, Lock};
-use crate::plan::Action;
+use crate::plan::{self, Action};
 use crate::progress::Progress;
 use crate::refusal::{self, Refusal};
 use crate::syncpoint::{self, SyncPoint};
@@ -295,10 +295,23 @@ async fn run_locked(
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
+    let author = match &config.persist.author {
+        Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
+            value: text.clone(),
+        })?,
+        None => default_identity(),
+    };
+    let checkout = repo.checkout_of(branch);
+    let caught_up = match (lock, options.push, config.persist.remotes.first()) {
+        (Some(lock), true, Some(primary)) => {
+            catch_up(repo, primary, branch, checkout.is_some(), &author, lock)?
+        }
+        _ => false,
+    };
     let sync_point = syncpoint::read(kv, config).await?;
     let refused_before = refusal::read(kv, config).await?;
     let base = match &sync_point {
-        Some(point) => Some(base_entries(repo, &point.commit)?),
+        Some(point) => Some(base_entries(repo, point, config)?),
         None => None,
     };
     let read = read::read(
@@ -340,12 +353,6 @@ async fn run_locked(
     let mut etcd = read.etcd;
     etcd.values.extend(sealed_values);
     let base_oids = base.as_ref().map(|b| &b.all);
-    let author = match &config.persist.author {
-        Some(text) => Identity::parse(text).ok_or_else(|| Error::BadAuthor {
-            value: text.clone(),
-        })?,
-        None => default_identity(),
-    };
     let meta = message::Meta {
         summary: options
             .message
@@ -382,7 +389,7 @@ async fn run_locked(
     } else {
         Vec::new()
     };
-    let checkout = repo.checkout_of(branch);
+    let mut unsettled: Vec<syncpoint::Unsettled>;
     loop {
         let built = build::build(
             repo,
@@ -395,6 +402,7 @@ async fn run_locked(
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
+        unsettled = built.unsettled.clone();
         report.parent = parent.to_string();
         if let Err(refused) = check_mass_delete(config, &built, parent, options) {
             let record = match &refused {
@@ -447,22 +455,24 @@ async fn run_locked(
         };
         if target != tip {
             crate::testhook::run("before_ref_update");
-            if checkout.is_some() {
-                let changes = repo.diff_trees(repo.resolve(&tip.to_string())?.tree, {
-                    repo.resolve(&target.to_string())?.tree
-                })?;
-                repo.check_clean(&changes)?;
-                check_lock(lock)?;
-                repo.update_branch(branch, Some(tip), target, &author, &reflog_message(&report))?;
-                repo.update_checkout(&changes)?;
-            } else {
-                check_lock(lock)?;
-                repo.update_branch(branch, Some(tip), target, &author, &reflog_message(&report))?;
-            }
+            let message = reflog_message(&report);
+            move_branch(
+                repo,
+                branch,
+                checkout.is_some(),
+                tip,
+                target,
+                &author,
+                &message,
+                lock,
+            )?;
             tip = target;
         }
+        // Nothing of this run's own to push: no commit, and the tip is the one recorded
+        // (or the one just fetched from the primary).
         let nothing_new = report.commit.is_none()
-            && sync_point.as_ref().map(|p| p.commit.as_str()) == Some(&*tip.to_string());
+            && (caught_up
+                || sync_point.as_ref().map(|p| p.commit.as_str()) == Some(&*tip.to_string()));
         let Some(primary) = remotes.first() else {
             break;
         };
@@ -524,26 +534,108 @@ async fn run_locked(
         }
     }
 
-    // The sync point says "Git commit X and etcd agree". That holds only when no key waits in
-    // Git to be applied; otherwise the old sync point stays, so those keys keep counting as
-    // changed in Git (and are not mistaken for drift next time).
-    let agreed = report.pending_in_git == 0
-        && sync_point.as_ref().map(|p| p.commit.as_str()) != Some(&*tip.to_string());
-    if agreed {
+    // The sync point says "at this revision etcd holds commit X, but for these keys, which
+    // keep their older base": keys waiting in Git to be applied keep counting as changed in
+    // Git (and are not mistaken for drift next time), while every key recorded here is
+    // settled at its new value.
+    let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
+    point.read_revision = Some(snapshot_revision);
+    point.set_unsettled(unsettled);
+    let moved = sync_point
+        .as_ref()
+        .is_none_or(|p| p.commit != point.commit || p.unsettled != point.unsettled);
+    if moved {
         crate::testhook::run("before_sync_point");
         if let Some(lock) = lock {
-            let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
-            point.read_revision = Some(snapshot_revision);
-            if !lock
-                .fenced_put(kv, &syncpoint::key(config), &point.to_bytes())
-                .await?
-            {
+            let bytes = point.to_bytes();
+            if bytes.len() > syncpoint::MAX_RECORD_BYTES {
+                tracing::warn!(
+                    unsettled = point.unsettled.len(),
+                    "too many keys differ between Git and etcd to record each one's base; the \
+                     old sync point stays"
+                );
+                return Ok(report);
+            }
+            if !lock.fenced_put(kv, &syncpoint::key(config), &bytes).await? {
                 return Err(Error::LockLost.into());
             }
             report.sync_point_recorded = true;
         }
     }
     Ok(report)
+}
+
+/// Move `branch` from `from` to `to` by compare-and-swap, keeping a checked-out branch's
+/// files and index in step (refused, before anything moves, when the files netsync must
+/// change have uncommitted edits).
+#[allow(clippy::too_many_arguments)]
+fn move_branch(
+    repo: &Repo,
+    branch: &str,
+    checked_out: bool,
+    from: ObjectId,
+    to: ObjectId,
+    author: &Identity,
+    message: &str,
+    lock: Option<&Lock>,
+) -> Result<(), crate::Error> {
+    if checked_out {
+        let changes = repo.diff_trees(
+            repo.resolve(&from.to_string())?.tree,
+            repo.resolve(&to.to_string())?.tree,
+        )?;
+        repo.check_clean(&changes)?;
+        check_lock(lock)?;
+        repo.update_branch(branch, Some(from), to, author, message)?;
+        repo.update_checkout(&changes)?;
+    } else {
+        check_lock(lock)?;
+        repo.update_branch(branch, Some(from), to, author, message)?;
+    }
+    Ok(())
+}
+
+/// Bring the clone up to date with the primary remote before planning, so that any host can
+/// do any run: the host whose clone is behind (another host persisted last) gets the sync
+/// point's commit, and builds on the remote's tip instead of a commit the push would refuse.
+/// A local branch behind the remote is fast-forwarded; one with commits the remote lacks
+/// keeps them (they are pushed, or rebuilt on the remote's tip when the push is refused).
+/// Never a force. A primary that cannot be reached is reported, and the run plans from the
+/// clone as it is (its push then fails the run). Returns whether the branch moved to the
+/// remote's tip.
+fn catch_up(
+    repo: &Repo,
+    primary: &str,
+    branch: &str,
+    checked_out: bool,
+    author: &Identity,
+    lock: &Lock,
+) -> Result<bool, crate::Error> {
+    if let Err(err) = remote::fetch(repo.gix().git_dir(), primary, branch) {
+        tracing::warn!(remote = %primary, %err, "cannot fetch the primary remote; planning from this clone as it is");
+        return Ok(false);
+    }
+    let fetched = repo.resolve(remote::FETCHED_REF)?.commit;
+    let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+        branch: branch.to_owned(),
+        repo: repo.path().to_owned(),
+    })?;
+    if fetched == tip || !repo.is_ancestor(tip, fetched)? {
+        return Ok(false);
+    }
+    tracing::info!(remote = %primary, from = %tip, to = %fetched, "fast-forwarding to the primary's tip before planning");
+    let message = format!("netsync persist: fast-forward to {primary}");
+    move_branch(
+        repo,
+        branch,
+        checked_out,
+        tip,
+        fetched,
+        author,
+        &message,
+        Some(lock),
+    )?;
+    Ok(true)
 }
 
 /// Push to every backup remote; failures are reported, not fatal.
@@ -604,23 +696,38 @@ pub struct BaseEntries {
     pub desired: desired::Desired,
 }
 
-/// The managed keys of the sync point's commit (key → blob id), and its secrets.
-fn base_entries(repo: &Repo, commit: &str) -> Result<BaseEntries, crate::Error> {
+/// Each managed key's base (key → blob id), and the secrets' alone: the sync point's commit,
+/// with each unsettled key's own base in its place.
+fn base_entries(
+    repo: &Repo,
+    point: &SyncPoint,
+    config: &Config,
+) -> Result<BaseEntries, crate::Error> {
+    let commit = &point.commit;
     let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
         commit: commit.to_owned(),
         repo: repo.path().to_owned(),
     })?;
-    let secrets = desired
+    let mut secrets: BTreeMap<Vec<u8>, ObjectId> = desired
         .entries
         .iter()
         .filter(|(_, e)| e.secret)
         .map(|(k, e)| (k.clone(), e.oid))
         .collect();
-    let all = desired
+    let entries = desired
         .entries
         .iter()
         .map(|(k, e)| (k.clone(), e.oid))
         .collect();
+    let all = plan::Base::new(entries, point.clone()).entries;
+    for unsettled in &point.unsettled {
+        let key = &unsettled.key;
+        let secret = desired.entries.get(key).is_some_and(|e| e.secret) || config.is_secret(key);
+        match unsettled.base {
+            Some(oid) if secret => secrets.insert(key.clone(), oid),
+            _ => secrets.remove(key),
+        };
+    }
     Ok(BaseEntries {
         all,
         secrets,

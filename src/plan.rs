@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::desired::DesiredEntry;
 use crate::git::ObjectId;
 use crate::kv::KeyValue;
-use crate::syncpoint::SyncPoint;
+use crate::syncpoint::{SyncPoint, Unsettled};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -335,15 +335,51 @@ pub fn three_way(
         .collect()
 }
 
-/// The sync point as a merge base: the managed keys of its commit and the etcd side of the
-/// agreement.
+/// The sync point as a merge base, one value per key: the last value both sides agreed on.
 #[derive(Debug, Clone)]
 pub struct Base {
-    /// Key → blob id in the sync point's commit (ciphertext ids for secrets).
+    /// Key → blob id of its base (ciphertext ids for secrets): the sync point's commit, with
+    /// each unsettled key's own base in its place.
     pub entries: BTreeMap<Vec<u8>, ObjectId>,
-    /// The record itself: [`SyncPoint::unchanged`] tells whether a key's `mod_revision` is
-    /// older than the agreement or one of the recording command's own writes.
+    /// The record itself: [`SyncPoint::etcd_unchanged`] tells whether etcd's value of a key
+    /// is still its base, from its `mod_revision`.
     pub point: SyncPoint,
+}
+
+impl Base {
+    /// The base of every key from the managed keys of the sync point's commit (key → blob
+    /// id) and the record: an unsettled key's base is the one the record names.
+    pub fn new(mut entries: BTreeMap<Vec<u8>, ObjectId>, point: SyncPoint) -> Self {
+        for unsettled in &point.unsettled {
+            match unsettled.base {
+                Some(oid) => entries.insert(unsettled.key.clone(), oid),
+                None => entries.remove(&unsettled.key),
+            };
+        }
+        Self { entries, point }
+    }
+
+    /// Whether etcd's value of `key`, last written at `mod_revision`, is still its base.
+    pub fn etcd_unchanged(&self, key: &[u8], mod_revision: i64) -> bool {
+        self.point.etcd_unchanged(key, mod_revision)
+    }
+}
+
+/// The keys a command leaves different between Git and etcd, each with the base it keeps
+/// (its last agreement) and whether etcd is one of the sides that moved from it. Every
+/// other key is settled: its base becomes what the recorded commit holds. Without a base
+/// (no sync point) nothing was agreed before: such keys keep no value.
+pub fn unsettled<'a>(
+    base: Option<&Base>,
+    left: impl IntoIterator<Item = (&'a [u8], bool)>,
+) -> Vec<Unsettled> {
+    left.into_iter()
+        .map(|(key, etcd)| Unsettled {
+            key: key.to_vec(),
+            base: base.and_then(|b| b.entries.get(key).copied()),
+            etcd,
+        })
+        .collect()
 }
 
 /// The prune guard's rule, one for both directions (`apply` deleting keys in etcd, `persist`
@@ -373,7 +409,7 @@ pub enum Policy {
 /// `conflicts`. Without a base every difference is written (etcd is made equal to Git).
 ///
 /// Whether etcd changed since the base is decided by value for plain keys (the etcd value's
-/// blob id against the base's) and by the sync point's own rule ([`SyncPoint::unchanged`])
+/// blob id against the base's) and by the sync point's own rule ([`Base::etcd_unchanged`])
 /// for secrets, whose base holds only ciphertext.
 pub fn classify(
     plan: &mut Plan,
@@ -393,8 +429,10 @@ pub fn classify(
             None => in_base.is_some(),
             // A secret's base is ciphertext, so its plaintext cannot be compared; the sync
             // point's own rule decides, counting the recording command's writes (an apply's
-            // or a restore's) as unchanged.
-            Some(_) if change.secret => !base.point.unchanged(change.expect_mod_revision),
+            // or a restore's) as unchanged and a key etcd already differed on as changed.
+            Some(_) if change.secret => {
+                !base.etcd_unchanged(&change.key, change.expect_mod_revision)
+            }
             Some(value) => Some(blob_id(value)) != in_base,
         };
         change.class = match (git_changed, etcd_changed) {
@@ -609,6 +647,82 @@ mod tests {
         );
         let conflicts: Vec<&[u8]> = p.conflicts.iter().map(|c| c.key.as_slice()).collect();
         assert_eq!(conflicts, vec![&b"/n/other"[..]], "written by someone else");
+    }
+
+    #[test]
+    fn an_unsettled_key_is_judged_against_its_own_base_not_the_commits() {
+        // The sync point's commit holds "new" for /n/pending (a Git change persist left for
+        // apply), "git" for /n/kept (drift apply kept) and "v1" for every other key; the
+        // record keeps the older agreement of the first two.
+        let mut point = SyncPoint::new("c".into(), 1, "persist");
+        point.set_unsettled(unsettled(
+            Some(&Base::new(
+                ids(&[
+                    (b"/n/pending", b"old"),
+                    (b"/n/kept", b"git"),
+                    (b"/n/s", b"c1"),
+                ]),
+                SyncPoint::new("b".into(), 1, "apply"),
+            )),
+            [
+                (&b"/n/pending"[..], false),
+                (b"/n/kept", true),
+                (b"/n/s", true),
+            ],
+        ));
+        point.revision = 10;
+        point.recorded_at = 11;
+        let base = Base::new(
+            ids(&[
+                (b"/n/pending", b"new"),
+                (b"/n/kept", b"git"),
+                (b"/n/b", b"v1"),
+                (b"/n/s", b"c1"),
+            ]),
+            point,
+        );
+        assert_eq!(base.entries[&b"/n/pending"[..]], hash(b"old"));
+        let mut p = plan(
+            &desired(&[
+                (b"/n/pending", b"new"),
+                (b"/n/kept", b"git"),
+                (b"/n/b", b"v1"),
+                (b"/n/s", b"c1"),
+            ]),
+            vec![
+                kv(b"/n/pending", b"old", 3, 0),
+                kv(b"/n/kept", b"drift", 4, 0),
+                kv(b"/n/b", b"v2", 12, 0),
+                kv(b"/n/s", b"plain", 5, 0),
+            ],
+            |_| false,
+            |k| k == b"/n/s",
+            hash,
+        );
+        p.changes
+            .iter_mut()
+            .filter(|c| c.secret)
+            .for_each(|c| c.new = Some(b"git plaintext".to_vec()));
+        classify(&mut p, Some(&base), Policy::Safe, hash);
+        let written: Vec<(&[u8], Class)> = p
+            .changes
+            .iter()
+            .map(|c| (c.key.as_slice(), c.class))
+            .collect();
+        assert_eq!(written, vec![(&b"/n/pending"[..], Class::GitOnly)]);
+        let kept: Vec<(&[u8], Class)> =
+            p.kept.iter().map(|c| (c.key.as_slice(), c.class)).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (&b"/n/b"[..], Class::EtcdOnly),
+                (b"/n/kept", Class::EtcdOnly),
+                // Not a Git change to write over etcd: etcd already differed on this secret
+                // when the record was written, although its revision is older.
+                (b"/n/s", Class::EtcdOnly)
+            ]
+        );
+        assert!(p.conflicts.is_empty());
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
     Ok(())
 }
 
-/// The merge base for the three-way rule: the sync point's commit and revision, when the
+/// The merge base for the three-way rule: each key's base from the sync point, when the
 /// sync point belongs to this cluster. `None` (with a warning) for a sync point recorded in
 /// another cluster; an error when the repository lacks the sync point's commit, since
 /// guessing would risk reverting one side.
@@ -124,10 +124,10 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
         commit: point.commit.clone(),
         repo: repo.path().to_owned(),
     })?;
-    Ok(Some(Base {
-        entries: base.entries.into_iter().map(|(k, e)| (k, e.oid)).collect(),
-        point: point.clone(),
-    }))
+    Ok(Some(Base::new(
+        base.entries.into_iter().map(|(k, e)| (k, e.oid)).collect(),
+        point.clone(),
+    )))
 }
 
 fn is_age_path(path: &str) -> bool {

@@ -154,14 +154,15 @@ pub async fn status(
 
     let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
 
-    let base: Option<BTreeMap<Vec<u8>, ObjectId>> = match &point {
-        Some(p) if repo.resolve(&p.commit).is_ok() => Some(
+    let base: Option<plan::Base> = match &point {
+        Some(p) if repo.resolve(&p.commit).is_ok() => Some(plan::Base::new(
             desired::load(repo, Some(&p.commit))?
                 .entries
                 .into_iter()
                 .map(|(k, e)| (k, e.oid))
                 .collect(),
-        ),
+            p.clone(),
+        )),
         _ => None,
     };
     let kind = repo.gix().object_hash();
@@ -179,21 +180,19 @@ pub async fn status(
         // unchanged since the sync point counts as the base's (status needs no identity).
         let secret =
             git.entries.get(&entry.key).is_some_and(|e| e.secret) || config.is_secret(&entry.key);
-        let id = match base.as_ref().and_then(|b| b.get(&entry.key)) {
-            Some(base_id)
-                if secret
-                    && point
-                        .as_ref()
-                        .is_some_and(|p| p.unchanged(entry.mod_revision)) =>
-            {
-                *base_id
+        let id = match base.as_ref() {
+            Some(b) if secret && b.etcd_unchanged(&entry.key, entry.mod_revision) => {
+                match b.entries.get(&entry.key) {
+                    Some(base_id) => *base_id,
+                    None => git::blob_id(kind, &entry.value),
+                }
             }
             _ => git::blob_id(kind, &entry.value),
         };
         etcd_ids.insert(entry.key.clone(), id);
     }
     let mut counts = Counts::default();
-    for class in plan::three_way(base.as_ref(), &git_ids, &etcd_ids) {
+    for class in plan::three_way(base.as_ref().map(|b| &b.entries), &git_ids, &etcd_ids) {
         match class.class {
             Class::Same => counts.same += 1,
             Class::GitOnly => counts.git_only += 1,

@@ -130,6 +130,20 @@ fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {
         )?,
         None => writeln!(out, "sync point: none")?,
     }
+    if let Some(p) = s
+        .sync_point
+        .as_ref()
+        .filter(|p| !p.point.unsettled.is_empty())
+    {
+        let (etcd, git): (Vec<_>, Vec<_>) = p.point.unsettled.iter().partition(|u| u.etcd);
+        writeln!(
+            out,
+            "  {} keys keep an older base: {} changed in Git only, {} changed in etcd",
+            p.point.unsettled.len(),
+            git.len(),
+            etcd.len()
+        )?;
+    }
     match &s.lock.holder {
         Some(h) => writeln!(out, "lock: held by {h}")?,
         None => writeln!(out, "lock: free")?,

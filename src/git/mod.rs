@@ -257,6 +257,21 @@ impl Repo {
         Ok(blob.take_data())
     }
 
+    /// Whether `ancestor` is `descendant` or one of its ancestors (gix's merge base).
+    pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let base = self
+            .inner
+            .merge_base(ancestor, descendant)
+            .map_err(|source| Error::Gix {
+                repo: self.path.clone(),
+                source,
+            })?;
+        Ok(base.is_some_and(|b| b.detach() == ancestor))
+    }
+
     /// The object id `data` has (or would have) as a blob in this repository.
     pub fn blob_id(&self, data: &[u8]) -> ObjectId {
         blob_id(self.inner.object_hash(), data)

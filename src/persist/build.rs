@@ -10,7 +10,7 @@ use crate::git::{ObjectId, Repo, TreeEdit};
 use crate::keypath;
 use crate::plan::{self, Action, Class};
 use crate::render::display_key;
-use crate::syncpoint::SyncPoint;
+use crate::syncpoint::{SyncPoint, Unsettled};
 
 /// What a commit on top of `parent` must contain.
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct Built {
     /// Keys whose etcd value must be stored as a new blob.
     pub new_blobs: Vec<(Vec<u8>, ObjectId)>,
     pub pending_in_git: usize,
+    /// Keys the commit leaves different from etcd, with their base, for the sync point.
+    pub unsettled: Vec<Unsettled>,
     /// Managed keys (not leased) in the parent commit: what the mass-delete guard weighs
     /// the deletions against.
     pub managed_in_git: usize,
@@ -77,9 +79,19 @@ pub fn build(
         plan::Policy::PreferGit => Some(Class::GitOnly),
         plan::Policy::Safe | plan::Policy::Force => None,
     };
+    // Keys this commit leaves different from etcd keep their base for the next sync point:
+    // changes waiting in Git to be applied, and conflicts left to Git's side.
+    let mut unsettled: Vec<Unsettled> = Vec::new();
     if let Some(class) = resolved {
         for c in classes.iter_mut().filter(|c| c.class == Class::Conflict) {
             c.class = class;
+            if class == Class::GitOnly {
+                unsettled.push(Unsettled {
+                    key: c.key.clone(),
+                    base: c.base,
+                    etcd: true,
+                });
+            }
         }
     }
 
@@ -96,6 +108,15 @@ pub fn build(
         .into());
     }
     let pending_in_git = classes.iter().filter(|c| c.class == Class::GitOnly).count();
+    for c in classes.iter().filter(|c| c.class == Class::GitOnly) {
+        if !unsettled.iter().any(|u| u.key == c.key) {
+            unsettled.push(Unsettled {
+                key: c.key.clone(),
+                base: c.base,
+                etcd: false,
+            });
+        }
+    }
 
     // Every file in the mapped folders, ephemeral ones included: they decide, as much as
     // managed keys, whether a key has children (and so where its own file lives).
@@ -157,6 +178,7 @@ pub fn build(
         changes: Vec::new(),
         new_blobs: Vec::new(),
         pending_in_git,
+        unsettled,
         managed_in_git: git.len(),
     };
     let changed: BTreeSet<&[u8]> = recorded.iter().map(|c| c.key.as_slice()).collect();

@@ -2,8 +2,9 @@
 //! the values written since the sync point), else every value at one pinned revision.
 //!
 //! Incremental rests on one fact: a key whose `mod_revision` is not newer than the sync
-//! point's revision holds the value it held at the sync point, which is the blob of the sync
-//! point's commit. Deletions show as keys of that commit missing from the scan. Anything
+//! point's revision holds the value it held at the sync point, which is its base (the blob of
+//! the sync point's commit, or the unsettled key's recorded base) unless etcd already differed
+//! on it then. Deletions show as keys of that commit missing from the scan. Anything
 //! that makes this uncertain (another cluster, netsync.toml changed since, a key the commit
 //! lacks, any read error such as a compacted revision) falls back to the full read and says
 //! so at info level (`-v`).
@@ -152,7 +153,12 @@ fn from_delta(
             }
             continue;
         }
-        // Not newer than the agreement, or written by the recording command itself.
+        // Not newer than the agreement, or written by the recording command itself: its
+        // base, unless etcd already differed on it then (drift kept, a conflict), whose value
+        // only the full read has.
+        if point.unsettled(&meta.key).is_some_and(|u| u.etcd) {
+            return Err("a key etcd differed on at the sync point was not read".to_owned());
+        }
         changed.remove(&meta.key);
         let unchanged: Option<ObjectId> = match secret {
             true => base.secrets.get(&meta.key).copied(),

@@ -82,7 +82,7 @@ pub fn seal(
     for (key, secret) in secrets_in_etcd {
         let kept = known.as_ref().and_then(|k| {
             k.point
-                .unchanged(secret.mod_revision)
+                .etcd_unchanged(&key, secret.mod_revision)
                 .then(|| k.base.get(&key).copied())
                 .flatten()
         });

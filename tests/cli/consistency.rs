@@ -46,6 +46,18 @@ fn sync_commit(env: &TestEnv) -> Option<String> {
     doc["commit"].as_str().map(str::to_owned)
 }
 
+/// The sync point's unsettled keys, and whether etcd differed on each.
+fn unsettled(env: &TestEnv) -> Vec<(String, bool)> {
+    let points = env.kv().dump(b"/netsync/sync/");
+    let doc: serde_json::Value = serde_json::from_slice(points.values().next().unwrap()).unwrap();
+    doc["unsettled"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| (u["key"].as_str().unwrap().to_owned(), u["etcd"] == true))
+        .collect()
+}
+
 fn expect(
     base: &BTreeMap<Vec<u8>, Vec<u8>>,
     edits: &[(&str, Option<&str>)],
@@ -91,8 +103,17 @@ fn apply_writes_git_only_changes_and_keeps_drift() {
         ],
     );
     assert_eq!(managed(&env), want);
-    // Drift remains, so the sync point stays where both sides last agreed.
-    assert_eq!(sync_commit(&env).as_deref(), Some(synced_at.as_str()));
+    // Drift remains: the sync point moves to the applied commit for every key that agrees,
+    // and the drifted keys keep their older base, etcd's side marked as changed.
+    assert_ne!(sync_commit(&env).as_deref(), Some(synced_at.as_str()));
+    assert_eq!(sync_commit(&env), Some(env.head(&repo)));
+    assert_eq!(
+        unsettled(&env),
+        vec![
+            (MTU.to_owned(), true),
+            ("/net/users/zed/profile".to_owned(), true)
+        ]
+    );
     // A rerun converges: nothing to write, drift still kept.
     let before = env.kv().revision();
     env.netsync()
@@ -250,17 +271,21 @@ fn prefer_git_resolves_a_conflict_with_gits_value() {
 #[test]
 fn prefer_etcd_resolves_a_conflict_with_etcds_value() {
     let (env, repo) = conflicted();
-    let before = env.kv().revision();
+    let before = env.kv().mod_revision(PROFILE);
     env.netsync()
         .args(["apply", "--prefer", "etcd", "--repo"])
         .arg(&repo)
         .assert()
         .success();
     assert_eq!(
-        env.kv().revision(),
+        env.kv().mod_revision(PROFILE),
         before,
         "etcd's value is kept: nothing written"
     );
+    // Only the record moved: every other key agrees at the applied commit, the conflict
+    // keeps its older base with both sides changed.
+    assert_eq!(sync_commit(&env), Some(env.head(&repo)));
+    assert_eq!(unsettled(&env), vec![(PROFILE.to_owned(), true)]);
     assert_eq!(
         managed(&env),
         expect(&fixture_kv("network"), &[(PROFILE, Some("from etcd"))])

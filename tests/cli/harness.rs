@@ -1382,6 +1382,21 @@ fn check_git(dir: &Path, args: &[OsString], out: Output) -> Output {
 // Fixtures
 // ---------------------------------------------------------------------------------------------
 
+/// The example network's `netsync.toml` with `origin` as the persist remote.
+pub const NETWORK_TOML_WITH_ORIGIN: &str = r#"version = 1
+branch = "main"
+
+[[mapping]]
+prefix = "/net/"
+dir = "kv"
+
+[ephemeral]
+keys = ["/net/sessions/**", "/net/nodes/*/heartbeat"]
+
+[persist]
+remotes = ["origin"]
+"#;
+
 /// `fixtures/<name>` in the crate.
 pub fn fixture_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

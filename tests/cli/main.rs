@@ -1,6 +1,7 @@
 //! Integration tests: one binary (one link step), with a module per area.
 
 mod apply;
+mod base;
 mod config;
 mod consistency;
 mod contract;
@@ -8,6 +9,7 @@ mod diff;
 mod errors;
 mod harness;
 mod harness_selftest;
+mod hosts;
 mod init;
 mod interleavings;
 mod persist;

@@ -7,21 +7,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 
-use crate::harness::TestEnv;
-
-const TOML_WITH_REMOTES: &str = r#"version = 1
-branch = "main"
-
-[[mapping]]
-prefix = "/net/"
-dir = "kv"
-
-[ephemeral]
-keys = ["/net/sessions/**", "/net/nodes/*/heartbeat"]
-
-[persist]
-remotes = ["origin", "backup"]
-"#;
+use crate::harness::{self, TestEnv};
 
 /// A repository holding the example network, applied to etcd (sync point recorded).
 fn applied(bare: bool) -> (TestEnv, PathBuf) {
@@ -309,9 +295,11 @@ fn with_remotes(backup: &str) -> (TestEnv, PathBuf, PathBuf) {
     let env = TestEnv::new();
     let primary = env.init_repo("primary.git", true);
     env.copy_fixture(&primary, "network");
+    let toml =
+        harness::NETWORK_TOML_WITH_ORIGIN.replace(r#"["origin"]"#, r#"["origin", "backup"]"#);
     env.commit_files(
         &primary,
-        &[("netsync.toml", TOML_WITH_REMOTES.as_bytes())],
+        &[("netsync.toml", toml.as_bytes())],
         &[],
         "Configure remotes",
     );
@@ -396,12 +384,12 @@ fn a_primary_that_rejects_the_push_fails_the_run() {
     env.fsck(&local);
 }
 
-#[test]
-fn a_remote_that_moved_ahead_is_fetched_and_built_upon() {
-    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
-    // Someone changes the desired state on the primary (not applied yet) ...
-    let theirs = env.commit_files(
-        &primary,
+/// Someone changes the desired state on the primary (not applied yet), from a clone of
+/// their own; returns that clone and the commit, ready to push.
+fn their_commit(env: &TestEnv, primary: &Path) -> (PathBuf, String) {
+    let theirs = env.clone_bare(primary, "theirs.git");
+    let commit = env.commit_files(
+        &theirs,
         &[
             ("kv/params/dns", b"10.9.9.9\n".as_slice()),
             ("README", b"hi\n"),
@@ -409,9 +397,27 @@ fn a_remote_that_moved_ahead_is_fetched_and_built_upon() {
         &[],
         "Change DNS",
     );
-    // ... while etcd changes elsewhere.
+    (theirs, commit)
+}
+
+#[test]
+fn a_remote_that_moved_ahead_is_fetched_and_built_upon() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    let (their_clone, theirs) = their_commit(&env, &primary);
+    // etcd changes, and the primary moves while persist works (after it fetched, before
+    // its push).
     env.kv().put("/net/params/mtu", "1280");
-    persist(&env, &local)
+    env.netsync()
+        .env(
+            "NETSYNC_TEST_HOOK_BEFORE_PUSH",
+            format!(
+                "[ -e {0}/pushed ] || {{ git --git-dir {0} push -q origin main && touch {0}/pushed; }}",
+                their_clone.display()
+            ),
+        )
+        .args(["persist", "--repo"])
+        .arg(&local)
+        .assert()
         .success()
         .stdout(contains("rebuilt 1 time(s)"))
         .stdout(contains("pushed to origin (primary)"));
@@ -432,6 +438,39 @@ fn a_remote_that_moved_ahead_is_fetched_and_built_upon() {
     assert!(env
         .git(&primary, ["ls-tree", "--name-only", "main"])
         .contains("README"));
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
+/// A clone behind its primary (another host persisted, someone pushed) catches up before
+/// it plans: it builds on the primary's tip at once, with no refused push and no rebuild.
+#[test]
+fn a_clone_behind_the_primary_fast_forwards_before_planning() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    let (their_clone, theirs) = their_commit(&env, &primary);
+    env.git(&their_clone, ["push", "-q", "origin", "main"]);
+    env.kv().put("/net/params/mtu", "1280");
+    let out = env.netsync_ok(&["persist", "-v"], &local);
+    assert!(out.contains("pushed to origin (primary)"), "{out}");
+    assert!(!out.contains("rebuilt"), "{out}");
+    assert_eq!(
+        env.rev_parse(&primary, "main"),
+        env.rev_parse(&local, "main")
+    );
+    assert_eq!(env.rev_parse(&primary, "main^"), theirs);
+    let recorded = tree_kv(&env, &primary, "main");
+    assert_eq!(recorded[b"/net/params/mtu".as_slice()], b"1280".to_vec());
+    assert_eq!(
+        recorded[b"/net/params/dns".as_slice()],
+        b"10.9.9.9\n".to_vec(),
+        "a change made in Git is never reverted by a snapshot"
+    );
+    // The reflog says why the branch moved.
+    let reflog = env.git(&local, ["reflog", "show", "--format=%gs", "main"]);
+    assert!(
+        reflog.contains("netsync persist: fast-forward to origin"),
+        "{reflog}"
+    );
     env.fsck(&primary);
     env.fsck(&local);
 }

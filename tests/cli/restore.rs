@@ -10,20 +10,6 @@ use predicates::str::contains;
 
 use crate::harness::{Etcd, Kv, TestEnv};
 
-const TOML: &str = r#"version = 1
-branch = "main"
-
-[[mapping]]
-prefix = "/net/"
-dir = "kv"
-
-[ephemeral]
-keys = ["/net/sessions/**", "/net/nodes/*/heartbeat"]
-
-[persist]
-remotes = ["origin"]
-"#;
-
 /// The fixture in a bare "backup" remote, cloned into a bare working repository, applied.
 fn backed_up() -> (TestEnv, PathBuf, PathBuf) {
     let env = TestEnv::new();
@@ -31,7 +17,10 @@ fn backed_up() -> (TestEnv, PathBuf, PathBuf) {
     env.copy_fixture(&remote, "network");
     env.commit_files(
         &remote,
-        &[("netsync.toml", TOML.as_bytes())],
+        &[(
+            "netsync.toml",
+            crate::harness::NETWORK_TOML_WITH_ORIGIN.as_bytes(),
+        )],
         &[],
         "Configure remotes",
     );

@@ -779,3 +779,68 @@ fn rotating_a_secret_again_after_apply_and_after_restore_is_a_git_change() {
     assert_no_canary(&env, &work, &outputs);
     env.fsck(&work);
 }
+
+/// Defect 5 with secrets: Alice's rotation waits in Git for its deploy window while Bob's
+/// password is changed twice in etcd, with a persist (no private key) after each. Neither
+/// persist nor the apply that follows sees a conflict, and nothing churns after.
+#[test]
+fn a_rotation_waiting_in_git_and_a_secret_changed_twice_in_etcd_both_land() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let rotated = seal(ALICE, CANARY2.as_bytes(), &[&public]);
+    env.commit_files(
+        &repo,
+        &[(ALICE_FILE, &rotated)],
+        &[],
+        "rotate alice, deploy tonight",
+    );
+    let mut outputs = Vec::new();
+    let bob_values = ["canary-bob-first-Zq81", "canary-bob-second-Pw27"];
+    for value in bob_values {
+        env.kv().put(BOB, value);
+        let (stdout, stderr) = run_traced_with(&env, &["persist"], &repo, None);
+        assert!(
+            contains(&stdout, "not applied yet"),
+            "{}",
+            String::from_utf8_lossy(&stdout)
+        );
+        assert_eq!(
+            open(BOB, &blob(&env, &repo, "main", BOB_FILE), &id),
+            value.as_bytes()
+        );
+        assert_eq!(
+            blob(&env, &repo, "main", ALICE_FILE),
+            rotated,
+            "left for apply"
+        );
+        for canary in bob_values {
+            assert!(!contains(&stdout, canary) && !contains(&stderr, canary));
+        }
+        outputs.extend([stdout, stderr]);
+    }
+    assert_eq!(
+        env.kv().get(ALICE).unwrap(),
+        CANARY.as_bytes(),
+        "not applied yet"
+    );
+
+    let (stdout, stderr) = run_traced(&env, &["apply"], &repo, &id);
+    outputs.extend([stdout, stderr]);
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY2.as_bytes());
+    assert_eq!(env.kv().get(BOB).unwrap(), bob_values[1].as_bytes());
+    let head = env.rev_parse(&repo, "main");
+    let (stdout, stderr) = run_traced_with(&env, &["persist"], &repo, None);
+    outputs.extend([stdout, stderr]);
+    assert_eq!(
+        env.rev_parse(&repo, "main"),
+        head,
+        "no churn once both sides agree"
+    );
+    let objects = all_objects(&env, &repo);
+    for canary in bob_values {
+        assert!(!contains(&objects, canary), "{canary} in a Git object");
+    }
+    assert_no_canary(&env, &repo, &outputs);
+    env.fsck(&repo);
+}

@@ -7,27 +7,16 @@ use predicates::str::contains;
 
 use crate::harness::TestEnv;
 
-const TOML: &str = r#"version = 1
-branch = "main"
-
-[[mapping]]
-prefix = "/net/"
-dir = "kv"
-
-[ephemeral]
-keys = ["/net/sessions/**", "/net/nodes/*/heartbeat"]
-
-[persist]
-remotes = ["origin"]
-"#;
-
 fn setup() -> (TestEnv, PathBuf, PathBuf) {
     let env = TestEnv::new();
     let remote = env.init_repo("backup.git", true);
     env.copy_fixture(&remote, "network");
     env.commit_files(
         &remote,
-        &[("netsync.toml", TOML.as_bytes())],
+        &[(
+            "netsync.toml",
+            crate::harness::NETWORK_TOML_WITH_ORIGIN.as_bytes(),
+        )],
         &[],
         "Configure remotes",
     );
