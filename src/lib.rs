@@ -3,6 +3,7 @@
 //! ([`desired`], [`kv`]) → plan ([`plan`], pure) → carry out ([`apply`]) → report
 //! ([`render`]). Only `src/cli/` knows about the command line.
 
+pub mod adopt;
 pub mod apply;
 pub mod config;
 pub mod desired;

@@ -302,13 +302,27 @@ async fn run_locked(
         None => default_identity(),
     };
     let checkout = repo.checkout_of(branch);
-    let caught_up = match (lock, options.push, config.persist.remotes.first()) {
+    let primary_tip = match (lock, options.push, config.persist.remotes.first()) {
         (Some(lock), true, Some(primary)) => {
             catch_up(repo, primary, branch, checkout.is_some(), &author, lock)?
         }
-        _ => false,
+        _ => None,
     };
-    let sync_point = syncpoint::read(kv, config).await?;
+    let recorded = syncpoint::read(kv, config).await?;
+    let sync_point = match &recorded {
+        // A run of ours (or another host's) killed after it moved the branch and before it
+        // recorded: adopt what its commit's trailers prove.
+        Some(point) => {
+            let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+                branch: branch.to_owned(),
+                repo: repo.path().to_owned(),
+            })?;
+            let adopted = crate::adopt::adopt(repo, point, tip)?;
+            Some(adopted.unwrap_or_else(|| point.clone()))
+        }
+        None => None,
+    };
+    let recorded_commit = recorded.as_ref().map(|p| p.commit.clone());
     let refused_before = refusal::read(kv, config).await?;
     let base = match &sync_point {
         Some(point) => Some(base_entries(repo, point, config)?),
@@ -361,6 +375,7 @@ async fn run_locked(
         revision: snapshot_revision,
         cluster_id: snapshot_cluster,
         member_id,
+        built_on: sync_point.as_ref().map(crate::adopt::built_on),
     };
 
     let mut tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
@@ -468,11 +483,13 @@ async fn run_locked(
             )?;
             tip = target;
         }
-        // Nothing of this run's own to push: no commit, and the tip is the one recorded
-        // (or the one just fetched from the primary).
+        // Nothing of this run's own to push: no commit, and the primary has the tip (as
+        // fetched before planning; without that fetch, the tip is the one recorded).
         let nothing_new = report.commit.is_none()
-            && (caught_up
-                || sync_point.as_ref().map(|p| p.commit.as_str()) == Some(&*tip.to_string()));
+            && match primary_tip {
+                Some(fetched) => fetched == tip,
+                None => recorded_commit.as_deref() == Some(&*tip.to_string()),
+            };
         let Some(primary) = remotes.first() else {
             break;
         };
@@ -483,6 +500,7 @@ async fn run_locked(
         check_lock(lock)?;
         match remote::push(repo.gix().git_dir(), primary, tip, branch) {
             Ok(remote::Pushed::Ok) => {
+                crate::testhook::run("after_push");
                 report.pushes.push(PushReport {
                     remote: primary.clone(),
                     primary: true,
@@ -541,7 +559,7 @@ async fn run_locked(
     let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
     point.read_revision = Some(snapshot_revision);
     point.set_unsettled(unsettled);
-    let moved = sync_point
+    let moved = recorded
         .as_ref()
         .is_none_or(|p| p.commit != point.commit || p.unsettled != point.unsettled);
     if moved {
@@ -601,8 +619,7 @@ fn move_branch(
 /// A local branch behind the remote is fast-forwarded; one with commits the remote lacks
 /// keeps them (they are pushed, or rebuilt on the remote's tip when the push is refused).
 /// Never a force. A primary that cannot be reached is reported, and the run plans from the
-/// clone as it is (its push then fails the run). Returns whether the branch moved to the
-/// remote's tip.
+/// clone as it is (its push then fails the run). Returns the primary's tip, if fetched.
 fn catch_up(
     repo: &Repo,
     primary: &str,
@@ -610,10 +627,10 @@ fn catch_up(
     checked_out: bool,
     author: &Identity,
     lock: &Lock,
-) -> Result<bool, crate::Error> {
+) -> Result<Option<ObjectId>, crate::Error> {
     if let Err(err) = remote::fetch(repo.gix().git_dir(), primary, branch) {
         tracing::warn!(remote = %primary, %err, "cannot fetch the primary remote; planning from this clone as it is");
-        return Ok(false);
+        return Ok(None);
     }
     let fetched = repo.resolve(remote::FETCHED_REF)?.commit;
     let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
@@ -621,7 +638,7 @@ fn catch_up(
         repo: repo.path().to_owned(),
     })?;
     if fetched == tip || !repo.is_ancestor(tip, fetched)? {
-        return Ok(false);
+        return Ok(Some(fetched));
     }
     tracing::info!(remote = %primary, from = %tip, to = %fetched, "fast-forwarding to the primary's tip before planning");
     let message = format!("netsync persist: fast-forward to {primary}");
@@ -635,7 +652,7 @@ fn catch_up(
         &message,
         Some(lock),
     )?;
-    Ok(true)
+    Ok(Some(fetched))
 }
 
 /// Push to every backup remote; failures are reported, not fatal.

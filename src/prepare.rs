@@ -120,6 +120,10 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
         );
         return Ok(None);
     }
+    // A persist killed before it recorded left its commit on the way to the target: adopt
+    // what its trailers prove.
+    let adopted = crate::adopt::adopt(repo, point, prepared.desired.revision.commit)?;
+    let point = adopted.as_ref().unwrap_or(point);
     let base = desired::load_base(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
         commit: point.commit.clone(),
         repo: repo.path().to_owned(),

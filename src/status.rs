@@ -139,7 +139,10 @@ pub async fn status(
     let snapshot = kv
         .snapshot(&prefixes, crate::prepare::PAGE_SIZE, &mut |_| {})
         .await?;
-    let point = syncpoint::read(kv, config).await?;
+    let point = match syncpoint::read(kv, config).await? {
+        Some(p) => Some(crate::adopt::adopt(repo, &p, tip.commit)?.unwrap_or(p)),
+        None => None,
+    };
     let holder = match kv.get(&lock::key(config)).await? {
         Some(entry) => Some(
             serde_json::from_slice::<Holder>(&entry.value).unwrap_or(Holder {

@@ -257,6 +257,60 @@ impl Repo {
         Ok(blob.take_data())
     }
 
+    /// The first-parent chain from `ancestor` (exclusive) to `tip` (inclusive), oldest
+    /// first; `None` when `ancestor` is not on it within `limit` commits.
+    pub fn first_parent_chain(
+        &self,
+        ancestor: ObjectId,
+        tip: ObjectId,
+        limit: usize,
+    ) -> Result<Option<Vec<ObjectId>>> {
+        let mut chain = Vec::new();
+        let mut at = tip;
+        while at != ancestor {
+            if chain.len() == limit {
+                return Ok(None);
+            }
+            chain.push(at);
+            let commit = self
+                .inner
+                .find_commit(at)
+                .map_err(|source| Error::Corrupt {
+                    oid: at,
+                    repo: self.path.clone(),
+                    source,
+                })?;
+            let parent = commit.parent_ids().next().map(|p| p.detach());
+            match parent {
+                Some(parent) => at = parent,
+                None => return Ok(None),
+            }
+        }
+        chain.reverse();
+        Ok(Some(chain))
+    }
+
+    /// The trailers of `commit`'s message (`Token: value` lines of its last paragraph).
+    pub fn trailers(&self, commit: ObjectId) -> Result<Vec<(String, String)>> {
+        let commit = self
+            .inner
+            .find_commit(commit)
+            .map_err(|source| Error::Corrupt {
+                oid: commit,
+                repo: self.path.clone(),
+                source,
+            })?;
+        let decoded = commit.decode().map_err(|source| Error::Corrupt {
+            oid: commit.id,
+            repo: self.path.clone(),
+            source,
+        })?;
+        Ok(decoded
+            .message_trailers()
+            .map(|t| (t.token.to_string(), t.value.to_string()))
+            .collect())
+    }
+
     /// Whether `ancestor` is `descendant` or one of its ancestors (gix's merge base).
     pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
         if ancestor == descendant {

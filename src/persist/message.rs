@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::KeyChange;
+use crate::adopt;
 use crate::plan::Action;
 
 /// Keys listed in the message body; the rest are counted.
@@ -17,6 +18,9 @@ pub struct Meta {
     pub revision: i64,
     pub cluster_id: u64,
     pub member_id: u64,
+    /// The sync point the commit is built on ([`crate::adopt::built_on`]), if any: with the
+    /// revision, what lets a later run adopt the commit if this one never records it.
+    pub built_on: Option<String>,
 }
 
 pub fn compose(meta: &Meta, changes: &[KeyChange]) -> String {
@@ -55,12 +59,17 @@ pub fn compose(meta: &Meta, changes: &[KeyChange]) -> String {
     let host = gethostname::gethostname().to_string_lossy().into_owned();
     let _ = write!(
         text,
-        "\nNetsync-Etcd-Revision: {}\nNetsync-Cluster-Id: {:x}\nNetsync-Member-Id: {:x}\nNetsync-Host: {host}\nNetsync-Version: {}\n",
+        "\n{}: {}\n{}: {:x}\nNetsync-Member-Id: {:x}\nNetsync-Host: {host}\nNetsync-Version: {}\n",
+        adopt::REVISION_TRAILER,
         meta.revision,
+        adopt::CLUSTER_TRAILER,
         meta.cluster_id,
         meta.member_id,
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(point) = &meta.built_on {
+        let _ = writeln!(text, "{}: {point}", adopt::TRAILER);
+    }
     text
 }
 
@@ -83,6 +92,7 @@ mod tests {
             revision: 42,
             cluster_id: 0xabc,
             member_id: 0xdef,
+            built_on: Some("c0ffee@17".into()),
         };
         let mut changes = vec![
             change("/n/a", Action::Add),
@@ -100,6 +110,10 @@ mod tests {
             text.contains(
                 "\nNetsync-Etcd-Revision: 42\nNetsync-Cluster-Id: abc\nNetsync-Member-Id: def\n"
             ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nNetsync-Sync-Point: c0ffee@17\n"),
             "{text}"
         );
         let custom = Meta {

@@ -887,3 +887,147 @@ fn a_checked_out_branch_follows_files_becoming_folders_and_back() {
     assert_eq!(tree_kv(&env, &repo, "main"), etcd_managed(&env));
     env.fsck(&repo);
 }
+
+/// Defect 7 of the redesign: a persist killed after it moved the branch (before its push,
+/// after it, before it recorded the sync point) and then the same keys changed again in
+/// etcd. The next `apply` keeps the new values as drift and the next `persist` records
+/// them, both with exit 0: the commit's trailers prove what both sides agreed on.
+#[test]
+fn a_persist_killed_after_moving_the_branch_is_adopted_from_its_trailers() {
+    for step in ["BEFORE_PUSH", "AFTER_PUSH", "BEFORE_SYNC_POINT"] {
+        let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+        let (_, point, _) = sync_point(&env);
+        env.kv().put("/net/params/mtu", "1380");
+        env.kv().put("/net/params/dns", "10.0.0.53");
+        let status = env
+            .netsync_std()
+            .env(format!("NETSYNC_TEST_HOOK_{step}"), "kill -9 $PPID")
+            .env("NETSYNC_LOCK_TTL", "2")
+            .args(["persist", "--repo"])
+            .arg(&local)
+            .status()
+            .expect("run persist");
+        assert!(!status.success(), "{step}: the run was killed");
+        let killed = env.rev_parse(&local, "main");
+        let message = env.commit_message(&local, "main");
+        assert!(
+            message.contains(&format!(
+                "Netsync-Sync-Point: {}@",
+                point["commit"].as_str().unwrap()
+            )),
+            "{step}: {message}"
+        );
+        let (_, still, _) = sync_point(&env);
+        assert_eq!(still["commit"], point["commit"], "{step}: never recorded");
+
+        // The same keys change again.
+        env.kv().put("/net/params/mtu", "1280");
+        env.kv().put("/net/params/dns", "10.0.0.54");
+        let out = env
+            .netsync()
+            .args(["apply", "--lock-timeout", "30s", "--repo"])
+            .arg(&local)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{step}: apply exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("(drift)"), "{step}: {stdout}");
+        assert_eq!(
+            env.kv().get("/net/params/mtu").as_deref(),
+            Some(&b"1280"[..])
+        );
+
+        let out = env.netsync_ok(&["persist"], &local);
+        assert!(out.contains("committed "), "{step}: {out}");
+        assert_eq!(
+            env.rev_parse(&local, "main^"),
+            killed,
+            "{step}: built on it"
+        );
+        assert_eq!(tree_kv(&env, &local, "main"), etcd_managed(&env), "{step}");
+        assert_eq!(
+            env.rev_parse(&primary, "main"),
+            env.rev_parse(&local, "main")
+        );
+        let (_, now, _) = sync_point(&env);
+        assert_eq!(
+            now["commit"].as_str().unwrap(),
+            env.rev_parse(&local, "main")
+        );
+        assert!(now.get("unsettled").is_none(), "{step}: {now}");
+        // Converged: nothing left on either side.
+        let out = env.netsync_ok(&["persist"], &local);
+        assert!(out.contains("nothing to persist"), "{step}: {out}");
+        env.netsync()
+            .args(["diff", "--exit-code", "--repo"])
+            .arg(&local)
+            .assert()
+            .success();
+        env.fsck(&local);
+        env.fsck(&primary);
+    }
+}
+
+/// A persist killed before it recorded, then a Git change committed on top of its commit:
+/// the adopted agreement covers what the persist recorded, and the later commit stays a Git
+/// change for apply (not drift, not a conflict).
+#[test]
+fn an_adopted_commit_with_a_git_change_on_top_keeps_the_change_for_apply() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    env.kv().put("/net/params/mtu", "1380");
+    let status = env
+        .netsync_std()
+        .env("NETSYNC_TEST_HOOK_BEFORE_SYNC_POINT", "kill -9 $PPID")
+        .env("NETSYNC_LOCK_TTL", "2")
+        .args(["persist", "--no-push", "--repo"])
+        .arg(&primary)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), None, "killed");
+    env.commit_files(
+        &primary,
+        &[("kv/params/dns", b"10.9.9.9")],
+        &[],
+        "new resolver",
+    );
+    env.kv().put("/net/params/mtu", "1280");
+    env.git(&local, ["fetch", "-q", "origin", "+main:main"]);
+    let out = env.netsync_ok(&["diff", "--output", "json"], &local);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let class = |key: &str| {
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map(|c| c["class"].clone())
+    };
+    assert_eq!(class("/net/params/mtu"), Some("etcd_only".into()), "{doc}");
+    assert_eq!(class("/net/params/dns"), Some("git_only".into()), "{doc}");
+    let status = env.netsync_ok(&["status", "--output", "json"], &local);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["status"]["counts"]["conflicts"], 0, "{status}");
+
+    env.netsync()
+        .args(["apply", "--lock-timeout", "30s", "--repo"])
+        .arg(&local)
+        .assert()
+        .success();
+    assert_eq!(
+        env.kv().get("/net/params/dns").as_deref(),
+        Some(&b"10.9.9.9"[..])
+    );
+    assert_eq!(
+        env.kv().get("/net/params/mtu").as_deref(),
+        Some(&b"1280"[..])
+    );
+    env.netsync_ok(&["persist"], &local);
+    assert_eq!(tree_kv(&env, &local, "main"), etcd_managed(&env));
+    env.fsck(&local);
+    env.fsck(&primary);
+}
