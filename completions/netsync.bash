@@ -887,7 +887,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__restore)
-            opts="-v -q -h --from --rev --force --max-txn-ops --max-request-bytes --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -91,7 +91,9 @@ pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<O
     let Some(at_point) = desired::load_base(repo, &point.commit)? else {
         return Ok(None);
     };
-    let mut base = Base::new(ids(&at_point), point.clone()).entries;
+    let base = Base::of_commit(&at_point.entries, point.clone());
+    let mut secrets = base.secrets;
+    let mut base = base.entries;
     let mut rebased: BTreeSet<Vec<u8>> = BTreeSet::new();
     let mut before = ids(&at_point);
     let mut loaded_at = recorded;
@@ -100,7 +102,15 @@ pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<O
         if parent != loaded_at {
             before = ids(&desired::load(repo, Some(&parent.to_string()))?);
         }
-        let after = ids(&desired::load(repo, Some(&chain[i].to_string()))?);
+        let loaded = desired::load(repo, Some(&chain[i].to_string()))?;
+        secrets.extend(
+            loaded
+                .entries
+                .iter()
+                .filter(|(_, e)| e.secret)
+                .map(|(k, _)| k.clone()),
+        );
+        let after = ids(&loaded);
         let keys: BTreeSet<&Vec<u8>> = before.keys().chain(after.keys()).collect();
         for key in keys {
             let value = after.get(key).copied();
@@ -124,6 +134,7 @@ pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<O
             key: k.clone(),
             base: base.get(k).copied(),
             etcd: false,
+            secret: secrets.contains(k),
         })
         .collect();
     for old in point.unsettled.iter().filter(|u| u.etcd) {
@@ -135,6 +146,7 @@ pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<O
             key: old.key.clone(),
             base: base.get(&old.key).copied(),
             etcd: true,
+            secret: secrets.contains(&old.key),
         });
     }
     let adopted_commit = chain[newest];

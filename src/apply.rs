@@ -17,9 +17,6 @@ use crate::render::display_key;
 use crate::secrets::Identities;
 use crate::syncpoint::{self, SyncPoint};
 
-/// Bytes of a transaction request that are not keys and values (header, framing).
-const REQUEST_OVERHEAD: usize = 4096;
-
 /// What the user asked `apply` to do.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -96,14 +93,23 @@ pub fn batches(ops: &[Guarded<'_>], max_ops: usize, max_bytes: usize) -> Vec<Ran
     out
 }
 
-/// Refuse, before the first write, any value that cannot fit in one etcd request.
-fn check_sizes(ops: &[Guarded<'_>], max_bytes: usize) -> Result<(), Error> {
+/// Refuse, before the first write, any write that cannot fit in one etcd request of
+/// `max_request` bytes, sized as etcd sizes it: encoded, with its guard, the fence on the
+/// lock key of `lock_key_len` bytes and etcd's own `envelope`.
+pub fn check_sizes(
+    ops: &[Guarded<'_>],
+    max_request: usize,
+    envelope: usize,
+    lock_key_len: usize,
+) -> Result<(), Error> {
     for op in ops {
-        if op.request_bytes() > max_bytes {
+        let request = kv::wire::alone(op, lock_key_len) + envelope;
+        if request > max_request {
             return Err(Error::ValueTooLarge {
                 key: display_key(op.key),
                 bytes: op.value.map_or(0, <[u8]>::len),
-                limit: max_bytes,
+                request,
+                limit: max_request,
             });
         }
     }
@@ -166,9 +172,10 @@ pub async fn apply(
         .unwrap_or(config.etcd.max_request_bytes);
 
     let commit = prepared.desired.revision.commit.to_string();
-    let budget = max_request.saturating_sub(REQUEST_OVERHEAD).max(1);
+    let envelope = kv.request_envelope();
+    let budget = max_request.saturating_sub(envelope).max(1);
     let ops = guarded_ops(&prepared.plan);
-    check_sizes(&ops, budget)?;
+    check_sizes(&ops, max_request, envelope, lock::key(config).len())?;
     check_prune_guard(
         &prepared.plan,
         config.apply.max_delete_fraction,
@@ -318,9 +325,10 @@ pub async fn execute(
     mut limits: Limits,
     progress: &Progress,
 ) -> Result<Written, Error> {
-    if fence.is_some() {
+    if let Some(fence) = &fence {
         // The fence is one more compare, and etcd counts compares against --max-txn-ops too.
         limits.ops = limits.ops.saturating_sub(1).max(1);
+        limits.bytes = limits.bytes.saturating_sub(kv::wire::fence(fence)).max(1);
     }
     let bar = progress.bar("writing etcd", ops.len() as u64);
     let mut written = Written::default();
@@ -486,8 +494,10 @@ mod tests {
     fn an_oversized_op_is_alone_and_rejected_by_check_sizes() {
         let ops = vec![put("/a", 10), put("/big", 5000), put("/c", 10)];
         assert_eq!(batches(&ops, 128, 1000), vec![0..1, 1..2, 2..3]);
-        let err = check_sizes(&ops, 1000).unwrap_err();
+        let err = check_sizes(&ops, 1000, 64, 30).unwrap_err();
         assert!(err.to_string().contains("/big"), "{err}");
+        assert!(err.to_string().contains("5000 bytes"), "{err}");
+        check_sizes(&ops[..1], 1000, 64, 30).expect("a small op fits");
     }
 
     fn run<T>(fut: impl std::future::Future<Output = T>) -> T {

@@ -48,10 +48,11 @@ pub enum Error {
     Remote(#[from] git::remote::Error),
     #[error(transparent)]
     Restore(#[from] restore::Error),
-    #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request ({limit} bytes of keys and values)")]
+    #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request: written with its guards it makes a {request}-byte request, over the {limit} bytes of --max-request-bytes")]
     ValueTooLarge {
         key: String,
         bytes: usize,
+        request: usize,
         limit: usize,
     },
     #[error("refusing to delete {deletes} of the {managed} managed keys in etcd (the prune guard allows {percent}% and never all)")]
@@ -92,6 +93,7 @@ impl Error {
         match self {
             Error::PruneGuard { .. } => exit::REFUSED,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
+            Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
             Error::Restore(restore::Error::NotEmpty { .. }) => exit::REFUSED,
             Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
@@ -177,6 +179,13 @@ impl Error {
             ],
             Error::Persist(persist::Error::NoRecipients { .. }) => vec![
                 "add the operators' public keys to `secrets.recipients` in netsync.toml (age1… or ssh-ed25519 …) and commit it; persist needs no private key".into(),
+            ],
+            Error::Persist(persist::Error::CannotWriteBack { .. }) => vec![
+                "if the etcd servers run with a larger --max-request-bytes, set `etcd.max_request_bytes` in netsync.toml to the same value".into(),
+                "otherwise make the value smaller in etcd: netsync writes each key with a compare on it and on its lock, a few dozen bytes more than a plain put".into(),
+            ],
+            Error::Persist(persist::Error::Unsealed { .. }) => vec![
+                "rerun: the next run reads them as secrets and encrypts them".into(),
             ],
             Error::Persist(persist::Error::BaseMissing { .. }) => vec![
                 "fetch the commit into this repository (git fetch), then rerun".into(),

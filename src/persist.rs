@@ -42,6 +42,15 @@ pub const STALE_LOCK_FILE_AGE: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("the branch holds {} as age files, which this run read from etcd as plain values; nothing was committed", crate::secrets::list(keys))]
+    Unsealed { keys: Vec<String> },
+    #[error("the value of {key} in etcd is {bytes} bytes; written back with its guards it makes a {request}-byte etcd request, more than `etcd.max_request_bytes` ({limit}), so apply and restore could not write it; nothing was committed or pushed")]
+    CannotWriteBack {
+        key: String,
+        bytes: usize,
+        request: usize,
+        limit: usize,
+    },
     #[error("{} changed both in Git and in etcd since the sync point (commit {base}); persist overwrites neither", keys.join(", "))]
     Conflict { keys: Vec<String>, base: String },
     #[error("etcd holds secret keys ({}) but netsync.toml names no recipients to encrypt them to; persist never commits a secret in plaintext", crate::secrets::list(keys))]
@@ -274,6 +283,39 @@ fn check_mass_delete(
     })
 }
 
+/// What persist records, apply and restore must be able to write back: refuse, before any
+/// commit, a value whose guarded, fenced write would exceed etcd's request limit (sized as
+/// etcd sizes it, with the largest revision and lease), naming the key.
+fn check_write_back(
+    kv: &impl Kv,
+    config: &Config,
+    built: &build::Built,
+    etcd: &Etcd,
+    secret_sizes: &BTreeMap<Vec<u8>, usize>,
+) -> Result<(), Error> {
+    let limit = config.etcd.max_request_bytes;
+    let fixed = kv.request_envelope() + crate::kv::wire::fence_for_key(lock::key(config).len());
+    for (key, _) in &built.new_blobs {
+        let bytes = match secret_sizes.get(key) {
+            Some(len) => *len,
+            None => match etcd.values.get(key) {
+                Some((_, Some(value))) => value.len(),
+                _ => continue,
+            },
+        };
+        let request = crate::kv::wire::write(key.len(), Some(bytes), -1) + fixed;
+        if request > limit {
+            return Err(Error::CannotWriteBack {
+                key: crate::render::display_key(key),
+                bytes,
+                request,
+                limit,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn check_lock(lock: Option<&Lock>) -> Result<(), Error> {
     match lock {
         Some(lock) if lock.is_lost() => Err(Error::LockLost),
@@ -325,12 +367,39 @@ async fn run_locked(
     let recorded_commit = recorded.as_ref().map(|p| p.commit.clone());
     let refused_before = refusal::read(kv, config).await?;
     let base = match &sync_point {
-        Some(point) => Some(base_entries(repo, point, config)?),
+        Some(point) => Some(base_entries(repo, point)?),
         None => None,
     };
+    // Secrets by pattern, and any key with an age file at the base or the tip (a pattern
+    // removed from `secrets.keys` does not make a committed secret plain).
+    let tip_now = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+        branch: branch.to_owned(),
+        repo: repo.path().to_owned(),
+    })?;
+    let mut secret_keys: std::collections::BTreeSet<Vec<u8>> = base
+        .as_ref()
+        .map(|b| b.secrets.keys().cloned().collect())
+        .unwrap_or_default();
+    let tip_desired = match base
+        .as_ref()
+        .filter(|b| b.desired.revision.commit == tip_now)
+    {
+        Some(_) => None,
+        None => Some(desired::load(repo, Some(&tip_now.to_string()))?),
+    };
+    if let Some(d) = base.as_ref().map(|b| &b.desired).or(tip_desired.as_ref()) {
+        secret_keys.extend(
+            d.entries
+                .iter()
+                .filter(|(_, e)| e.secret)
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    let is_secret = |key: &[u8]| config.is_secret(key) || secret_keys.contains(key);
     let read = read::read(
         kv,
         config,
+        &is_secret,
         sync_point.as_ref(),
         base.as_ref(),
         repo.gix().object_hash(),
@@ -355,6 +424,12 @@ async fn run_locked(
         })?;
         repo.resolve(&tip.to_string())?
     };
+    // Plaintext sizes: what apply and restore would write back.
+    let secret_sizes: BTreeMap<Vec<u8>, usize> = read
+        .secrets
+        .iter()
+        .filter_map(|(k, s)| s.value.as_ref().map(|v| (k.clone(), v.len())))
+        .collect();
     let (sealed_values, sealed) = seal::seal(
         repo,
         config,
@@ -412,12 +487,18 @@ async fn run_locked(
             base_oids,
             &etcd,
             sync_point.as_ref(),
-            base.as_ref().map(|b| &b.desired),
+            tip_desired.as_ref().or(base.as_ref().map(|b| &b.desired)),
             options.policy,
+            &is_secret,
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
         unsettled = built.unsettled.clone();
+        for u in &mut unsettled {
+            u.secret = base
+                .as_ref()
+                .is_some_and(|b| b.secrets.contains_key(&u.key));
+        }
         report.parent = parent.to_string();
         if let Err(refused) = check_mass_delete(config, &built, parent, options) {
             let record = match &refused {
@@ -444,6 +525,7 @@ async fn run_locked(
             }
             return Err(refused.into());
         }
+        check_write_back(kv, config, &built, &etcd, &secret_sizes)?;
         if options.dry_run {
             return Ok(report);
         }
@@ -715,38 +797,21 @@ pub struct BaseEntries {
 
 /// Each managed key's base (key → blob id), and the secrets' alone: the sync point's commit,
 /// with each unsettled key's own base in its place.
-fn base_entries(
-    repo: &Repo,
-    point: &SyncPoint,
-    config: &Config,
-) -> Result<BaseEntries, crate::Error> {
+fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, crate::Error> {
     let commit = &point.commit;
     let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
         commit: commit.to_owned(),
         repo: repo.path().to_owned(),
     })?;
-    let mut secrets: BTreeMap<Vec<u8>, ObjectId> = desired
+    let base = plan::Base::of_commit(&desired.entries, point.clone());
+    let secrets = base
         .entries
         .iter()
-        .filter(|(_, e)| e.secret)
-        .map(|(k, e)| (k.clone(), e.oid))
+        .filter(|(k, _)| base.secrets.contains(*k))
+        .map(|(k, oid)| (k.clone(), *oid))
         .collect();
-    let entries = desired
-        .entries
-        .iter()
-        .map(|(k, e)| (k.clone(), e.oid))
-        .collect();
-    let all = plan::Base::new(entries, point.clone()).entries;
-    for unsettled in &point.unsettled {
-        let key = &unsettled.key;
-        let secret = desired.entries.get(key).is_some_and(|e| e.secret) || config.is_secret(key);
-        match unsettled.base {
-            Some(oid) if secret => secrets.insert(key.clone(), oid),
-            _ => secrets.remove(key),
-        };
-    }
     Ok(BaseEntries {
-        all,
+        all: base.entries,
         secrets,
         desired,
     })
@@ -765,6 +830,7 @@ impl Etcd {
     fn from_entries(
         entries: Vec<KeyValue>,
         config: &Config,
+        is_secret: &dyn Fn(&[u8]) -> bool,
         kind: gix::hash::Kind,
     ) -> (Self, BTreeMap<Vec<u8>, seal::Secret>) {
         let mut values = BTreeMap::new();
@@ -778,7 +844,7 @@ impl Etcd {
                 leased.insert(kv.key);
                 continue;
             }
-            if config.is_secret(&kv.key) {
+            if is_secret(&kv.key) {
                 let secret = seal::Secret {
                     mod_revision: kv.mod_revision,
                     value: Some(zeroize::Zeroizing::new(kv.value)),

@@ -1,7 +1,7 @@
 //! Compare the desired state with etcd and decide what to write: a [`Plan`] is plain data
 //! that can be printed, tested and serialised before anything is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -341,6 +341,9 @@ pub struct Base {
     /// Key → blob id of its base (ciphertext ids for secrets): the sync point's commit, with
     /// each unsettled key's own base in its place.
     pub entries: BTreeMap<Vec<u8>, ObjectId>,
+    /// Keys whose base is a secret (an age file), whatever `secrets.keys` says today: a key
+    /// whose age file Git deleted is still a secret to judge, and never to show.
+    pub secrets: BTreeSet<Vec<u8>>,
     /// The record itself: [`SyncPoint::etcd_unchanged`] tells whether etcd's value of a key
     /// is still its base, from its `mod_revision`.
     pub point: SyncPoint,
@@ -348,15 +351,44 @@ pub struct Base {
 
 impl Base {
     /// The base of every key from the managed keys of the sync point's commit (key → blob
-    /// id) and the record: an unsettled key's base is the one the record names.
-    pub fn new(mut entries: BTreeMap<Vec<u8>, ObjectId>, point: SyncPoint) -> Self {
+    /// id) and the record: an unsettled key's base is the one the record names. No key of
+    /// the commit is a secret (see [`Base::of_commit`]).
+    pub fn new(entries: BTreeMap<Vec<u8>, ObjectId>, point: SyncPoint) -> Self {
+        Self::with_secrets(entries, BTreeSet::new(), point)
+    }
+
+    /// The base of every key from the sync point's commit's files and the record.
+    pub fn of_commit(entries: &BTreeMap<Vec<u8>, DesiredEntry>, point: SyncPoint) -> Self {
+        let oids = entries.iter().map(|(k, e)| (k.clone(), e.oid)).collect();
+        let secrets = entries
+            .iter()
+            .filter(|(_, e)| e.secret)
+            .map(|(k, _)| k.clone())
+            .collect();
+        Self::with_secrets(oids, secrets, point)
+    }
+
+    fn with_secrets(
+        mut entries: BTreeMap<Vec<u8>, ObjectId>,
+        mut secrets: BTreeSet<Vec<u8>>,
+        point: SyncPoint,
+    ) -> Self {
         for unsettled in &point.unsettled {
+            let key = &unsettled.key;
             match unsettled.base {
-                Some(oid) => entries.insert(unsettled.key.clone(), oid),
-                None => entries.remove(&unsettled.key),
+                Some(oid) => entries.insert(key.clone(), oid),
+                None => entries.remove(key),
+            };
+            match unsettled.base.is_some() && unsettled.secret {
+                true => secrets.insert(key.clone()),
+                false => secrets.remove(key),
             };
         }
-        Self { entries, point }
+        Self {
+            entries,
+            secrets,
+            point,
+        }
     }
 
     /// Whether etcd's value of `key`, last written at `mod_revision`, is still its base.
@@ -378,6 +410,7 @@ pub fn unsettled<'a>(
             key: key.to_vec(),
             base: base.and_then(|b| b.entries.get(key).copied()),
             etcd,
+            secret: base.is_some_and(|b| b.secrets.contains(key)),
         })
         .collect()
 }
@@ -422,6 +455,9 @@ pub fn classify(
     };
     let changes = std::mem::take(&mut plan.changes);
     for mut change in changes {
+        // A key whose base is an age file stays a secret when Git deletes the file (a user
+        // removed), although no pattern may name it: judged by revision, never shown.
+        change.secret |= base.secrets.contains(&change.key);
         let in_base = base.entries.get(&change.key).copied();
         change.base_oid = in_base;
         let git_changed = change.new_oid != in_base;
@@ -619,6 +655,7 @@ mod tests {
                 .into_iter()
                 .map(|k| (k.to_vec(), hash(b"ciphertext 1")))
                 .collect(),
+            secrets: Default::default(),
             point,
         };
         let mut p = Plan {
@@ -726,9 +763,34 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_whose_file_git_deleted_is_pruned_and_stays_secret() {
+        // The base holds /n/token as an age file; no pattern names it; Git deleted the file.
+        let mut point = SyncPoint::new("c".into(), 1, "apply");
+        point.revision = 10;
+        let mut entries = desired(&[(b"/n/token", b"ciphertext"), (b"/n/a", b"1")]);
+        entries.get_mut(&b"/n/token"[..]).unwrap().secret = true;
+        let base = Base::of_commit(&entries, point);
+        let mut p = plan(
+            &desired(&[(b"/n/a", b"1")]),
+            vec![kv(b"/n/a", b"1", 3, 0), kv(b"/n/token", b"plaintext", 4, 0)],
+            |_| false,
+            |_| false,
+            hash,
+        );
+        assert!(!p.changes[0].secret, "no pattern names it");
+        classify(&mut p, Some(&base), Policy::Safe, hash);
+        assert_eq!(p.changes.len(), 1, "{p:?}");
+        let change = &p.changes[0];
+        assert_eq!((change.action, change.class), (Action::Delete, Class::GitOnly));
+        assert!(change.secret, "shown redacted");
+        assert!(!format!("{change:?}").contains("plaintext"));
+    }
+
+    #[test]
     fn each_side_reports_its_own_action_from_the_base() {
         let base = Base {
             entries: ids(&[(b"/n/edel", b"1"), (b"/n/echg", b"1"), (b"/n/both", b"1")]),
+            secrets: Default::default(),
             point: SyncPoint::new("c".into(), 1, "apply"),
         };
         // apply's view: Git (new) against etcd (old).

@@ -128,10 +128,7 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
         commit: point.commit.clone(),
         repo: repo.path().to_owned(),
     })?;
-    Ok(Some(Base::new(
-        base.entries.into_iter().map(|(k, e)| (k, e.oid)).collect(),
-        point.clone(),
-    )))
+    Ok(Some(Base::of_commit(&base.entries, point.clone())))
 }
 
 fn is_age_path(path: &str) -> bool {

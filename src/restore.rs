@@ -12,7 +12,7 @@ use crate::error::Error as CrateError;
 use crate::git::{ObjectId, Repo};
 use crate::kv::{Guarded, Kv};
 use crate::lock;
-use crate::plan::Action;
+use crate::plan::{self, Action};
 use crate::prepare;
 use crate::progress::Progress;
 use crate::render::display_key;
@@ -47,6 +47,8 @@ pub struct RestoreOptions {
     /// A commit, tag, branch or date; `None`: the configured branch.
     pub rev: Option<String>,
     pub force: bool,
+    /// With `force`: let the prune guard pass a mass deletion.
+    pub allow_mass_delete: bool,
     pub max_txn_ops: Option<usize>,
     pub max_request_bytes: Option<usize>,
     pub lock_ttl: Option<std::time::Duration>,
@@ -291,6 +293,17 @@ async fn run_locked(
         .into());
     }
     let config = &prepared.desired.config;
+    // Overwriting a cluster that holds keys deletes what the revision lacks: the same prune
+    // guard as `apply --force`, so an empty or wrong revision cannot wipe it.
+    let deletes = plan.count(Action::Delete);
+    let fraction = config.apply.max_delete_fraction;
+    if !options.allow_mass_delete && plan::is_mass_delete(deletes, existing, fraction) {
+        return Err(CrateError::PruneGuard {
+            deletes,
+            managed: existing,
+            percent: fraction * 100.0,
+        });
+    }
     let summary = Summary {
         commit: prepared.desired.revision.commit.to_string(),
         rev: prepared.desired.rev_name.clone(),
@@ -317,7 +330,8 @@ async fn run_locked(
         .max_request_bytes
         .unwrap_or(config.etcd.max_request_bytes);
     let point_key = syncpoint::key(config);
-    let budget = max_request.saturating_sub(4096).max(1);
+    let envelope = kv.request_envelope();
+    let budget = max_request.saturating_sub(envelope).max(1);
     let ops: Vec<Guarded> = plan
         .changes
         .iter()
@@ -330,13 +344,7 @@ async fn run_locked(
             expect_mod_revision: c.expect_mod_revision,
         })
         .collect();
-    if let Some(op) = ops.iter().find(|op| op.request_bytes() > budget) {
-        return Err(CrateError::ValueTooLarge {
-            key: display_key(op.key),
-            bytes: op.value.map_or(0, <[u8]>::len),
-            limit: budget,
-        });
-    }
+    crate::apply::check_sizes(&ops, max_request, envelope, lock.key.len())?;
     if lock.is_lost() {
         return Err(Error::LockLost.into());
     }

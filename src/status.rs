@@ -158,12 +158,8 @@ pub async fn status(
     let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
 
     let base: Option<plan::Base> = match &point {
-        Some(p) if repo.resolve(&p.commit).is_ok() => Some(plan::Base::new(
-            desired::load(repo, Some(&p.commit))?
-                .entries
-                .into_iter()
-                .map(|(k, e)| (k, e.oid))
-                .collect(),
+        Some(p) if repo.resolve(&p.commit).is_ok() => Some(plan::Base::of_commit(
+            &desired::load(repo, Some(&p.commit))?.entries,
             p.clone(),
         )),
         _ => None,
@@ -181,8 +177,11 @@ pub async fn status(
         }
         // A secret is plaintext in etcd and ciphertext in Git: its blob ids never match. One
         // unchanged since the sync point counts as the base's (status needs no identity).
-        let secret =
-            git.entries.get(&entry.key).is_some_and(|e| e.secret) || config.is_secret(&entry.key);
+        let secret = git.entries.get(&entry.key).is_some_and(|e| e.secret)
+            || config.is_secret(&entry.key)
+            || base
+                .as_ref()
+                .is_some_and(|b| b.secrets.contains(&entry.key));
         let id = match base.as_ref() {
             Some(b) if secret && b.etcd_unchanged(&entry.key, entry.mod_revision) => {
                 match b.entries.get(&entry.key) {

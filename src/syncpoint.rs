@@ -138,6 +138,9 @@ pub struct Unsettled {
     /// etcd already differed from the base at the recorded revision (drift kept, a conflict);
     /// `false`: only Git did (a change not applied yet).
     pub etcd: bool,
+    /// The base is a secret (an age file): etcd's value is judged by revision, never shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secret: bool,
 }
 
 /// A key as JSON: the string itself when it is UTF-8 (readable with `etcdctl get`), else
@@ -281,16 +284,19 @@ mod tests {
                 key: b"/net/\xff\x00".to_vec(),
                 base: None,
                 etcd: true,
+                secret: false,
             },
             Unsettled {
                 key: b"/net/pending".to_vec(),
                 base: Some(oid),
                 etcd: false,
+                secret: true,
             },
             Unsettled {
                 key: b"/net/bin\xff".to_vec(),
                 base: Some(oid),
                 etcd: true,
+                secret: false,
             },
         ]);
         let text = String::from_utf8(point.to_bytes()).unwrap();

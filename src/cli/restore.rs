@@ -29,9 +29,14 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Restore onto a cluster that already holds managed keys: overwrite them and delete the
-    /// ones the revision lacks (like apply with Git winning). Example: --force
+    /// ones the revision lacks (like apply with Git winning), within the prune guard
+    /// (`apply.max_delete_fraction`). Example: --force
     #[arg(long)]
     pub force: bool,
+    /// With --force: delete more than `apply.max_delete_fraction` of the managed keys
+    /// etcd holds, or all of them. Example: netsync restore --force --allow-mass-delete
+    #[arg(long, requires = "force")]
+    pub allow_mass_delete: bool,
     /// Operations per transaction; match the etcd servers' --max-txn-ops. Example: 128
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_txn_ops: Option<u64>,
@@ -75,6 +80,7 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, netsync
     let options = RestoreOptions {
         rev,
         force: args.force,
+        allow_mass_delete: args.allow_mass_delete,
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
         lock_ttl: Some(std::time::Duration::from_secs(args.lock_ttl.max(2))),

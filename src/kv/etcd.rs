@@ -65,6 +65,8 @@ pub struct EtcdKv {
     client: Client,
     kv: KvClient,
     timeout: Duration,
+    /// Length of the user name etcd puts in every request's header (0 without auth).
+    user_len: usize,
 }
 
 /// etcdctl accepts `host:port`; gRPC needs a scheme: `https://` when TLS is on.
@@ -237,6 +239,7 @@ impl EtcdKv {
             client,
             kv,
             timeout: settings.command_timeout,
+            user_len: settings.auth.as_ref().map_or(0, |(user, _)| user.len()),
         })
     }
 
@@ -376,6 +379,10 @@ impl EtcdKv {
 }
 
 impl Kv for EtcdKv {
+    fn request_envelope(&self) -> usize {
+        super::wire::envelope(self.user_len)
+    }
+
     async fn snapshot(
         &mut self,
         prefixes: &[Vec<u8>],

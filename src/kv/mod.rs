@@ -5,6 +5,7 @@ mod etcd;
 mod insecure;
 #[cfg(test)]
 pub mod memory;
+pub mod wire;
 
 pub use etcd::{ConnectSettings, EtcdKv};
 
@@ -55,10 +56,10 @@ pub struct Guarded<'a> {
 }
 
 impl Guarded<'_> {
-    /// Bytes this operation adds to a transaction request: key twice (compare and op), value,
-    /// plus protobuf framing. An estimate on the safe side.
+    /// Bytes this operation adds to an encoded transaction request: its compare and its
+    /// put or delete ([`wire::guarded`]).
     pub fn request_bytes(&self) -> usize {
-        2 * self.key.len() + self.value.map_or(0, <[u8]>::len) + 32
+        wire::guarded(self)
     }
 }
 
@@ -182,6 +183,12 @@ pub trait Kv {
             keys,
             changed: Some(changed),
         })
+    }
+
+    /// What etcd adds around a transaction request before it compares the size with its
+    /// `--max-request-bytes` ([`wire::envelope`]).
+    fn request_envelope(&self) -> usize {
+        wire::envelope(0)
     }
 
     /// Apply `ops` atomically if every key's `mod_revision` still equals the expected one and,

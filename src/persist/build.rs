@@ -22,7 +22,8 @@ pub struct Built {
     /// Keys whose etcd value must be stored as a new blob.
     pub new_blobs: Vec<(Vec<u8>, ObjectId)>,
     pub pending_in_git: usize,
-    /// Keys the commit leaves different from etcd, with their base, for the sync point.
+    /// Keys the commit leaves different from etcd, with their base, for the sync point
+    /// (`secret` is for the caller to fill in: the base's secrets are not known here).
     pub unsettled: Vec<Unsettled>,
     /// Managed keys (not leased) in the parent commit: what the mass-delete guard weighs
     /// the deletions against.
@@ -35,6 +36,9 @@ struct TreeFile {
     oid: Option<ObjectId>,
 }
 
+/// `is_secret`: the keys whose etcd values were sealed (patterns, and age files at the base
+/// or the tip); each gets an `.age` file. A key with an age file at `parent` counts too.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     repo: &Repo,
     parent: ObjectId,
@@ -43,6 +47,7 @@ pub fn build(
     sync_point: Option<&SyncPoint>,
     preloaded: Option<&desired::Desired>,
     policy: plan::Policy,
+    is_secret: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Built, crate::Error> {
     let loaded;
     let desired = match preloaded.filter(|d| d.revision.commit == parent) {
@@ -90,6 +95,7 @@ pub fn build(
                     key: c.key.clone(),
                     base: c.base,
                     etcd: true,
+                    secret: false,
                 });
             }
         }
@@ -114,6 +120,7 @@ pub fn build(
                 key: c.key.clone(),
                 base: c.base,
                 etcd: false,
+                secret: false,
             });
         }
     }
@@ -153,6 +160,17 @@ pub fn build(
         .iter()
         .filter(|c| matches!(c.class, Class::EtcdOnly | Class::Unbased))
         .collect();
+    // A value read as plain for a key the parent keeps as an age file (a rebuild on a tip
+    // that gained one) would be plaintext in Git: refuse, for a rerun to seal it.
+    let unsealed: Vec<String> = recorded
+        .iter()
+        .filter(|c| c.etcd.is_some() && !is_secret(&c.key))
+        .filter(|c| desired.entries.get(&c.key).is_some_and(|e| e.secret))
+        .map(|c| display_key(&c.key))
+        .collect();
+    if !unsealed.is_empty() {
+        return Err(Error::Unsealed { keys: unsealed }.into());
+    }
     for class in &recorded {
         if let Some((i, rest)) = split_key(config, &class.key) {
             match class.etcd {
@@ -168,7 +186,7 @@ pub fn build(
         format!(
             "{}/{}",
             config.mappings[i].dir,
-            keypath::encode_in(&new_rests[i], rest, config.is_secret(&key))
+            keypath::encode_in(&new_rests[i], rest, is_secret(&key))
         )
     };
 

@@ -30,9 +30,13 @@ pub struct Read {
     pub incremental: bool,
 }
 
+/// `is_secret`: the keys persist must treat as secrets (the `secrets.keys` patterns, and any
+/// key with an age file at the base or the branch tip).
+#[allow(clippy::too_many_arguments)]
 pub async fn read(
     kv: &mut impl Kv,
     config: &Config,
+    is_secret: &dyn Fn(&[u8]) -> bool,
     point: Option<&SyncPoint>,
     base: Option<&BaseEntries>,
     kind: gix::hash::Kind,
@@ -54,7 +58,7 @@ pub async fn read(
                 )
                 .await
                 .map_err(|err| format!("reading the changes failed: {err}"))
-                .and_then(|delta| from_delta(delta, config, point, base, kind)),
+                .and_then(|delta| from_delta(delta, config, is_secret, point, base, kind)),
         };
         match outcome {
             Ok(read) => {
@@ -75,7 +79,7 @@ pub async fn read(
         keys = snapshot.entries.len(),
         "read etcd"
     );
-    let (etcd, secrets) = Etcd::from_entries(snapshot.entries, config, kind);
+    let (etcd, secrets) = Etcd::from_entries(snapshot.entries, config, is_secret, kind);
     Ok(Read {
         revision: snapshot.revision,
         cluster_id: snapshot.cluster_id,
@@ -97,6 +101,7 @@ fn same_config(a: &Config, b: &Config) -> bool {
 fn from_delta(
     delta: Delta,
     config: &Config,
+    is_secret: &dyn Fn(&[u8]) -> bool,
     point: &SyncPoint,
     base: &BaseEntries,
     kind: gix::hash::Kind,
@@ -132,7 +137,7 @@ fn from_delta(
             etcd.leased.insert(meta.key);
             continue;
         }
-        let secret = config.is_secret(&meta.key);
+        let secret = is_secret(&meta.key);
         if meta.mod_revision > since && !point.unchanged(meta.mod_revision) {
             let entry = match changed.remove(&meta.key) {
                 Some(e) if e.mod_revision == meta.mod_revision && e.lease == 0 => e,

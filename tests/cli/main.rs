@@ -12,6 +12,7 @@ mod harness_selftest;
 mod hosts;
 mod init;
 mod interleavings;
+mod limits;
 mod persist;
 mod restore;
 mod secrets;

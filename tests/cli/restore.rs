@@ -232,6 +232,53 @@ fn refuses_a_target_that_holds_keys_unless_forced() {
     env.fsck(&remote);
 }
 
+/// `restore --force` onto a cluster that holds keys deletes what the revision lacks: the
+/// prune guard of `apply --force` holds for it too, so a commit that emptied the mapped
+/// folders cannot wipe the cluster without `--allow-mass-delete`.
+#[test]
+fn restore_force_obeys_the_prune_guard_like_apply_force() {
+    let (env, remote, _local) = backed_up();
+    let files: Vec<String> = crate::harness::fixture_files("network")
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.starts_with("kv/"))
+        .collect();
+    let removals: Vec<&str> = files.iter().map(String::as_str).collect();
+    let emptied = env.commit_files(&remote, &[], &removals, "oops: everything removed");
+    let before = env.kv().dump_all();
+    env.netsync()
+        .args(["apply", "--force", "--rev", &emptied, "--repo"])
+        .arg(&remote)
+        .assert()
+        .code(3)
+        .stderr(contains("prune guard"));
+    let out = restore(&env, &remote, &env.endpoints())
+        .args(["--force", "--rev", &emptied])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: refusing to delete"), "{stderr}");
+    assert!(
+        stderr.contains("prune guard allows 25% and never all"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: ") && stderr.contains("--allow-mass-delete"),
+        "{stderr}"
+    );
+    assert_eq!(env.kv().dump_all(), before, "etcd unchanged");
+
+    // Said on purpose: the cluster ends as the revision says, empty under the prefixes.
+    restore(&env, &remote, &env.endpoints())
+        .args(["--force", "--allow-mass-delete", "--rev", &emptied])
+        .assert()
+        .success();
+    assert!(managed(env.kv()).is_empty());
+    env.fsck(&remote);
+}
+
 #[test]
 fn an_interrupted_restore_is_completed_by_a_rerun() {
     let (env, remote, _local) = backed_up();

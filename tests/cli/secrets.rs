@@ -844,3 +844,79 @@ fn a_rotation_waiting_in_git_and_a_secret_changed_twice_in_etcd_both_land() {
     assert_no_canary(&env, &repo, &outputs);
     env.fsck(&repo);
 }
+
+/// Removing a user removes their password file: apply prunes the key like any other, and
+/// neither diff nor apply shows the plaintext it deletes. Also for an `.age` file whose key
+/// no pattern names (a pattern removed from `secrets.keys` later).
+#[test]
+fn deleting_a_secrets_file_in_git_prunes_its_key() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    const TOKEN: &str = "/net/params/api-token";
+    const TOKEN_VALUE: &str = "canary-token-not-by-pattern-Xk4";
+    let token = seal(TOKEN, TOKEN_VALUE.as_bytes(), &[&public]);
+    // Enough other keys that two deletions stay within the prune guard.
+    env.commit_files(
+        &repo,
+        &[
+            ("kv/params/api-token.age", &token),
+            ("kv/params/a", b"1"),
+            ("kv/params/b", b"2"),
+            ("kv/params/c", b"3"),
+            ("kv/params/d", b"4"),
+        ],
+        &[],
+        "token",
+    );
+    run_traced(&env, &["apply"], &repo, &id);
+    assert_eq!(env.kv().get(TOKEN).unwrap(), TOKEN_VALUE.as_bytes());
+
+    env.commit_files(
+        &repo,
+        &[],
+        &[BOB_FILE, "kv/params/api-token.age"],
+        "bob left; token retired",
+    );
+    let mut outputs = Vec::new();
+    for args in [&["diff"][..], &["diff", "--output", "json"], &["apply"]] {
+        let (stdout, stderr) = run_traced(&env, args, &repo, &id);
+        assert!(
+            contains(&stdout, BOB) && contains(&stdout, TOKEN),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&stdout)
+        );
+        assert!(!contains(&stdout, TOKEN_VALUE) && !contains(&stderr, TOKEN_VALUE));
+        outputs.extend([stdout, stderr]);
+    }
+    assert_eq!(env.kv().get(BOB), None, "pruned");
+    assert_eq!(env.kv().get(TOKEN), None, "pruned");
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY.as_bytes());
+    assert_no_canary(&env, &repo, &outputs);
+    env.fsck(&repo);
+}
+
+/// A key with an age file that no `secrets.keys` pattern names (the pattern was removed
+/// later) is still a secret to persist: a change in etcd is sealed, never committed plain.
+#[test]
+fn persist_seals_a_secret_no_pattern_names() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    const TOKEN: &str = "/net/params/api-token";
+    const TOKEN_FILE: &str = "kv/params/api-token.age";
+    let token = seal(TOKEN, b"canary-token-first-Hh2", &[&public]);
+    env.commit_files(&repo, &[(TOKEN_FILE, &token)], &[], "token");
+    run_traced(&env, &["apply"], &repo, &id);
+    let rotated = "canary-token-rotated-in-etcd-Jq8";
+    env.kv().put(TOKEN, rotated);
+    let (stdout, stderr) = run_traced_with(&env, &["persist"], &repo, None);
+    assert!(!contains(&stdout, rotated) && !contains(&stderr, rotated));
+    let sealed = blob(&env, &repo, "main", TOKEN_FILE);
+    assert_eq!(open(TOKEN, &sealed, &id), rotated.as_bytes());
+    assert_eq!(env.show_file(&repo, "main", "kv/params/api-token"), None);
+    let objects = all_objects(&env, &repo);
+    assert!(!contains(&objects, rotated), "plaintext in a Git object");
+    assert!(!contains(&objects, "canary-token-first-Hh2"));
+    env.fsck(&repo);
+}
