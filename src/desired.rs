@@ -129,7 +129,7 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
             // safe); a plain file for a key the patterns call secret is a leak in Git.
             if !decoded.secret && config.is_secret(&key) {
                 return Err(Error::PlaintextSecret {
-                    key: crate::render::display_key(&key),
+                    key: crate::keypath::display_key(&key),
                     path,
                     commit,
                 });
@@ -148,7 +148,7 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
             match entries.entry(key) {
                 Entry::Occupied(previous) => {
                     return Err(Error::Duplicate {
-                        key: crate::render::display_key(previous.key()),
+                        key: crate::keypath::display_key(previous.key()),
                         commit,
                         first: previous.get().path.clone(),
                         second: entry.path,

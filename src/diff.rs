@@ -1,10 +1,10 @@
 //! `diff`: what `apply` would change, with both values of every changed key.
 
 use crate::desired::Desired;
-use crate::error::Error;
 use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::{self, Policy};
+use crate::prepare::Error;
 use crate::prepare::{self, Prepared};
 use crate::progress::Progress;
 use crate::secrets::Identities;

@@ -8,7 +8,27 @@ use gix::refs::Target;
 use serde::Serialize;
 
 use crate::config::{self, Config};
-use crate::error::Error;
+
+/// Why `init` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path} already exists")]
+    AlreadyExists { path: PathBuf },
+    #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
+    BareRepository { path: PathBuf },
+    #[error("cannot create a repository at {path}: {reason}")]
+    CreateRepository { path: PathBuf, reason: String },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+}
 
 /// A repository `init` creates before writing the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -15,6 +15,7 @@
 //! - a key that has children is stored as `<key>/%self`, because Git cannot hold a file and a
 //!   folder of the same name;
 //! - a secret gets `.age` appended to its final component.
+use std::fmt::Write as _;
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
@@ -333,9 +334,40 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// A key for people: valid UTF-8 as is, with `\\`, control characters and bytes that are not
+/// UTF-8 escaped (`\xff`, `\n`), so that any key prints on one line and unambiguously.
+pub fn display_key(key: &[u8]) -> String {
+    let mut out = String::with_capacity(key.len());
+    for chunk in key.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_key_escapes_what_is_not_printable() {
+        assert_eq!(display_key(b"/net/users/zo\xc3\xab"), "/net/users/zoë");
+        assert_eq!(display_key(b"/net/\xff/a\nb\\c"), "/net/\\xff/a\\nb\\\\c");
+        assert_eq!(display_key(b"\x00"), "\\u{0}");
+    }
     use proptest::prelude::*;
 
     /// (rest, has_children, secret, path): the README table.

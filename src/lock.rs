@@ -112,6 +112,18 @@ pub async fn acquire(
     }
 }
 
+/// Why [`wait`] gave up.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error("another run holds the lock ({holder}); waited {waited:?}")]
+    Busy {
+        holder: String,
+        waited: std::time::Duration,
+    },
+    #[error(transparent)]
+    Kv(#[from] kv::Error),
+}
+
 /// Take the lock for `command`, waiting up to `timeout` for another holder (a persist that
 /// runs for a few seconds, say) to finish.
 pub async fn wait(
@@ -120,7 +132,7 @@ pub async fn wait(
     command: &str,
     ttl: Duration,
     timeout: Duration,
-) -> Result<Lock, crate::Error> {
+) -> Result<Lock, WaitError> {
     let started = std::time::Instant::now();
     loop {
         match acquire(kv, config, command, ttl).await? {
@@ -128,7 +140,7 @@ pub async fn wait(
             Acquired::Busy(holder) => {
                 let waited = started.elapsed();
                 if waited >= timeout {
-                    return Err(crate::Error::LockBusy {
+                    return Err(WaitError::Busy {
                         holder: holder.to_string(),
                         waited,
                     });

@@ -10,9 +10,9 @@ fn main() {
         Err(err) => {
             let _ = err.print();
             std::process::exit(if err.use_stderr() {
-                netsync::error::exit::USAGE
+                crate::cli::error::exit::USAGE
             } else {
-                netsync::error::exit::OK
+                crate::cli::error::exit::OK
             });
         }
     };

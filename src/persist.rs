@@ -33,7 +33,7 @@ pub use seal::Sealed;
 pub type Value = (ObjectId, Option<Vec<u8>>);
 
 /// Keys per range request when reading etcd.
-pub const PAGE_SIZE: usize = crate::prepare::PAGE_SIZE;
+pub const PAGE_SIZE: usize = crate::kv::PAGE_SIZE;
 /// How many times a push rejected because the remote moved ahead is retried on top of it.
 const MAX_REBUILDS: usize = 5;
 /// A Git lock file older than this, while netsync holds the repository's etcd lock, is left
@@ -42,6 +42,22 @@ pub const STALE_LOCK_FILE_AGE: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(transparent)]
+    Kv(#[from] crate::kv::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(transparent)]
+    Desired(#[from] desired::Error),
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::Error),
+    #[error("cannot remove {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the branch holds {} as age files, which this run read from etcd as plain values; nothing was committed", crate::secrets::list(keys))]
     Unsealed { keys: Vec<String> },
     #[error("the value of {key} in etcd is {bytes} bytes; written back with its guards it makes a {request}-byte etcd request, more than `etcd.max_request_bytes` ({limit}), so apply and restore could not write it; nothing was committed or pushed")]
@@ -196,7 +212,7 @@ pub enum Persisted {
 }
 
 /// The branch persist commits to, and the config committed on it.
-pub fn target_branch(repo: &Repo, branch: Option<&str>) -> Result<(String, Config), crate::Error> {
+pub fn target_branch(repo: &Repo, branch: Option<&str>) -> Result<(String, Config), Error> {
     let branch = match branch {
         Some(b) => b.to_owned(),
         None => {
@@ -204,7 +220,7 @@ pub fn target_branch(repo: &Repo, branch: Option<&str>) -> Result<(String, Confi
             let config = desired::load_config(repo, &revision)?;
             match config.branch.clone().or_else(|| repo.head_branch()) {
                 Some(b) => b,
-                None => return Err(Error::NoBranchConfigured.into()),
+                None => return Err(Error::NoBranchConfigured),
             }
         }
     };
@@ -225,7 +241,7 @@ pub async fn persist(
     config: &Config,
     options: &PersistOptions,
     progress: &Progress,
-) -> Result<Persisted, crate::Error> {
+) -> Result<Persisted, Error> {
     let lock = if options.dry_run {
         None
     } else {
@@ -272,7 +288,7 @@ fn check_mass_delete(
                     .is_some_and(|r| r.starts_with('/'))
             })
         })
-        .map(|m| crate::render::display_key(&m.prefix))
+        .map(|m| crate::keypath::display_key(&m.prefix))
         .collect();
     Err(Error::MassDelete {
         deletes: deleted.len(),
@@ -306,7 +322,7 @@ fn check_write_back(
         let request = crate::kv::wire::write(key.len(), Some(bytes), -1) + fixed;
         if request > limit {
             return Err(Error::CannotWriteBack {
-                key: crate::render::display_key(key),
+                key: crate::keypath::display_key(key),
                 bytes,
                 request,
                 limit,
@@ -332,7 +348,7 @@ async fn run_locked(
     options: &PersistOptions,
     progress: &Progress,
     lock: Option<&Lock>,
-) -> Result<PersistReport, crate::Error> {
+) -> Result<PersistReport, Error> {
     let removed_lock_files = lock_files(repo, branch, lock.is_some())?;
     for warning in config.warnings() {
         tracing::warn!("{warning}");
@@ -515,7 +531,7 @@ async fn run_locked(
                     last_good.clone(),
                     snapshot_revision,
                 ),
-                _ => return Err(refused.into()),
+                _ => return Err(refused),
             };
             // A dry run holds no lock and records nothing.
             if let Some(lock) = lock {
@@ -523,7 +539,7 @@ async fn run_locked(
                     tracing::warn!(%err, "could not record the refusal in etcd for status");
                 }
             }
-            return Err(refused.into());
+            return Err(refused);
         }
         check_write_back(kv, config, &built, &etcd, &secret_sizes)?;
         if options.dry_run {
@@ -539,8 +555,7 @@ async fn run_locked(
                     } else if !repo.gix().has_object(*oid) {
                         return Err(Error::BlobMissing {
                             oid: oid.to_string(),
-                        }
-                        .into());
+                        });
                     }
                 }
                 let tree = repo.edit_tree(built.parent_tree, &built.edits)?;
@@ -607,16 +622,14 @@ async fn run_locked(
                 return Err(Error::KeptMoving {
                     remote: primary.clone(),
                     attempts: report.rebuilt,
-                }
-                .into())
+                })
             }
             Err(source) => {
                 push_backups(repo, &remotes, tip, branch, lock, &mut report);
                 return Err(Error::PrimaryPush {
                     remote: primary.clone(),
                     source,
-                }
-                .into());
+                });
             }
         }
     }
@@ -624,7 +637,12 @@ async fn run_locked(
         push_backups(repo, &remotes, tip, branch, lock, &mut report);
     }
     if let Some(lock) = lock {
-        crate::status::record_pushes(kv, lock, config, &report.pushes, &tip.to_string()).await;
+        let pushed = report
+            .pushes
+            .iter()
+            .filter(|p| p.ok)
+            .map(|p| p.remote.as_str());
+        crate::pushes::record(kv, lock, config, pushed, &tip.to_string()).await;
     }
 
     // This run got through: a refusal recorded earlier no longer describes the state.
@@ -657,7 +675,7 @@ async fn run_locked(
                 return Ok(report);
             }
             if !lock.fenced_put(kv, &syncpoint::key(config), &bytes).await? {
-                return Err(Error::LockLost.into());
+                return Err(Error::LockLost);
             }
             report.sync_point_recorded = true;
         }
@@ -678,7 +696,7 @@ fn move_branch(
     author: &Identity,
     message: &str,
     lock: Option<&Lock>,
-) -> Result<(), crate::Error> {
+) -> Result<(), Error> {
     if checked_out {
         let changes = repo.diff_trees(
             repo.resolve(&from.to_string())?.tree,
@@ -709,7 +727,7 @@ fn catch_up(
     checked_out: bool,
     author: &Identity,
     lock: &Lock,
-) -> Result<Option<ObjectId>, crate::Error> {
+) -> Result<Option<ObjectId>, Error> {
     if let Err(err) = remote::fetch(repo.gix().git_dir(), primary, branch) {
         tracing::warn!(remote = %primary, %err, "cannot fetch the primary remote; planning from this clone as it is");
         return Ok(None);
@@ -797,7 +815,7 @@ pub struct BaseEntries {
 
 /// Each managed key's base (key → blob id), and the secrets' alone: the sync point's commit,
 /// with each unsettled key's own base in its place.
-fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, crate::Error> {
+fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
     let commit = &point.commit;
     let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
         commit: commit.to_owned(),
@@ -863,7 +881,7 @@ impl Etcd {
 /// netsync can be writing) a lock file older than [`STALE_LOCK_FILE_AGE`] is provably
 /// abandoned and removed; a younger one, or any one without netsync's lock (`--dry-run`),
 /// is reported and stops the run.
-fn lock_files(repo: &Repo, branch: &str, may_remove: bool) -> Result<Vec<String>, crate::Error> {
+fn lock_files(repo: &Repo, branch: &str, may_remove: bool) -> Result<Vec<String>, Error> {
     let git_dir = repo.gix().git_dir();
     let candidates = [
         "index.lock".to_owned(),
@@ -886,7 +904,7 @@ fn lock_files(repo: &Repo, branch: &str, may_remove: bool) -> Result<Vec<String>
             .unwrap_or_default();
         if may_remove && age >= STALE_LOCK_FILE_AGE {
             tracing::warn!(path = %path.display(), age = %format_age(age), "removing a stale Git lock file left by a killed process");
-            std::fs::remove_file(&path).map_err(|source| crate::Error::Io {
+            std::fs::remove_file(&path).map_err(|source| Error::Io {
                 path: path.clone(),
                 source,
             })?;
@@ -895,8 +913,7 @@ fn lock_files(repo: &Repo, branch: &str, may_remove: bool) -> Result<Vec<String>
             return Err(Error::LockFile {
                 path,
                 age: format_age(age),
-            }
-            .into());
+            });
         }
     }
     Ok(removed)

@@ -119,7 +119,7 @@ impl std::fmt::Debug for Change {
             Some(v) => format!("{:?}", String::from_utf8_lossy(v)),
         };
         f.debug_struct("Change")
-            .field("key", &crate::render::display_key(&self.key))
+            .field("key", &crate::keypath::display_key(&self.key))
             .field("action", &self.action)
             .field("path", &self.path)
             .field("new_oid", &self.new_oid)
@@ -420,6 +420,38 @@ pub fn unsettled<'a>(
 /// them, is a mass deletion that needs the operator's explicit word.
 pub fn is_mass_delete(deletes: usize, managed: usize, fraction: f64) -> bool {
     deletes > 0 && (deletes >= managed || deletes as f64 > fraction * managed as f64)
+}
+
+/// The prune guard's refusal: `apply` (and `restore --force`) would delete too many of the
+/// managed keys etcd holds.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("refusing to delete {deletes} of the {managed} managed keys in etcd (the prune guard allows {percent}% and never all)")]
+pub struct PruneRefused {
+    pub deletes: usize,
+    pub managed: usize,
+    pub percent: f64,
+}
+
+impl Plan {
+    /// The prune guard on this plan's deletions in etcd, against the `managed` keys etcd
+    /// holds: an empty or wrong revision must not wipe the cluster. `allow`: the operator's
+    /// `--allow-mass-delete`.
+    pub fn prune_guard(
+        &self,
+        managed: usize,
+        fraction: f64,
+        allow: bool,
+    ) -> Result<(), PruneRefused> {
+        let deletes = self.count(Action::Delete);
+        if !allow && is_mass_delete(deletes, managed, fraction) {
+            return Err(PruneRefused {
+                deletes,
+                managed,
+                percent: fraction * 100.0,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Which side wins where the three-way rule does not decide alone.
@@ -781,7 +813,10 @@ mod tests {
         classify(&mut p, Some(&base), Policy::Safe, hash);
         assert_eq!(p.changes.len(), 1, "{p:?}");
         let change = &p.changes[0];
-        assert_eq!((change.action, change.class), (Action::Delete, Class::GitOnly));
+        assert_eq!(
+            (change.action, change.class),
+            (Action::Delete, Class::GitOnly)
+        );
         assert!(change.secret, "shown redacted");
         assert!(!format!("{change:?}").contains("plaintext"));
     }

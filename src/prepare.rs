@@ -2,7 +2,6 @@
 //! plan: the shared first half of `diff` and `apply`.
 
 use crate::desired::{self, Desired};
-use crate::error::Error;
 use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::{self, Base, Plan};
@@ -10,9 +9,22 @@ use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
 
-/// Keys per range request when reading etcd: large, since every request costs a round trip
-/// and the server re-walks its index; responses that would be too large shrink the page.
-pub const PAGE_SIZE: usize = 10_000;
+pub use crate::kv::PAGE_SIZE;
+
+/// Why reading both sides failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Kv(#[from] crate::kv::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+    #[error(transparent)]
+    Desired(#[from] desired::Error),
+    #[error(transparent)]
+    BaseMissing(#[from] desired::BaseMissing),
+    #[error(transparent)]
+    Secrets(#[from] secrets::Error),
+}
 
 /// Both sides read, and the plan between them.
 pub struct Prepared {
@@ -64,7 +76,7 @@ pub async fn prepare(
     );
     for skipped in plan.leased.iter().filter(|s| s.in_git) {
         tracing::warn!(
-            key = %crate::render::display_key(&skipped.key),
+            key = %crate::keypath::display_key(&skipped.key),
             "key is attached to a lease in etcd; left alone although Git has it"
         );
     }

@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::desired::{self, Desired};
-use crate::error::Error as CrateError;
 use crate::git::{ObjectId, Repo};
+use crate::keypath::display_key;
 use crate::kv::{Guarded, Kv};
 use crate::lock;
 use crate::plan::{self, Action};
 use crate::prepare;
 use crate::progress::Progress;
-use crate::render::display_key;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
 
@@ -34,11 +33,40 @@ pub enum Error {
     BadDate { rev: String },
     #[error("branch `{branch}` has no commit at or before {date}")]
     NothingBefore { branch: String, date: String },
+    #[error(transparent)]
+    PruneGuard(#[from] plan::PruneRefused),
+    #[error(transparent)]
+    BaseMissing(#[from] desired::BaseMissing),
+    #[error(transparent)]
+    Write(#[from] crate::write::Error),
+    #[error(transparent)]
+    Kv(#[from] crate::kv::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+    #[error(transparent)]
+    Remote(#[from] crate::git::remote::Error),
+    #[error(transparent)]
+    Desired(#[from] desired::Error),
+    #[error(transparent)]
+    Secrets(#[from] secrets::Error),
     #[error("verification failed: {} of {checked} key(s) differ from the revision: {}", mismatches.len(), mismatches.join(", "))]
     Verify {
         checked: usize,
         mismatches: Vec<String>,
     },
+}
+
+/// Reading both sides failed: each cause as restore's own.
+impl From<prepare::Error> for Error {
+    fn from(err: prepare::Error) -> Self {
+        match err {
+            prepare::Error::Kv(e) => Error::Kv(e),
+            prepare::Error::Git(e) => Error::Git(e),
+            prepare::Error::Desired(e) => Error::Desired(e),
+            prepare::Error::BaseMissing(e) => Error::BaseMissing(e),
+            prepare::Error::Secrets(e) => Error::Secrets(e),
+        }
+    }
 }
 
 /// What the user asked `restore` to do.
@@ -63,7 +91,7 @@ pub struct Source {
 
 impl Source {
     /// The repository at `path`, read in place.
-    pub fn local(path: &Path) -> Result<Self, CrateError> {
+    pub fn local(path: &Path) -> Result<Self, Error> {
         Ok(Self {
             repo: Repo::open(path)?,
             temp: None,
@@ -71,7 +99,7 @@ impl Source {
     }
 
     /// Open `from` when it is a local folder, else clone it bare with the `git` CLI.
-    pub fn open(from: &str) -> Result<Self, CrateError> {
+    pub fn open(from: &str) -> Result<Self, Error> {
         let path = Path::new(from);
         if path.is_dir() {
             return Self::local(path);
@@ -96,8 +124,7 @@ impl Source {
                     return Err(Error::Clone {
                         url: from.to_owned(),
                         detail,
-                    }
-                    .into());
+                    });
                 }
             },
             temp: Some(temp),
@@ -145,7 +172,7 @@ fn commit_at(repo: &Repo, tip: ObjectId, at: i64) -> Option<ObjectId> {
 }
 
 /// Resolve `rev` to something `desired::load` accepts: a date becomes a commit id.
-pub fn resolve_rev(repo: &Repo, rev: Option<&str>) -> Result<Option<String>, CrateError> {
+pub fn resolve_rev(repo: &Repo, rev: Option<&str>) -> Result<Option<String>, Error> {
     let Some(rev) = rev else { return Ok(None) };
     if repo.resolve(rev).is_ok() {
         return Ok(Some(rev.to_owned()));
@@ -160,8 +187,7 @@ pub fn resolve_rev(repo: &Repo, rev: Option<&str>) -> Result<Option<String>, Cra
         None => Err(Error::NothingBefore {
             branch,
             date: rev.to_owned(),
-        }
-        .into()),
+        }),
     }
 }
 
@@ -211,7 +237,7 @@ fn expected_values(
     repo: &Repo,
     desired: &Desired,
     identities: &Identities,
-) -> Result<BTreeMap<Vec<u8>, Fingerprint>, CrateError> {
+) -> Result<BTreeMap<Vec<u8>, Fingerprint>, Error> {
     let mut values = BTreeMap::new();
     let mut sealed = Vec::new();
     for (key, entry) in &desired.entries {
@@ -241,7 +267,7 @@ pub async fn restore(
     identities: &Identities,
     progress: &Progress,
     show: &mut dyn FnMut(&Summary),
-) -> Result<RestoreReport, CrateError> {
+) -> Result<RestoreReport, Error> {
     let rev = resolve_rev(repo, options.rev.as_deref())?;
     let desired = desired::load(repo, rev.as_deref())?;
     // Guarantee 2: every blob reads and every secret decrypts before anything else happens.
@@ -253,8 +279,7 @@ pub async fn restore(
         lock::Acquired::Busy(holder) => {
             return Err(Error::Busy {
                 holder: holder.to_string(),
-            }
-            .into())
+            })
         }
     };
     let result = run_locked(
@@ -278,7 +303,7 @@ async fn run_locked(
     progress: &Progress,
     show: &mut dyn FnMut(&Summary),
     lock: &lock::Lock,
-) -> Result<RestoreReport, CrateError> {
+) -> Result<RestoreReport, Error> {
     let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     let plan = &prepared.plan;
@@ -289,21 +314,16 @@ async fn run_locked(
         return Err(Error::NotEmpty {
             keys: existing,
             synced: prepared.sync_point.is_some(),
-        }
-        .into());
+        });
     }
     let config = &prepared.desired.config;
     // Overwriting a cluster that holds keys deletes what the revision lacks: the same prune
     // guard as `apply --force`, so an empty or wrong revision cannot wipe it.
-    let deletes = plan.count(Action::Delete);
-    let fraction = config.apply.max_delete_fraction;
-    if !options.allow_mass_delete && plan::is_mass_delete(deletes, existing, fraction) {
-        return Err(CrateError::PruneGuard {
-            deletes,
-            managed: existing,
-            percent: fraction * 100.0,
-        });
-    }
+    plan.prune_guard(
+        existing,
+        config.apply.max_delete_fraction,
+        options.allow_mass_delete,
+    )?;
     let summary = Summary {
         commit: prepared.desired.revision.commit.to_string(),
         rev: prepared.desired.rev_name.clone(),
@@ -344,12 +364,12 @@ async fn run_locked(
             expect_mod_revision: c.expect_mod_revision,
         })
         .collect();
-    crate::apply::check_sizes(&ops, max_request, envelope, lock.key.len())?;
+    crate::write::check_sizes(&ops, max_request, envelope, lock.key.len())?;
     if lock.is_lost() {
-        return Err(Error::LockLost.into());
+        return Err(Error::LockLost);
     }
     crate::testhook::run("before_write");
-    let limits = crate::apply::Limits {
+    let limits = crate::write::Limits {
         ops: max_ops,
         bytes: budget,
     };
@@ -357,9 +377,14 @@ async fn run_locked(
         key: &lock.key,
         lease: lock.lease,
     };
-    let written = crate::apply::execute(kv, &ops, Some(fence), limits, progress).await?;
+    let written = crate::write::execute(kv, &ops, Some(fence), limits, progress).await?;
     let point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
-    let recorded = crate::apply::record(kv, &prepared, point, &written, fence, limits).await?;
+    let guard = (
+        prepared.etcd_revision,
+        prepared.sync_point.as_ref().map_or(0, |p| p.recorded_at),
+    );
+    let recorded =
+        crate::write::record(kv, &point_key, point, guard, &written, fence, limits).await?;
     let transactions = written.revisions.len() + recorded.revisions.len();
     let revision = recorded.revisions.last().copied().unwrap_or_default();
     let written = plan
@@ -402,12 +427,12 @@ async fn verify(
     desired: &Desired,
     expected: &BTreeMap<Vec<u8>, Fingerprint>,
     progress: &Progress,
-) -> Result<(usize, Vec<String>), CrateError> {
+) -> Result<(usize, Vec<String>), Error> {
     let config = &desired.config;
     let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
     let bar = progress.counter("verifying");
     let snapshot = kv
-        .snapshot(&prefixes, prepare::PAGE_SIZE, &mut |n| bar.set(n as u64))
+        .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
         .await?;
     bar.finish();
     let mut mismatches = Vec::new();

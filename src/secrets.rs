@@ -31,11 +31,32 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::git::{Repo, Revision};
-use crate::render::display_key;
+use crate::keypath::display_key;
 
 mod rekey;
 mod set;
 mod show;
+
+/// Why `secret set`, `show` or `rekey` failed: a secret's own error, or the repository's.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Secret(#[from] Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+    #[error(transparent)]
+    Desired(#[from] crate::desired::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::Error),
+    #[error("{path} is a bare repository: it has no working tree to write the secret file into")]
+    BareRepository { path: PathBuf },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 pub use rekey::{rekey, RekeyReport};
 pub use set::{set_in_worktree, SetReport};

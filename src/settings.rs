@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::{EtcdSettings, DEFAULT_COMMAND_TIMEOUT, DEFAULT_DIAL_TIMEOUT};
 use crate::kv::ConnectSettings;
+pub use crate::kv::Password;
 
 /// etcd's own default client URL.
 pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:2379";
@@ -80,27 +81,6 @@ impl fmt::Display for Source {
 pub struct Setting<T> {
     pub value: T,
     pub source: Source,
-}
-
-/// A password: never printed, not even by `{:?}`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(text: String) -> Self {
-        Self(text)
-    }
-
-    /// The password itself, for the one place that sends it to etcd.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(********)")
-    }
 }
 
 /// What one source says (the command line's flags, typically); `None`: says nothing.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::desired;
@@ -13,36 +13,19 @@ use crate::git::{self, ObjectId, Repo};
 use crate::kv::{ConnectSettings, EtcdKv, Kv};
 use crate::lock::{self, Holder};
 use crate::plan::{self, Class};
+use crate::pushes::{push_key, PushRecord};
 use crate::refusal::{self, Refusal};
 use crate::syncpoint::{self, SyncPoint};
 
-/// A successful push, recorded in etcd by `persist` under `<state_prefix>push/<id>/<remote>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushRecord {
-    pub remote: String,
-    pub commit: String,
-    /// RFC 3339, UTC.
-    pub time: String,
-    pub host: String,
-}
-
-/// The key recording the last successful push to `remote`.
-pub fn push_key(config: &Config, remote: &str) -> Vec<u8> {
-    let mut key = config.state_prefix.clone();
-    key.extend_from_slice(format!("push/{}/", syncpoint::repo_id(config)).as_bytes());
-    key.extend_from_slice(remote.as_bytes());
-    key
-}
-
-impl PushRecord {
-    pub fn now(remote: &str, commit: &str) -> Self {
-        Self {
-            remote: remote.to_owned(),
-            commit: commit.to_owned(),
-            time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
-        }
-    }
+/// Why `status` could not gather the state.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Kv(#[from] crate::kv::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
+    #[error(transparent)]
+    Desired(#[from] desired::Error),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,12 +115,12 @@ pub async fn status(
     branch: &str,
     config: &Config,
     ls_remote: bool,
-) -> Result<Status, crate::Error> {
+) -> Result<Status, Error> {
     let tip = repo.resolve(&format!("refs/heads/{branch}"))?;
     let git = desired::load(repo, Some(&tip.commit.to_string()))?;
     let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
     let snapshot = kv
-        .snapshot(&prefixes, crate::prepare::PAGE_SIZE, &mut |_| {})
+        .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |_| {})
         .await?;
     let point = match syncpoint::read(kv, config).await? {
         Some(p) => Some(crate::adopt::adopt(repo, &p, tip.commit)?.unwrap_or(p)),
@@ -326,25 +309,4 @@ pub async fn endpoints(settings: &ConnectSettings) -> Vec<EndpointStatus> {
         out.push(status);
     }
     out
-}
-
-/// Record every successful push of `pushes` (called by `persist`, fenced on its lock). A
-/// failure to record is a warning: the push itself succeeded.
-pub async fn record_pushes(
-    kv: &mut impl Kv,
-    lock: &lock::Lock,
-    config: &Config,
-    pushes: &[crate::persist::PushReport],
-    commit: &str,
-) {
-    for push in pushes.iter().filter(|p| p.ok) {
-        let record = PushRecord::now(&push.remote, commit);
-        let value = serde_json::to_vec(&record).unwrap_or_default();
-        if let Err(err) = lock
-            .fenced_put(kv, &push_key(config, &push.remote), &value)
-            .await
-        {
-            tracing::warn!(remote = %push.remote, %err, "could not record the push time in etcd");
-        }
-    }
 }

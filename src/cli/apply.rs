@@ -1,8 +1,8 @@
 //! `netsync apply`.
 
+use crate::cli::error::exit;
 use clap::Args;
 use netsync::apply::ApplyOptions;
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::plan::Policy;
 use netsync::render::{self, OutputFormat};
@@ -74,7 +74,7 @@ impl ApplyArgs {
     }
 }
 
-pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
     let identities = global.identities()?;

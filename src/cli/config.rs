@@ -1,9 +1,9 @@
 //! `netsync config`.
 
+use crate::cli::error::exit;
 use clap::Args;
 use netsync::config::EtcdSettings;
 use netsync::desired::{self, short};
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::render::settings::{self as render, ConfigFile};
 use netsync::render::{json, OutputFormat};
@@ -24,7 +24,7 @@ pub struct ConfigArgs {
     pub rev: Option<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32, netsync::Error> {
+pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32, crate::cli::error::Error> {
     let (file, etcd) = read_file(global, args)?;
     let effective = global.settings(&etcd)?;
     let mut out = global.stdout();
@@ -45,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32, netsync::Error
 fn read_file(
     global: &GlobalArgs,
     args: &ConfigArgs,
-) -> Result<(ConfigFile, EtcdSettings), netsync::Error> {
+) -> Result<(ConfigFile, EtcdSettings), crate::cli::error::Error> {
     let absent = |reason: String| Ok((ConfigFile::Absent { reason }, EtcdSettings::default()));
     let repo = match Repo::open(&global.repo) {
         Ok(repo) => repo,

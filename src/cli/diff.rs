@@ -1,7 +1,7 @@
 //! `netsync diff`.
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
 
@@ -23,7 +23,7 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
-pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
     let mut kv = global.connect(&desired.config).await?;

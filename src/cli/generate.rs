@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cli::error::exit;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
-use netsync::error::exit;
 
 use super::Cli;
 
@@ -27,22 +27,23 @@ pub struct GenerateDocsArgs {
     pub out: PathBuf,
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<i32, netsync::Error> {
+pub fn completions(args: &CompletionsArgs) -> Result<i32, crate::cli::error::Error> {
     let mut cmd = Cli::command();
     clap_complete::generate(args.shell, &mut cmd, "netsync", &mut std::io::stdout());
     Ok(exit::OK)
 }
 
-pub fn docs(args: &GenerateDocsArgs) -> Result<i32, netsync::Error> {
+pub fn docs(args: &GenerateDocsArgs) -> Result<i32, crate::cli::error::Error> {
     for (path, content) in generated_files() {
         let path = args.out.join(path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| netsync::Error::Io {
+            std::fs::create_dir_all(parent).map_err(|source| crate::cli::error::Error::Io {
                 path: parent.to_owned(),
                 source,
             })?;
         }
-        std::fs::write(&path, content).map_err(|source| netsync::Error::Io { path, source })?;
+        std::fs::write(&path, content)
+            .map_err(|source| crate::cli::error::Error::Io { path, source })?;
     }
     Ok(exit::OK)
 }

@@ -152,7 +152,7 @@ impl GlobalArgs {
 
     /// The connection settings, each with where it came from: flags > NETSYNC_* > ETCDCTL_*
     /// > netsync.toml > defaults.
-    pub fn settings(&self, file: &EtcdSettings) -> Result<Effective, netsync::Error> {
+    pub fn settings(&self, file: &EtcdSettings) -> Result<Effective, crate::cli::error::Error> {
         let flags = Layer {
             endpoints: Some(self.endpoints.clone()).filter(|e| !e.is_empty()),
             dial_timeout: self.dial_timeout,
@@ -171,11 +171,11 @@ impl GlobalArgs {
     }
 
     /// The identities to decrypt secrets with (see `--identity`).
-    pub fn identities(&self) -> Result<netsync::secrets::Identities, netsync::Error> {
+    pub fn identities(&self) -> Result<netsync::secrets::Identities, crate::cli::error::Error> {
         Ok(netsync::secrets::Identities::load(&self.identities)?)
     }
 
-    pub async fn connect(&self, config: &Config) -> Result<EtcdKv, netsync::Error> {
+    pub async fn connect(&self, config: &Config) -> Result<EtcdKv, crate::cli::error::Error> {
         let mut effective = self.settings(&config.etcd)?;
         if let (Some(user), None) = (&effective.user.value, &effective.password.value) {
             effective.password = prompt_password(user)?;
@@ -207,7 +207,7 @@ impl GlobalArgs {
 }
 
 /// Ask for the password of `user` on the terminal, without echo; no terminal, no prompt.
-fn prompt_password(user: &str) -> Result<Setting<Option<Password>>, netsync::Error> {
+fn prompt_password(user: &str) -> Result<Setting<Option<Password>>, crate::cli::error::Error> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Err(settings::Error::NoPassword {
             user: user.to_owned(),

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::init::{InitOptions, NewRepo};
 use netsync::render::{json, OutputFormat};
 use serde::Serialize;
@@ -46,7 +46,7 @@ struct Document<'a> {
     report: &'a netsync::init::InitReport,
 }
 
-pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, netsync::Error> {
+pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, crate::cli::error::Error> {
     let options = InitOptions {
         prefix: args.prefix.clone(),
         dir: args.dir.clone(),

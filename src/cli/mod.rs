@@ -4,6 +4,7 @@
 mod apply;
 mod config;
 mod diff;
+pub mod error;
 mod generate;
 mod global;
 mod init;
@@ -16,8 +17,8 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+use crate::cli::error::exit;
 pub use global::GlobalArgs;
-use netsync::error::exit;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -136,7 +137,7 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 /// Print `error: …`, its causes and hints to stderr; return the exit code.
-fn report(err: &netsync::Error) -> i32 {
+fn report(err: &crate::cli::error::Error) -> i32 {
     let mut stderr = anstream::stderr().lock();
     let red = anstyle::AnsiColor::Red.on_default().bold();
     let _ = writeln!(stderr, "{red}error:{red:#} {err}");
@@ -159,11 +160,11 @@ fn report(err: &netsync::Error) -> i32 {
 }
 
 /// Map an I/O error while writing output: a closed pipe is a clean exit.
-pub(crate) fn output_error(err: std::io::Error) -> netsync::Error {
+pub(crate) fn output_error(err: std::io::Error) -> crate::cli::error::Error {
     if err.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(exit::OK);
     }
-    netsync::Error::Io {
+    crate::cli::error::Error::Io {
         path: "<stdout>".into(),
         source: err,
     }

@@ -1,7 +1,7 @@
 //! `netsync persist`.
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::persist::{PersistOptions, Persisted};
 use netsync::render::{self, OutputFormat};
@@ -52,7 +52,7 @@ pub struct PersistArgs {
     pub lock_ttl: u64,
 }
 
-pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
     let mut kv = global.connect(&config).await?;

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::render::{self, OutputFormat};
 use netsync::restore::{RestoreOptions, Source, Summary};
 
@@ -67,7 +67,7 @@ fn show(summary: &Summary) {
     );
 }
 
-pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::cli::error::Error> {
     let source = match &args.from {
         Some(from) => Source::open(from)?,
         None => Source::local(&global.repo)?,

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::cli::error::exit;
 use clap::{Args, ValueEnum};
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
 use netsync::status::Status;
@@ -43,7 +43,7 @@ pub enum FailOn {
     Conflict,
 }
 
-pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
     let mut kv = global.connect(&config).await?;

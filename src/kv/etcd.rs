@@ -9,7 +9,7 @@ use etcd_client::{
 };
 use tracing::{debug, warn};
 
-use crate::settings::Password;
+use super::Password;
 
 use super::{
     prefix_range_end, Delta, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot,
@@ -29,7 +29,7 @@ const KEYS_ONLY_PAGE_FACTOR: usize = 10;
 const MAX_CHANGED_FRACTION_INV: usize = 4;
 
 /// How to reach etcd (resolved from flags, environment and netsync.toml by
-/// [`crate::settings`]).
+/// the settings module).
 #[derive(Debug, Clone)]
 pub struct ConnectSettings {
     pub endpoints: Vec<String>,

@@ -9,9 +9,14 @@ pub mod wire;
 
 pub use etcd::{ConnectSettings, EtcdKv};
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Keys per range request when reading etcd: large, since every request costs a round trip
+/// and the server re-walks its index; responses that would be too large shrink the page.
+pub const PAGE_SIZE: usize = 10_000;
 
 /// One key as read from the store, with the metadata that guards later writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +48,27 @@ pub struct Delta {
     /// for, read at `keys.revision`; `None` when so much changed that the store did not
     /// filter (read everything instead).
     pub changed: Option<Vec<KeyValue>>,
+}
+
+/// A password: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The password itself, for the one place that sends it to etcd.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(********)")
+    }
 }
 
 /// A write, guarded by the `mod_revision` the plan saw (0: the key must not exist). Borrows

@@ -8,8 +8,8 @@ use crate::config::Config;
 use crate::desired;
 use crate::git::{ObjectId, Repo, TreeEdit};
 use crate::keypath;
+use crate::keypath::display_key;
 use crate::plan::{self, Action, Class};
-use crate::render::display_key;
 use crate::syncpoint::{SyncPoint, Unsettled};
 
 /// What a commit on top of `parent` must contain.
@@ -48,7 +48,7 @@ pub fn build(
     preloaded: Option<&desired::Desired>,
     policy: plan::Policy,
     is_secret: &dyn Fn(&[u8]) -> bool,
-) -> Result<Built, crate::Error> {
+) -> Result<Built, Error> {
     let loaded;
     let desired = match preloaded.filter(|d| d.revision.commit == parent) {
         Some(desired) => desired,
@@ -110,8 +110,7 @@ pub fn build(
         return Err(Error::Conflict {
             keys: conflicts,
             base: sync_point.map_or_else(String::new, |p| p.commit.clone()),
-        }
-        .into());
+        });
     }
     let pending_in_git = classes.iter().filter(|c| c.class == Class::GitOnly).count();
     for c in classes.iter().filter(|c| c.class == Class::GitOnly) {
@@ -169,7 +168,7 @@ pub fn build(
         .map(|c| display_key(&c.key))
         .collect();
     if !unsealed.is_empty() {
-        return Err(Error::Unsealed { keys: unsealed }.into());
+        return Err(Error::Unsealed { keys: unsealed });
     }
     for class in &recorded {
         if let Some((i, rest)) = split_key(config, &class.key) {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::seal::Secret;
-use super::{BaseEntries, Etcd, PersistOptions};
+use super::{BaseEntries, Error, Etcd, PersistOptions};
 use crate::config::Config;
 use crate::git::{self, ObjectId};
 use crate::kv::{Delta, Kv};
@@ -42,7 +42,7 @@ pub async fn read(
     kind: gix::hash::Kind,
     options: &PersistOptions,
     progress: &Progress,
-) -> Result<Read, crate::Error> {
+) -> Result<Read, Error> {
     let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
     let bar = progress.counter("reading etcd");
     if let (Some(point), Some(base), false) = (point, base, options.full_read) {

@@ -11,7 +11,7 @@ use super::{Error, Value};
 use crate::config::Config;
 use crate::desired;
 use crate::git::{self, ObjectId, Repo, Revision};
-use crate::render::display_key;
+use crate::keypath::display_key;
 use crate::secrets::{self, Identities, Recipients};
 
 /// A secret as read from etcd.
@@ -60,7 +60,7 @@ pub fn seal(
     known: Option<Known<'_>>,
     secrets_in_etcd: BTreeMap<Vec<u8>, Secret>,
     identity_files: &[PathBuf],
-) -> Result<(BTreeMap<Vec<u8>, Value>, Sealed), crate::Error> {
+) -> Result<(BTreeMap<Vec<u8>, Value>, Sealed), Error> {
     let mut out = BTreeMap::new();
     let mut sealed = Sealed::default();
     if secrets_in_etcd.is_empty() {
@@ -70,11 +70,10 @@ pub fn seal(
     if recipients.is_empty() {
         return Err(Error::NoRecipients {
             keys: secrets_in_etcd.keys().map(|k| display_key(k)).collect(),
-        }
-        .into());
+        });
     }
     let kind = repo.gix().object_hash();
-    let encrypt = |key: &[u8], value: &[u8]| -> Result<Value, crate::Error> {
+    let encrypt = |key: &[u8], value: &[u8]| -> Result<Value, Error> {
         let armored = secrets::encrypt(key, value, &recipients)?;
         Ok((git::blob_id(kind, &armored), Some(armored)))
     };

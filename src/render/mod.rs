@@ -5,8 +5,6 @@ pub mod human;
 pub mod json;
 pub mod settings;
 
-use std::fmt::Write as _;
-
 use sha2::Digest;
 
 /// `--output`.
@@ -17,29 +15,7 @@ pub enum OutputFormat {
     Json,
 }
 
-/// A key for people: valid UTF-8 as is, with `\\`, control characters and bytes that are not
-/// UTF-8 escaped (`\xff`, `\n`), so that any key prints on one line and unambiguously.
-pub fn display_key(key: &[u8]) -> String {
-    let mut out = String::with_capacity(key.len());
-    for chunk in key.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out
-}
+pub use crate::keypath::display_key;
 
 /// Hex of the first 12 bytes of the SHA-256 of `data`: enough to tell values apart in a diff.
 pub fn short_sha256(data: &[u8]) -> String {
@@ -85,13 +61,6 @@ pub fn labeled_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn display_key_escapes_what_is_not_printable() {
-        assert_eq!(display_key(b"/net/users/zo\xc3\xab"), "/net/users/zoë");
-        assert_eq!(display_key(b"/net/\xff/a\nb\\c"), "/net/\\xff/a\\nb\\\\c");
-        assert_eq!(display_key(b"\x00"), "\\u{0}");
-    }
 
     #[test]
     fn text_diff_only_for_utf8() {

@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use super::{decrypt_all, encrypt, Error, Identities, Recipients};
-use crate::error::Error as CrateError;
+use super::{decrypt_all, encrypt, CommandError, Error, Identities, Recipients};
 use crate::git::Repo;
 
 /// What `secret rekey` did.
@@ -20,7 +19,7 @@ pub struct RekeyReport {
 /// Fallback author when neither `persist.author` nor the Git configuration names one.
 const DEFAULT_AUTHOR: (&str, &str) = ("netsync", "netsync@localhost");
 
-pub fn rekey(repo: &Repo, identities: &Identities) -> Result<RekeyReport, CrateError> {
+pub fn rekey(repo: &Repo, identities: &Identities) -> Result<RekeyReport, CommandError> {
     let head = repo.resolve("HEAD")?;
     let head_config = crate::desired::load_config(repo, &head)?;
     let branch = head_config
@@ -41,7 +40,7 @@ pub fn rekey(repo: &Repo, identities: &Identities) -> Result<RekeyReport, CrateE
         .iter()
         .filter(|(_, e)| e.secret)
         .map(|(k, e)| Ok((k, e, repo.read_blob(e.oid)?)))
-        .collect::<Result<_, CrateError>>()?;
+        .collect::<Result<_, CommandError>>()?;
     let mut report = RekeyReport {
         branch: branch.clone(),
         commit: None,

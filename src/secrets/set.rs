@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{encrypt, Error, Recipients};
+use super::{encrypt, CommandError, Error, Recipients};
 use crate::config::{self, Config};
-use crate::error::Error as CrateError;
 use crate::git::Repo;
 use crate::keypath;
-use crate::render::display_key;
+use crate::keypath::display_key;
 
 /// What `secret set` wrote.
 #[derive(Debug, Clone)]
@@ -19,8 +18,8 @@ pub struct SetReport {
     pub removed_plain: Option<String>,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> CrateError + '_ {
-    move |source| CrateError::Io {
+fn io(path: &Path) -> impl Fn(std::io::Error) -> CommandError + '_ {
+    move |source| CommandError::Io {
         path: path.to_owned(),
         source,
     }
@@ -34,11 +33,11 @@ pub fn set_in_worktree(
     key: &[u8],
     value: &[u8],
     force: bool,
-) -> Result<SetReport, CrateError> {
+) -> Result<SetReport, CommandError> {
     let workdir = repo
         .gix()
         .workdir()
-        .ok_or_else(|| CrateError::BareRepository {
+        .ok_or_else(|| CommandError::BareRepository {
             path: repo.path().to_owned(),
         })?
         .to_owned();
@@ -93,7 +92,7 @@ pub fn set_in_worktree(
     })
 }
 
-fn write_atomically(target: &Path, data: &[u8]) -> Result<(), CrateError> {
+fn write_atomically(target: &Path, data: &[u8]) -> Result<(), CommandError> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let mut tmp = PathBuf::from(target);

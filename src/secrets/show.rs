@@ -2,10 +2,9 @@
 
 use zeroize::Zeroizing;
 
-use super::{decrypt, Error, Identities};
-use crate::error::Error as CrateError;
+use super::{decrypt, CommandError, Error, Identities};
 use crate::git::Repo;
-use crate::render::display_key;
+use crate::keypath::display_key;
 
 /// The plaintext of `key` as committed at `rev` (default: the configured branch, else HEAD).
 pub fn show(
@@ -13,7 +12,7 @@ pub fn show(
     rev: Option<&str>,
     key: &[u8],
     identities: &Identities,
-) -> Result<Zeroizing<Vec<u8>>, CrateError> {
+) -> Result<Zeroizing<Vec<u8>>, CommandError> {
     let desired = crate::desired::load(repo, rev)?;
     let entry = desired.entries.get(key).ok_or_else(|| Error::NoSuchKey {
         key: display_key(key),

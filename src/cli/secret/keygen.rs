@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 
 use crate::cli::output_error;
 
@@ -21,7 +21,7 @@ pub struct KeygenArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(args: &KeygenArgs) -> Result<i32, netsync::Error> {
+pub fn run(args: &KeygenArgs) -> Result<i32, crate::cli::error::Error> {
     let (text, public) = netsync::secrets::keygen();
     match &args.out {
         None => {
@@ -29,7 +29,7 @@ pub fn run(args: &KeygenArgs) -> Result<i32, netsync::Error> {
             out.write_all(text.as_bytes()).map_err(output_error)?;
         }
         Some(path) => {
-            let io = |source| netsync::Error::Io {
+            let io = |source| crate::cli::error::Error::Io {
                 path: path.clone(),
                 source,
             };
@@ -42,7 +42,7 @@ pub fn run(args: &KeygenArgs) -> Result<i32, netsync::Error> {
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(path).map_err(|source| {
                 if source.kind() == std::io::ErrorKind::AlreadyExists {
-                    netsync::Error::AlreadyExists { path: path.clone() }
+                    crate::cli::error::Error::AlreadyExists { path: path.clone() }
                 } else {
                     io(source)
                 }

@@ -27,7 +27,7 @@ pub enum SecretCommand {
     Rekey(rekey::RekeyArgs),
 }
 
-pub async fn run(global: &GlobalArgs, args: &SecretArgs) -> Result<i32, netsync::Error> {
+pub async fn run(global: &GlobalArgs, args: &SecretArgs) -> Result<i32, crate::cli::error::Error> {
     match &args.command {
         SecretCommand::Keygen(a) => keygen::run(a),
         SecretCommand::Set(a) => set::run(global, a),

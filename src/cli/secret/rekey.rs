@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
 
@@ -18,7 +18,7 @@ use crate::cli::{output_error, GlobalArgs};
 #[derive(Debug, Args)]
 pub struct RekeyArgs {}
 
-pub fn run(global: &GlobalArgs, _args: &RekeyArgs) -> Result<i32, netsync::Error> {
+pub fn run(global: &GlobalArgs, _args: &RekeyArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let identities = global.identities()?;
     let report = netsync::secrets::rekey(&repo, &identities)?;

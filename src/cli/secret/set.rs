@@ -3,8 +3,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::git::Repo;
 use zeroize::Zeroizing;
 
@@ -29,23 +29,23 @@ pub struct SetArgs {
     pub force: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: &SetArgs) -> Result<i32, netsync::Error> {
+pub fn run(global: &GlobalArgs, args: &SetArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let mut value = Zeroizing::new(Vec::new());
     match &args.file {
         Some(path) => {
-            *value = std::fs::read(path).map_err(|source| netsync::Error::Io {
+            *value = std::fs::read(path).map_err(|source| crate::cli::error::Error::Io {
                 path: path.clone(),
                 source,
             })?;
         }
         None => {
-            std::io::stdin()
-                .read_to_end(&mut value)
-                .map_err(|source| netsync::Error::Io {
+            std::io::stdin().read_to_end(&mut value).map_err(|source| {
+                crate::cli::error::Error::Io {
                     path: "<stdin>".into(),
                     source,
-                })?;
+                }
+            })?;
         }
     }
     let report = netsync::secrets::set_in_worktree(&repo, args.key.as_bytes(), &value, args.force)?;

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::cli::error::exit;
 use clap::Args;
-use netsync::error::exit;
 use netsync::git::Repo;
 
 use crate::cli::{output_error, GlobalArgs};
@@ -23,7 +23,7 @@ pub struct ShowArgs {
     pub rev: Option<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Result<i32, netsync::Error> {
+pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let identities = global.identities()?;
     let value =

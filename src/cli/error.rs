@@ -1,8 +1,14 @@
-//! The crate-level error: every command's failure, with its exit code and hints.
+//! The command line's error: every library module's failure, mapped to its message, its
+//! `hint:` lines (which may name flags: only the command line knows them) and its exit code,
+//! as jj's `cli/src/command_error.rs` does. Library modules each have their own error type
+//! and never import this one.
 
 use std::path::PathBuf;
 
-use crate::{config, desired, git, kv, persist, restore, secrets, settings};
+use netsync::{
+    apply, config, desired, git, init, kv, lock, persist, plan, prepare, restore, secrets,
+    settings, status, write,
+};
 
 /// Exit codes, identical across commands (documented in the README).
 pub mod exit {
@@ -43,32 +49,17 @@ pub enum Error {
     #[error(transparent)]
     Secrets(#[from] secrets::Error),
     #[error(transparent)]
-    Persist(#[from] persist::Error),
+    Persist(persist::Error),
     #[error(transparent)]
     Remote(#[from] git::remote::Error),
     #[error(transparent)]
-    Restore(#[from] restore::Error),
-    #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request: written with its guards it makes a {request}-byte request, over the {limit} bytes of --max-request-bytes")]
-    ValueTooLarge {
-        key: String,
-        bytes: usize,
-        request: usize,
-        limit: usize,
-    },
-    #[error("refusing to delete {deletes} of the {managed} managed keys in etcd (the prune guard allows {percent}% and never all)")]
-    PruneGuard {
-        deletes: usize,
-        managed: usize,
-        percent: f64,
-    },
-    #[error("{} changed in etcd after netsync read {}; nothing was overwritten ({transactions} earlier transaction(s) of this run were applied)",
-        keys.join(", "), if keys.len() == 1 { "it" } else { "them" })]
-    ConcurrentModification {
-        keys: Vec<String>,
-        transactions: usize,
-    },
-    #[error("lost the etcd lock (lease expired, process paused or cut off); stopped before writing more ({transactions} transaction(s) of this run were applied)")]
-    LockLost { transactions: usize },
+    Restore(restore::Error),
+    #[error(transparent)]
+    Write(#[from] write::Error),
+    #[error(transparent)]
+    SecretCommand(secrets::CommandError),
+    #[error(transparent)]
+    PruneGuard(plan::PruneRefused),
     #[error("another run holds the lock ({holder}); waited {waited:?}")]
     LockBusy {
         holder: String,
@@ -76,10 +67,8 @@ pub enum Error {
     },
     #[error("{path} already exists")]
     AlreadyExists { path: PathBuf },
-    #[error("{path} is a bare repository: it has no working tree to write netsync.toml into")]
-    BareRepository { path: PathBuf },
-    #[error("cannot create a repository at {path}: {reason}")]
-    CreateRepository { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Init(init::Error),
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -91,11 +80,13 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::PruneGuard { .. } => exit::REFUSED,
+            Error::PruneGuard(_) => exit::REFUSED,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
             Error::Restore(restore::Error::NotEmpty { .. }) => exit::REFUSED,
-            Error::ConcurrentModification { .. } => exit::CONCURRENT_MODIFICATION,
+            Error::Write(write::Error::ConcurrentModification { .. }) => {
+                exit::CONCURRENT_MODIFICATION
+            }
             Error::Git(git::Error::ConcurrentUpdate { .. }) => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::Conflict { .. }) | Error::Conflict { .. } => {
                 exit::CONFLICT
@@ -149,14 +140,14 @@ impl Error {
             Error::Desired(desired::Error::NoConfig { .. }) => {
                 vec!["create one with `netsync init --prefix /net/ --dir kv` and commit it".into()]
             }
-            Error::ValueTooLarge { .. } => vec![
+            Error::Write(write::Error::ValueTooLarge { .. }) => vec![
                 "if the etcd servers run with a larger --max-request-bytes, pass the same value to --max-request-bytes".into(),
             ],
-            Error::PruneGuard { .. } => vec![
+            Error::PruneGuard(_) => vec![
                 "check that the revision is the one you meant; rerun with --allow-mass-delete to delete anyway".into(),
                 "the fraction is `apply.max_delete_fraction` in netsync.toml".into(),
             ],
-            Error::ConcurrentModification { .. } => {
+            Error::Write(write::Error::ConcurrentModification { .. }) => {
                 vec!["rerun to plan again from the current state".into()]
             }
             Error::AlreadyExists { path } if path.is_dir() => vec![
@@ -167,7 +158,10 @@ impl Error {
                 "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
-            Error::BareRepository { .. } => {
+            Error::SecretCommand(secrets::CommandError::BareRepository { .. }) => vec![
+                "run `netsync secret set` in a clone with a working tree, then commit and push".into(),
+            ],
+            Error::Init(init::Error::BareRepository { .. }) => {
                 vec!["run `netsync init` in a clone, then commit and push netsync.toml".into()]
             }
             Error::Persist(persist::Error::MassDelete { last_good, .. }) => vec![
@@ -213,6 +207,105 @@ impl Error {
                 vec!["wait for it to finish (or for its lease to expire), then rerun".into()]
             }
             _ => Vec::new(),
+        }
+    }
+}
+
+/// A secret command's error, flattened so that its causes get their usual hints.
+impl From<secrets::CommandError> for Error {
+    fn from(err: secrets::CommandError) -> Self {
+        match err {
+            secrets::CommandError::Secret(e) => Error::Secrets(e),
+            secrets::CommandError::Git(e) => Error::Git(e),
+            secrets::CommandError::Desired(e) => Error::Desired(e),
+            secrets::CommandError::Config(e) => Error::Config(e),
+            other => Error::SecretCommand(other),
+        }
+    }
+}
+
+/// Reading both sides failed: flattened so that each cause gets its usual hints.
+impl From<prepare::Error> for Error {
+    fn from(err: prepare::Error) -> Self {
+        match err {
+            prepare::Error::Kv(e) => Error::Kv(e),
+            prepare::Error::Git(e) => Error::Git(e),
+            prepare::Error::Desired(e) => Error::Desired(e),
+            prepare::Error::BaseMissing(e) => Error::BaseMissing(e),
+            prepare::Error::Secrets(e) => Error::Secrets(e),
+        }
+    }
+}
+
+/// A restore's error, flattened so that its causes get their usual hints and exit codes.
+impl From<restore::Error> for Error {
+    fn from(err: restore::Error) -> Self {
+        match err {
+            restore::Error::BaseMissing(e) => Error::BaseMissing(e),
+            restore::Error::Write(e) => Error::Write(e),
+            restore::Error::Kv(e) => Error::Kv(e),
+            restore::Error::Git(e) => Error::Git(e),
+            restore::Error::Remote(e) => Error::Remote(e),
+            restore::Error::Desired(e) => Error::Desired(e),
+            restore::Error::Secrets(e) => Error::Secrets(e),
+            restore::Error::PruneGuard(e) => Error::PruneGuard(e),
+            other => Error::Restore(other),
+        }
+    }
+}
+
+impl From<lock::WaitError> for Error {
+    fn from(err: lock::WaitError) -> Self {
+        match err {
+            lock::WaitError::Busy { holder, waited } => Error::LockBusy { holder, waited },
+            lock::WaitError::Kv(e) => Error::Kv(e),
+        }
+    }
+}
+
+impl From<status::Error> for Error {
+    fn from(err: status::Error) -> Self {
+        match err {
+            status::Error::Kv(e) => Error::Kv(e),
+            status::Error::Git(e) => Error::Git(e),
+            status::Error::Desired(e) => Error::Desired(e),
+        }
+    }
+}
+
+impl From<init::Error> for Error {
+    fn from(err: init::Error) -> Self {
+        match err {
+            init::Error::Config(e) => Error::Config(e),
+            init::Error::Git(e) => Error::Git(e),
+            init::Error::AlreadyExists { path } => Error::AlreadyExists { path },
+            other => Error::Init(other),
+        }
+    }
+}
+
+impl From<apply::Error> for Error {
+    fn from(err: apply::Error) -> Self {
+        match err {
+            apply::Error::Conflict { keys, base } => Error::Conflict { keys, base },
+            apply::Error::PruneGuard(e) => Error::PruneGuard(e),
+            apply::Error::Prepare(e) => e.into(),
+            apply::Error::Write(e) => Error::Write(e),
+            apply::Error::Lock(e) => e.into(),
+        }
+    }
+}
+
+/// A persist's error, flattened so that its causes get their usual hints and exit codes.
+impl From<persist::Error> for Error {
+    fn from(err: persist::Error) -> Self {
+        match err {
+            persist::Error::Kv(e) => Error::Kv(e),
+            persist::Error::Git(e) => Error::Git(e),
+            persist::Error::Desired(e) => Error::Desired(e),
+            persist::Error::Secrets(e) => Error::Secrets(e),
+            persist::Error::Config(e) => Error::Config(e),
+            other => Error::Persist(other),
         }
     }
 }

@@ -1,0 +1,420 @@
+//! The shared batch executor: write guarded operations in transactions that fit etcd's
+//! limits, fenced on the lock, resolving unknown outcomes by reading back. `apply`, `restore`
+//! and the sync point's own record write through it.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use crate::keypath::display_key;
+use crate::kv::{self, Fence, Guarded, Kv, TxnOutcome};
+use crate::progress::Progress;
+use crate::syncpoint::SyncPoint;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the value of {key} is {bytes} bytes, more than fits in one etcd request: written with its guards it makes a {request}-byte request, over the {limit} bytes of --max-request-bytes")]
+    ValueTooLarge {
+        key: String,
+        bytes: usize,
+        request: usize,
+        limit: usize,
+    },
+    #[error("{} changed in etcd after netsync read {}; nothing was overwritten ({transactions} earlier transaction(s) of this run were applied)",
+        keys.join(", "), if keys.len() == 1 { "it" } else { "them" })]
+    ConcurrentModification {
+        keys: Vec<String>,
+        transactions: usize,
+    },
+    #[error("lost the etcd lock (lease expired, process paused or cut off); stopped before writing more ({transactions} transaction(s) of this run were applied)")]
+    LockLost { transactions: usize },
+    #[error(transparent)]
+    Kv(#[from] kv::Error),
+}
+
+/// The length of the first batch of `ops`: at most `max_ops` operations and `max_bytes`
+/// request bytes, and at least one operation (an op too large alone is caught earlier by
+/// [`check_sizes`]).
+pub fn next_batch(ops: &[Guarded<'_>], max_ops: usize, max_bytes: usize) -> usize {
+    let mut bytes = 0;
+    for (i, op) in ops.iter().enumerate().take(max_ops.max(1)) {
+        bytes += op.request_bytes();
+        if i > 0 && bytes > max_bytes {
+            return i;
+        }
+    }
+    ops.len().min(max_ops.max(1))
+}
+
+/// Split `ops` into consecutive batches with [`next_batch`].
+pub fn batches(ops: &[Guarded<'_>], max_ops: usize, max_bytes: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < ops.len() {
+        let len = next_batch(&ops[start..], max_ops, max_bytes);
+        out.push(start..start + len);
+        start += len;
+    }
+    out
+}
+
+/// Refuse, before the first write, any write that cannot fit in one etcd request of
+/// `max_request` bytes, sized as etcd sizes it: encoded, with its guard, the fence on the
+/// lock key of `lock_key_len` bytes and etcd's own `envelope`.
+pub fn check_sizes(
+    ops: &[Guarded<'_>],
+    max_request: usize,
+    envelope: usize,
+    lock_key_len: usize,
+) -> Result<(), Error> {
+    for op in ops {
+        let request = kv::wire::alone(op, lock_key_len) + envelope;
+        if request > max_request {
+            return Err(Error::ValueTooLarge {
+                key: display_key(op.key),
+                bytes: op.value.map_or(0, <[u8]>::len),
+                request,
+                limit: max_request,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Record `point` as the new sync point after `written` made etcd equal to what was read at
+/// `read_revision`. The record says what the run read and which revisions it wrote itself,
+/// so that a key someone else wrote meanwhile still counts as changed since the agreement.
+/// It is a guarded write like any other (`expect_mod_revision`: the record's revision as
+/// read, 0 for none): a sync point moved by a concurrent run is not overwritten.
+pub async fn record(
+    kv: &mut impl Kv,
+    key: &[u8],
+    mut point: SyncPoint,
+    guard: (i64, i64),
+    written: &Written,
+    fence: Fence<'_>,
+    limits: Limits,
+) -> Result<Written, Error> {
+    let (read_revision, expect_mod_revision) = guard;
+    point.read_revision = Some(read_revision);
+    for revision in &written.revisions {
+        point.add_own_revision(*revision);
+    }
+    let bytes = point.to_bytes();
+    let op = Guarded {
+        key,
+        value: Some(&bytes),
+        expect_mod_revision,
+    };
+    execute(kv, &[op], Some(fence), limits, &Progress::disabled()).await
+}
+
+/// What [`execute`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The revision of each transaction, in order.
+    pub revisions: Vec<i64>,
+}
+
+/// Per-transaction limits for [`execute`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub ops: usize,
+    pub bytes: usize,
+}
+
+/// What a transaction whose outcome is unknown turned out to have done.
+enum Resolved {
+    Applied(i64),
+    NotApplied,
+    Mixed(Vec<String>),
+}
+
+/// Write `ops` in guarded batches within `limits`, in order: an op placed last (the sync
+/// point) lands in the final transaction, so it moves only when every batch is in. With a
+/// `fence`, every transaction also requires the lock to be held. A transaction with an
+/// unknown outcome (timeout, leader change, connection reset) is resolved by reading its
+/// keys back, never by a blind retry.
+pub async fn execute(
+    kv: &mut impl Kv,
+    ops: &[Guarded<'_>],
+    fence: Option<Fence<'_>>,
+    mut limits: Limits,
+    progress: &Progress,
+) -> Result<Written, Error> {
+    if let Some(fence) = &fence {
+        // The fence is one more compare, and etcd counts compares against --max-txn-ops too.
+        limits.ops = limits.ops.saturating_sub(1).max(1);
+        limits.bytes = limits.bytes.saturating_sub(kv::wire::fence(fence)).max(1);
+    }
+    let bar = progress.bar("writing etcd", ops.len() as u64);
+    let mut written = Written::default();
+    let mut done = 0;
+    // Unknown outcomes in a row (a member down, an election): tolerated for a while, with
+    // backoff, and forgotten after the next success.
+    let mut failing_since: Option<std::time::Instant> = None;
+    let mut backoff = Duration::from_millis(50);
+    while done < ops.len() {
+        let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
+        let batch = &ops[done..end];
+        match kv.guarded_txn(batch, fence).await {
+            Ok(TxnOutcome::Committed { revision }) => {
+                written.revisions.push(revision);
+                done = end;
+                bar.set(done as u64);
+                failing_since = None;
+                backoff = Duration::from_millis(50);
+            }
+            Ok(TxnOutcome::GuardFailed) => {
+                if let Some(fence) = fence {
+                    let holder = kv.get(fence.key).await?;
+                    if holder.is_none_or(|h| h.lease != fence.lease) {
+                        return Err(Error::LockLost {
+                            transactions: written.revisions.len(),
+                        });
+                    }
+                }
+                let changed = changed_keys(kv, batch).await?;
+                return Err(Error::ConcurrentModification {
+                    keys: changed,
+                    transactions: written.revisions.len(),
+                });
+            }
+            // The server's limits are lower than configured: learn them and retry the same
+            // batch smaller. Safe, since etcd refused the whole request before applying it.
+            Err(kv::Error::TooManyOps { .. }) if batch.len() > 1 => {
+                limits.ops = (batch.len() / 2).max(1);
+                tracing::warn!(
+                    op_limit = limits.ops,
+                    "etcd allows fewer operations per transaction; retrying with smaller batches"
+                );
+            }
+            Err(kv::Error::RequestTooLarge { .. }) if batch.len() > 1 => {
+                limits.bytes /= 2;
+                tracing::warn!(
+                    byte_limit = limits.bytes,
+                    "etcd allows smaller requests; retrying with smaller batches"
+                );
+            }
+            Err(err)
+                if err.is_transient()
+                    && failing_since
+                        .get_or_insert_with(std::time::Instant::now)
+                        .elapsed()
+                        < UNKNOWN_OUTCOME_PATIENCE =>
+            {
+                tracing::warn!(%err, "transaction outcome unknown; reading its keys back");
+                let jitter = fastrand::u64(0..=backoff.as_millis() as u64 / 2);
+                tokio::time::sleep(backoff + Duration::from_millis(jitter)).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+                match resolve(kv, batch).await? {
+                    Resolved::Applied(revision) => {
+                        written.revisions.push(revision);
+                        done = end;
+                        bar.set(done as u64);
+                    }
+                    Resolved::NotApplied => {
+                        tracing::info!("the transaction did not apply; sending it again");
+                    }
+                    Resolved::Mixed(keys) => {
+                        return Err(Error::ConcurrentModification {
+                            keys,
+                            transactions: written.revisions.len(),
+                        });
+                    }
+                }
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(written)
+}
+
+/// How long transactions may keep ending with an unknown outcome, in a row, before the run
+/// gives up (leaving a state a rerun converges from).
+const UNKNOWN_OUTCOME_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Read a batch's keys back after a transaction with an unknown outcome. All of them as the
+/// transaction would leave them: it applied. All of them as the plan read them: it did not.
+/// Anything else: someone else wrote meanwhile.
+async fn resolve(kv: &mut impl Kv, batch: &[Guarded<'_>]) -> Result<Resolved, Error> {
+    let (mut applied, mut untouched, mut revision) = (true, true, 0);
+    let mut moved = Vec::new();
+    for op in batch {
+        let now = kv.get(op.key).await?;
+        let as_written = match (&now, op.value) {
+            (Some(kv), Some(value)) => {
+                kv.value == value && kv.mod_revision != op.expect_mod_revision
+            }
+            (None, None) => op.expect_mod_revision != 0,
+            _ => false,
+        };
+        let as_planned = now.as_ref().map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision;
+        if let Some(kv) = &now {
+            revision = revision.max(kv.mod_revision);
+        }
+        applied &= as_written;
+        untouched &= as_planned;
+        if !as_written && !as_planned {
+            moved.push(display_key(op.key));
+        }
+    }
+    Ok(if applied {
+        Resolved::Applied(revision)
+    } else if untouched {
+        Resolved::NotApplied
+    } else {
+        Resolved::Mixed(moved)
+    })
+}
+
+/// After a failed guard: which keys of the batch moved since the plan read them.
+async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded<'_>]) -> Result<Vec<String>, Error> {
+    let mut changed = Vec::new();
+    for op in ops {
+        let now = kv.get(op.key).await?.map_or(0, |e| e.mod_revision);
+        if now != op.expect_mod_revision {
+            changed.push(display_key(op.key));
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::memory::MemoryKv;
+
+    fn put(key: &'static str, size: usize) -> Guarded<'static> {
+        Guarded {
+            key: key.as_bytes(),
+            value: Some(&VALUE[..size]),
+            expect_mod_revision: 0,
+        }
+    }
+
+    static VALUE: [u8; 8192] = [b'x'; 8192];
+
+    #[test]
+    fn batches_respect_op_and_byte_limits() {
+        let keys: Vec<&'static str> = (0..300).map(|i| &*format!("/k/{i:03}").leak()).collect();
+        let ops: Vec<Guarded> = keys.iter().map(|k| put(k, 10)).collect();
+        let b = batches(&ops, 128, usize::MAX);
+        assert_eq!(b, vec![0..128, 128..256, 256..300]);
+        let size = ops[0].request_bytes();
+        let b = batches(&ops, 1000, size * 100);
+        assert!(b.iter().all(|r| r.len() <= 100));
+        assert_eq!(b.iter().map(|r| r.len()).sum::<usize>(), 300);
+    }
+
+    #[test]
+    fn an_oversized_op_is_alone_and_rejected_by_check_sizes() {
+        let ops = vec![put("/a", 10), put("/big", 5000), put("/c", 10)];
+        assert_eq!(batches(&ops, 128, 1000), vec![0..1, 1..2, 2..3]);
+        let err = check_sizes(&ops, 1000, 64, 30).unwrap_err();
+        assert!(err.to_string().contains("/big"), "{err}");
+        assert!(err.to_string().contains("5000 bytes"), "{err}");
+        check_sizes(&ops[..1], 1000, 64, 30).expect("a small op fits");
+    }
+
+    fn run<T>(fut: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(fut)
+    }
+
+    const POINT: &str = "/netsync/sync/x";
+
+    /// `n` puts named `/k/NN`, then the sync point.
+    fn ops_with_point(n: usize) -> Vec<Guarded<'static>> {
+        let mut ops: Vec<Guarded> = (0..n)
+            .map(|i| put(format!("/k/{i:02}").leak(), 3))
+            .collect();
+        ops.push(put(POINT, 2));
+        ops
+    }
+
+    #[test]
+    fn execute_writes_every_batch_and_the_sync_point_last() {
+        let ops = ops_with_point(10);
+        let mut kv = MemoryKv::default();
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        let written = run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
+        assert_eq!(written.revisions.len(), 4);
+        let revision = *written.revisions.last().unwrap();
+        assert_eq!(kv.data.len(), 11);
+        assert_eq!(
+            kv.data[POINT.as_bytes()].mod_revision,
+            revision,
+            "sync point in the last txn"
+        );
+        assert_eq!(kv.data[b"/k/09".as_slice()].mod_revision, revision);
+        assert!(kv.data[b"/k/00".as_slice()].mod_revision < revision);
+    }
+
+    #[test]
+    fn execute_stops_on_a_failed_guard_without_moving_the_sync_point() {
+        let ops = ops_with_point(6);
+        let mut kv = MemoryKv::default();
+        kv.put(b"/k/04", b"someone else");
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        let err = run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap_err();
+        match err {
+            Error::ConcurrentModification { keys, transactions } => {
+                assert_eq!(keys, vec!["/k/04".to_owned()]);
+                assert_eq!(transactions, 1);
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert_eq!(kv.data[b"/k/04".as_slice()].value, b"someone else");
+        assert!(!kv.data.contains_key(b"/k/05".as_slice()));
+        assert!(!kv.data.contains_key(POINT.as_bytes()));
+    }
+
+    #[test]
+    fn execute_stops_when_the_fence_no_longer_holds() {
+        let ops = ops_with_point(4);
+        let mut kv = MemoryKv::default();
+        kv.put(b"/lock", b"holder");
+        let fence = Fence {
+            key: b"/lock",
+            lease: 42,
+        };
+        let limits = Limits {
+            ops: 2,
+            bytes: 1 << 20,
+        };
+        let err = run(execute(
+            &mut kv,
+            &ops,
+            Some(fence),
+            limits,
+            &Progress::disabled(),
+        ))
+        .unwrap_err();
+        assert!(matches!(err, Error::LockLost { transactions: 0 }), "{err}");
+        assert_eq!(kv.data.len(), 1, "nothing written without the lock");
+    }
+
+    #[test]
+    fn execute_learns_a_lower_server_limit() {
+        let ops = ops_with_point(20);
+        let mut kv = MemoryKv {
+            max_txn_ops: Some(4),
+            ..MemoryKv::default()
+        };
+        let limits = Limits {
+            ops: 127,
+            bytes: 1 << 20,
+        };
+        run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
+        assert_eq!(kv.data.len(), 21);
+        assert!(kv.txns >= 7, "{} transactions", kv.txns);
+    }
+}
