@@ -77,6 +77,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;diff'= {
             cand --rev 'Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev origin/main'
+            cand --out 'Save the plan to FILE for `netsync apply --plan FILE` to carry out exactly as shown: each key''s class, action and etcd mod_revision, and Git blob ids (never a value). Example: netsync diff --out reviewed.plan'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
             cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
@@ -99,6 +100,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;apply'= {
             cand --rev 'Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD. Example: --rev v42'
+            cand --plan 'Carry out a plan saved by `netsync diff --out FILE`, exactly as reviewed: its commit, and only if etcd, Git and the sync point are still as the plan saw them (else exit 4, nothing written). Example: netsync apply --plan reviewed.plan'
             cand --max-txn-ops 'Operations per transaction; match the etcd servers'' --max-txn-ops. Example: 128'
             cand --max-request-bytes 'Bytes per request; match the etcd servers'' --max-request-bytes. Example: 1572864'
             cand --prefer 'Resolve keys changed on both sides since the sync point: `git` writes Git''s value, `etcd` keeps etcd''s. Drift (changed only in etcd) is kept either way. Example: --prefer git'

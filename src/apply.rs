@@ -24,6 +24,8 @@ pub enum Error {
     Conflict { keys: Vec<String>, base: String },
     #[error(transparent)]
     PruneGuard(#[from] plan::PruneRefused),
+    #[error("the saved plan no longer holds; nothing was written:\n  {}", reasons.join("\n  "))]
+    StalePlan { reasons: Vec<String> },
     #[error(transparent)]
     Prepare(#[from] prepare::Error),
     #[error(transparent)]
@@ -48,6 +50,9 @@ pub struct ApplyOptions {
     pub max_txn_ops: Option<usize>,
     /// Override `etcd.max_request_bytes` of the config.
     pub max_request_bytes: Option<usize>,
+    /// A saved plan (`diff --out`) to carry out exactly: refused when the plan made now
+    /// differs from it in any way.
+    pub expect: Option<crate::saved::SavedPlan>,
 }
 
 impl Default for ApplyOptions {
@@ -60,6 +65,7 @@ impl Default for ApplyOptions {
             allow_mass_delete: false,
             max_txn_ops: None,
             max_request_bytes: None,
+            expect: None,
         }
     }
 }
@@ -122,6 +128,12 @@ pub async fn apply(
     plan::classify(&mut prepared.plan, base.as_ref(), options.policy, |v| {
         crate::git::blob_id(hash_kind, v)
     });
+    if let Some(saved) = &options.expect {
+        let reasons = saved.differences(&crate::saved::SavedPlan::of(&prepared, options.policy));
+        if !reasons.is_empty() {
+            return Err(Error::StalePlan { reasons });
+        }
+    }
     let config = &prepared.desired.config;
     let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
     let max_request = options

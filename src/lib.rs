@@ -21,6 +21,7 @@ pub mod pushes;
 pub mod refusal;
 pub mod render;
 pub mod restore;
+pub mod saved;
 pub mod secrets;
 pub mod settings;
 pub mod status;

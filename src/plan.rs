@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::desired::DesiredEntry;
 use crate::git::ObjectId;
 use crate::kv::KeyValue;
 use crate::syncpoint::{SyncPoint, Unsettled};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Add,
@@ -272,7 +272,7 @@ pub fn plan(
 }
 
 /// How one key differs between the sync point (base), Git and etcd: DESIGN's three-way rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
     /// Git and etcd hold the same value (or both lack the key).
@@ -455,7 +455,7 @@ impl Plan {
 }
 
 /// Which side wins where the three-way rule does not decide alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Write Git-only changes, keep drift, stop on conflicts.

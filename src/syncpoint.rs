@@ -145,7 +145,7 @@ pub struct Unsettled {
 
 /// A key as JSON: the string itself when it is UTF-8 (readable with `etcdctl get`), else
 /// `{"base64": "..."}`.
-mod key_text {
+pub(crate) mod key_text {
     use base64::Engine;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -177,7 +177,7 @@ mod key_text {
 }
 
 /// A blob id as its full hex, `null` for an absent key.
-mod oid_text {
+pub(crate) mod oid_text {
     use gix::ObjectId;
     use serde::{Deserialize, Deserializer, Serializer};
 

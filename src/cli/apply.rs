@@ -26,6 +26,11 @@ pub struct ApplyArgs {
     /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
+    /// Carry out a plan saved by `netsync diff --out FILE`, exactly as reviewed: its commit,
+    /// and only if etcd, Git and the sync point are still as the plan saw them (else exit 4,
+    /// nothing written). Example: netsync apply --plan reviewed.plan
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["rev", "prefer", "force"])]
+    pub plan: Option<std::path::PathBuf>,
     /// Show what would be written, write nothing. Example: netsync apply --dry-run
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -76,7 +81,15 @@ impl ApplyArgs {
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
-    let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
+    let saved = match &args.plan {
+        Some(path) => Some(netsync::saved::SavedPlan::load(path)?),
+        None => None,
+    };
+    let rev = match &saved {
+        Some(plan) => Some(plan.commit.as_str()),
+        None => args.rev.as_deref(),
+    };
+    let desired = netsync::desired::load(&repo, rev)?;
     let identities = global.identities()?;
     let mut kv = global.connect(&desired.config).await?;
     let options = ApplyOptions {
@@ -87,6 +100,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cl
         allow_mass_delete: args.allow_mass_delete,
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
+        expect: saved,
     };
     let applied = netsync::apply::apply(
         &repo,

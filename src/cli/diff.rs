@@ -1,6 +1,8 @@
 //! `netsync diff`.
 
 use crate::cli::error::exit;
+use std::io::Write as _;
+
 use clap::Args;
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
@@ -21,6 +23,11 @@ pub struct DiffArgs {
     /// Example: netsync diff -q --exit-code || echo "etcd differs from Git"
     #[arg(long)]
     pub exit_code: bool,
+    /// Save the plan to FILE for `netsync apply --plan FILE` to carry out exactly as shown:
+    /// each key's class, action and etcd mod_revision, and Git blob ids (never a value).
+    /// Example: netsync diff --out reviewed.plan
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli::error::Error> {
@@ -30,6 +37,20 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
     let identities = global.identities()?;
     let prepared =
         netsync::diff::diff(&repo, desired, &mut kv, &identities, &global.progress()).await?;
+    if let Some(path) = &args.out {
+        let plan = netsync::saved::SavedPlan::of(&prepared, netsync::plan::Policy::Safe);
+        plan.save(path)?;
+        if global.human() {
+            let mut err = anstream::stderr().lock();
+            let _ = writeln!(
+                err,
+                "plan saved to {} ({} key(s) differ); carry it out with: netsync apply --plan {}",
+                path.display(),
+                plan.keys.len(),
+                path.display()
+            );
+        }
+    }
     let mut out = global.stdout();
     match global.format() {
         OutputFormat::Human if !global.human() => Ok(()),

@@ -60,6 +60,10 @@ pub enum Error {
     SecretCommand(secrets::CommandError),
     #[error(transparent)]
     PruneGuard(plan::PruneRefused),
+    #[error("the saved plan no longer holds; nothing was written:\n  {}", reasons.join("\n  "))]
+    StalePlan { reasons: Vec<String> },
+    #[error(transparent)]
+    Saved(#[from] netsync::saved::Error),
     #[error("another run holds the lock ({holder}); waited {waited:?}")]
     LockBusy {
         holder: String,
@@ -81,6 +85,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PruneGuard(_) => exit::REFUSED,
+            Error::StalePlan { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
             Error::Restore(restore::Error::NotEmpty { .. }) => exit::REFUSED,
@@ -142,6 +147,9 @@ impl Error {
             }
             Error::Write(write::Error::ValueTooLarge { .. }) => vec![
                 "if the etcd servers run with a larger --max-request-bytes, pass the same value to --max-request-bytes".into(),
+            ],
+            Error::StalePlan { .. } => vec![
+                "make a new plan with `netsync diff --out FILE`, review it, then `netsync apply --plan FILE`".into(),
             ],
             Error::PruneGuard(_) => vec![
                 "check that the revision is the one you meant; rerun with --allow-mass-delete to delete anyway".into(),
@@ -289,6 +297,7 @@ impl From<apply::Error> for Error {
         match err {
             apply::Error::Conflict { keys, base } => Error::Conflict { keys, base },
             apply::Error::PruneGuard(e) => Error::PruneGuard(e),
+            apply::Error::StalePlan { reasons } => Error::StalePlan { reasons },
             apply::Error::Prepare(e) => e.into(),
             apply::Error::Write(e) => Error::Write(e),
             apply::Error::Lock(e) => e.into(),

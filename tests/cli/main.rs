@@ -14,6 +14,7 @@ mod init;
 mod interleavings;
 mod limits;
 mod persist;
+mod plan;
 mod restore;
 mod secrets;
 mod secure;

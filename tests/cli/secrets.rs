@@ -920,3 +920,23 @@ fn persist_seals_a_secret_no_pattern_names() {
     assert!(!contains(&objects, "canary-token-first-Hh2"));
     env.fsck(&repo);
 }
+
+/// A saved plan names secrets by key and ciphertext blob id only: no plaintext of either
+/// side in it, and `apply --plan` writes the reviewed rotation.
+#[test]
+fn a_saved_plan_holds_no_secret_plaintext() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let rotated = seal(ALICE, CANARY2.as_bytes(), &[&public]);
+    env.commit_files(&repo, &[(ALICE_FILE, &rotated)], &[], "rotate alice");
+    let plan = env.root().join("rotation.plan");
+    let path = plan.to_str().unwrap().to_owned();
+    let (stdout, stderr) = run_traced(&env, &["diff", "--out", &path], &repo, &id);
+    let text = std::fs::read(&plan).unwrap();
+    assert!(contains(&text, ALICE), "the key is named");
+    assert_no_canary(&env, &repo, &[text, stdout, stderr]);
+    let (stdout, stderr) = run_traced(&env, &["apply", "--plan", &path], &repo, &id);
+    assert_eq!(env.kv().get(ALICE).unwrap(), CANARY2.as_bytes());
+    assert_no_canary(&env, &repo, &[stdout, stderr]);
+}
