@@ -297,8 +297,40 @@ pub struct KeyClass {
     pub etcd: Option<ObjectId>,
 }
 
+/// Which sides changed a key since its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Changed {
+    pub git: bool,
+    pub etcd: bool,
+}
+
+/// The three-way rule (DESIGN, "Sync state and the three-way rule") for one key: whether Git
+/// and etcd hold the same value now and, when there is a base, which sides changed since.
+/// Every command's classification goes through here ([`classify`] for diff, apply and
+/// restore; [`three_way`] for persist and status).
+pub fn rule(equal: bool, changed: Option<Changed>) -> Class {
+    if equal {
+        return Class::Same;
+    }
+    match changed {
+        None => Class::Unbased,
+        // Only Git moved; or neither did by the sync point's own account (a secret whose
+        // plaintext differs all the same): Git's value is the one to write.
+        Some(Changed { etcd: false, .. }) => Class::GitOnly,
+        Some(Changed {
+            git: false,
+            etcd: true,
+        }) => Class::EtcdOnly,
+        Some(Changed {
+            git: true,
+            etcd: true,
+        }) => Class::Conflict,
+    }
+}
+
 /// Classify every key present on any side (sorted by key). Values are compared by blob id, so
-/// nothing is read: equal values never conflict, whatever their history.
+/// nothing is read: equal values never conflict, whatever their history. A secret's etcd id
+/// is its base's when etcd still holds the base ([`Base::etcd_id`]).
 pub fn three_way(
     base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
     git: &BTreeMap<Vec<u8>, ObjectId>,
@@ -313,17 +345,11 @@ pub fn three_way(
             let g = git.get(key).copied();
             let e = etcd.get(key).copied();
             let b = base.and_then(|m| m.get(key).copied());
-            let class = if g == e {
-                Class::Same
-            } else if base.is_none() {
-                Class::Unbased
-            } else if b == g {
-                Class::EtcdOnly
-            } else if b == e {
-                Class::GitOnly
-            } else {
-                Class::Conflict
-            };
+            let changed = base.map(|_| Changed {
+                git: g != b,
+                etcd: e != b,
+            });
+            let class = rule(g == e, changed);
             KeyClass {
                 key: key.clone(),
                 class,
@@ -394,6 +420,22 @@ impl Base {
     /// Whether etcd's value of `key`, last written at `mod_revision`, is still its base.
     pub fn etcd_unchanged(&self, key: &[u8], mod_revision: i64) -> bool {
         self.point.etcd_unchanged(key, mod_revision)
+    }
+
+    /// The blob id to compare etcd's value of `key` by: for a secret etcd still holds the
+    /// base of (by revision: its ciphertext says nothing of the plaintext), the base's id;
+    /// otherwise the value's own (`hash`).
+    pub fn etcd_id(
+        &self,
+        key: &[u8],
+        secret: bool,
+        mod_revision: i64,
+        hash: impl FnOnce() -> ObjectId,
+    ) -> ObjectId {
+        match self.entries.get(key) {
+            Some(base) if secret && self.etcd_unchanged(key, mod_revision) => *base,
+            _ => hash(),
+        }
     }
 }
 
@@ -503,11 +545,13 @@ pub fn classify(
             }
             Some(value) => Some(blob_id(value)) != in_base,
         };
-        change.class = match (git_changed, etcd_changed) {
-            (_, false) => Class::GitOnly,
-            (false, true) => Class::EtcdOnly,
-            (true, true) => Class::Conflict,
-        };
+        change.class = rule(
+            false,
+            Some(Changed {
+                git: git_changed,
+                etcd: etcd_changed,
+            }),
+        );
         let write = match (change.class, policy) {
             (_, Policy::Force) => true,
             (Class::Conflict, Policy::PreferGit) => true,
@@ -819,6 +863,243 @@ mod tests {
         );
         assert!(change.secret, "shown redacted");
         assert!(!format!("{change:?}").contains("plaintext"));
+    }
+
+    /// A row of the table: what it is, the base, Git's value, etcd's, and the outcome.
+    type PlainRow<'a> = (
+        &'a str,
+        &'a Base,
+        Option<&'a [u8]>,
+        Option<&'a [u8]>,
+        Outcome,
+    );
+    /// A secret's row: etcd's value is always a plaintext; its `mod_revision` decides.
+    type SecretRow<'a> = (&'a str, &'a Base, Option<&'a [u8]>, i64, Outcome);
+    /// The class, and whether apply writes the key; `None`: no difference.
+    type Outcome = Option<(Class, bool)>;
+
+    /// One key through `plan` and `classify`: its class, and whether apply writes it (`None`:
+    /// no difference at all).
+    fn one_key(
+        base: Option<&Base>,
+        git: Option<&[u8]>,
+        etcd: Option<(&[u8], i64)>,
+        secret: bool,
+    ) -> Option<(Class, bool)> {
+        let mut want = desired(
+            &git.map(|g| (&b"/n/k"[..], g))
+                .into_iter()
+                .collect::<Vec<_>>(),
+        );
+        want.values_mut().for_each(|e| e.secret = secret);
+        let have: Vec<KeyValue> = etcd
+            .map(|(v, rev)| kv(b"/n/k", v, rev, 0))
+            .into_iter()
+            .collect();
+        let mut p = plan(&want, have, |_| false, |_| secret, hash);
+        if secret {
+            // Decrypted Git values are plaintexts that differ from etcd's in every row.
+            p.changes
+                .iter_mut()
+                .for_each(|c| c.new = c.new_oid.map(|_| b"git plaintext".to_vec()));
+            p.settle_secrets();
+        }
+        classify(&mut p, base, Policy::Safe, hash);
+        let written = p.changes.iter().map(|c| (c.class, true));
+        let kept = p.kept.iter().chain(&p.conflicts).map(|c| (c.class, false));
+        written.chain(kept).next()
+    }
+
+    #[test]
+    fn the_three_way_rule_for_every_cell_of_the_design_table() {
+        use Class::*;
+        let point = |unsettled: Vec<Unsettled>| {
+            let mut p = SyncPoint::new("c".into(), 1, "apply");
+            p.read_revision = Some(10);
+            p.add_own_revision(12);
+            p.revision = 10;
+            p.recorded_at = 13;
+            p.set_unsettled(unsettled);
+            p
+        };
+        let plain_base = Base::new(ids(&[(b"/n/k", b"v1")]), point(vec![]));
+        let empty_base = Base::new(BTreeMap::new(), point(vec![]));
+        let (v1, v2, v3) = (&b"v1"[..], &b"v2"[..], &b"v3"[..]);
+        // Plain values: compared by content.
+        let plain: &[PlainRow] = &[
+            ("unchanged", &plain_base, Some(v1), Some(v1), None),
+            (
+                "changed only in Git",
+                &plain_base,
+                Some(v2),
+                Some(v1),
+                Some((GitOnly, true)),
+            ),
+            (
+                "changed only in etcd",
+                &plain_base,
+                Some(v1),
+                Some(v2),
+                Some((EtcdOnly, false)),
+            ),
+            (
+                "both, to the same value",
+                &plain_base,
+                Some(v2),
+                Some(v2),
+                None,
+            ),
+            (
+                "both, to different values",
+                &plain_base,
+                Some(v2),
+                Some(v3),
+                Some((Conflict, false)),
+            ),
+            (
+                "deleted only in Git",
+                &plain_base,
+                None,
+                Some(v1),
+                Some((GitOnly, true)),
+            ),
+            (
+                "deleted only in etcd",
+                &plain_base,
+                Some(v1),
+                None,
+                Some((EtcdOnly, false)),
+            ),
+            (
+                "deleted in Git, changed in etcd",
+                &plain_base,
+                None,
+                Some(v2),
+                Some((Conflict, false)),
+            ),
+            ("deleted on both sides", &plain_base, None, None, None),
+            (
+                "added only in Git",
+                &empty_base,
+                Some(v1),
+                None,
+                Some((GitOnly, true)),
+            ),
+            (
+                "added only in etcd",
+                &empty_base,
+                None,
+                Some(v1),
+                Some((EtcdOnly, false)),
+            ),
+            ("added on both, same", &empty_base, Some(v1), Some(v1), None),
+            (
+                "added on both, different",
+                &empty_base,
+                Some(v1),
+                Some(v2),
+                Some((Conflict, false)),
+            ),
+        ];
+        for (row, base, git, etcd, want) in plain {
+            let got = one_key(Some(base), *git, etcd.map(|v| (v, 5)), false);
+            assert_eq!(got, *want, "plain: {row}");
+        }
+        assert_eq!(
+            one_key(None, Some(v2), Some((v1, 5)), false),
+            Some((Unbased, true)),
+            "no base: apply makes etcd equal to Git"
+        );
+
+        // Secrets: Git holds ciphertext, so etcd's side is judged by revision.
+        let c1 = &b"ciphertext 1"[..];
+        let c2 = &b"ciphertext 2"[..];
+        let secret_base = |unsettled| {
+            let mut entries = desired(&[(b"/n/k", c1)]);
+            entries.values_mut().for_each(|e| e.secret = true);
+            Base::of_commit(&entries, point(unsettled))
+        };
+        let settled = secret_base(vec![]);
+        let drift_kept = secret_base(vec![Unsettled {
+            key: b"/n/k".to_vec(),
+            base: Some(hash(c1)),
+            etcd: true,
+            secret: true,
+        }]);
+        let secret: &[SecretRow] = &[
+            (
+                "rotated in Git, etcd as agreed",
+                &settled,
+                Some(c2),
+                9,
+                Some((GitOnly, true)),
+            ),
+            (
+                "rotated in Git, etcd written by the sync point's own transactions",
+                &settled,
+                Some(c2),
+                12,
+                Some((GitOnly, true)),
+            ),
+            (
+                "rotated in Git, etcd written by the record itself (after a restore)",
+                &settled,
+                Some(c2),
+                13,
+                Some((GitOnly, true)),
+            ),
+            (
+                "changed only in etcd",
+                &settled,
+                Some(c1),
+                14,
+                Some((EtcdOnly, false)),
+            ),
+            (
+                "rotated in Git and changed in etcd",
+                &settled,
+                Some(c2),
+                14,
+                Some((Conflict, false)),
+            ),
+            (
+                "file deleted in Git, etcd as agreed",
+                &settled,
+                None,
+                9,
+                Some((GitOnly, true)),
+            ),
+            (
+                "file deleted in Git, changed in etcd",
+                &settled,
+                None,
+                14,
+                Some((Conflict, false)),
+            ),
+            (
+                "drift kept at the sync point, revision old",
+                &drift_kept,
+                Some(c1),
+                9,
+                Some((EtcdOnly, false)),
+            ),
+        ];
+        for (row, base, git, rev, want) in secret {
+            let got = one_key(Some(base), *git, Some((b"plaintext in etcd", *rev)), true);
+            assert_eq!(got, *want, "secret: {row}");
+        }
+    }
+
+    #[test]
+    fn rule_is_the_table() {
+        use Class::*;
+        let c = |git, etcd| Some(Changed { git, etcd });
+        assert_eq!(rule(true, c(true, true)), Same);
+        assert_eq!(rule(true, None), Same);
+        assert_eq!(rule(false, None), Unbased);
+        assert_eq!(rule(false, c(true, false)), GitOnly);
+        assert_eq!(rule(false, c(false, true)), EtcdOnly);
+        assert_eq!(rule(false, c(true, true)), Conflict);
     }
 
     #[test]

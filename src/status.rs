@@ -165,14 +165,10 @@ pub async fn status(
             || base
                 .as_ref()
                 .is_some_and(|b| b.secrets.contains(&entry.key));
+        let hash = || git::blob_id(kind, &entry.value);
         let id = match base.as_ref() {
-            Some(b) if secret && b.etcd_unchanged(&entry.key, entry.mod_revision) => {
-                match b.entries.get(&entry.key) {
-                    Some(base_id) => *base_id,
-                    None => git::blob_id(kind, &entry.value),
-                }
-            }
-            _ => git::blob_id(kind, &entry.value),
+            Some(b) => b.etcd_id(&entry.key, secret, entry.mod_revision, hash),
+            None => hash(),
         };
         etcd_ids.insert(entry.key.clone(), id);
     }

@@ -3,7 +3,7 @@
 //! still differ (a change waiting in Git, drift kept in etcd). Older records (format 1) read
 //! as every key settled.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::harness::TestEnv;
 
@@ -11,15 +11,6 @@ const A: &str = "/net/params/mtu";
 const A_FILE: &str = "kv/params/mtu";
 const B: &str = "/net/params/dns";
 const B_FILE: &str = "kv/params/dns";
-
-/// The example network in a bare repository, applied (a sync point exists).
-fn applied() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let repo = env.init_repo("network", true);
-    env.copy_fixture(&repo, "network");
-    env.netsync_ok(&["apply"], &repo);
-    (env, repo)
-}
 
 /// The sync point record as JSON.
 fn record(env: &TestEnv) -> serde_json::Value {
@@ -61,7 +52,7 @@ fn status_json(env: &TestEnv, repo: &Path) -> serde_json::Value {
 /// operator changes another key in etcd twice, with a cron persist after each.
 #[test]
 fn a_change_waiting_in_git_does_not_wedge_persist_or_apply() {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let applied_commit = record(&env)["commit"].as_str().unwrap().to_owned();
     env.commit_files(
         &repo,
@@ -127,7 +118,7 @@ fn a_change_waiting_in_git_does_not_wedge_persist_or_apply() {
 /// until persist records it (reading every value, since the record says etcd differed).
 #[test]
 fn drift_kept_by_apply_keeps_its_base_while_the_sync_point_moves() {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     env.kv().put(B, "drift 1");
     let target = env.commit_files(&repo, &[(A_FILE, b"1380")], &[], "smaller MTU");
     env.netsync_ok(&["apply"], &repo);
@@ -190,7 +181,7 @@ fn drift_kept_by_apply_keeps_its_base_while_the_sync_point_moves() {
 /// every key agreed at its commit. Commands use it as is and write format 2.
 #[test]
 fn a_version_1_sync_point_is_used_without_a_migration_step() {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let (key, value) = env.kv().dump(b"/netsync/sync/").into_iter().next().unwrap();
     let mut old: serde_json::Value = serde_json::from_slice(&value).unwrap();
     old["format_version"] = 1.into();

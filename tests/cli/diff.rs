@@ -7,22 +7,9 @@ use std::path::PathBuf;
 
 use crate::harness::TestEnv;
 
-/// The example network in a bare repository, applied (sync point recorded).
-fn applied() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let repo = env.init_repo("network.git", true);
-    env.copy_fixture(&repo, "network");
-    env.netsync()
-        .args(["apply", "--repo"])
-        .arg(&repo)
-        .assert()
-        .success();
-    (env, repo)
-}
-
 /// [`applied`], then drift of every kind in etcd and one key changed on both sides.
 fn drifted() -> (TestEnv, PathBuf) {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     env.kv().put("/net/params/new-thing", "hello\n");
     env.kv().put("/net/params/mtu", "1380");
     env.kv().delete("/net/devices/dave-tablet/wg.conf");
@@ -163,7 +150,7 @@ fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
 
 #[test]
 fn a_git_change_still_reads_as_what_apply_writes() {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     env.commit_files(&repo, &[("kv/params/mtu", b"9000")], &[], "jumbo frames");
     let text = env.netsync_ok(&["diff"], &repo);
     assert!(text.contains("~ change /net/params/mtu"), "{text}");

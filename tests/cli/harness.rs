@@ -1018,6 +1018,16 @@ impl TestEnv {
         assert_cmd::Command::from_std(self.netsync_std())
     }
 
+    /// A fresh etcd and the example network in a bare repository `network`, applied (so a
+    /// sync point exists).
+    pub fn applied_network() -> (TestEnv, PathBuf) {
+        let env = TestEnv::new();
+        let repo = env.init_repo("network", true);
+        env.copy_fixture(&repo, "network");
+        env.netsync_ok(&["apply"], &repo);
+        (env, repo)
+    }
+
     /// Runs `netsync args --repo repo`; panics with its exit code and stderr unless it
     /// succeeds; returns stdout.
     pub fn netsync_ok(&self, args: &[&str], repo: &Path) -> String {

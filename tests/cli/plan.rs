@@ -9,14 +9,6 @@ use crate::harness::TestEnv;
 const MTU: &str = "/net/params/mtu";
 const DNS: &str = "/net/params/dns";
 
-fn applied() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let repo = env.init_repo("network", true);
-    env.copy_fixture(&repo, "network");
-    env.netsync_ok(&["apply"], &repo);
-    (env, repo)
-}
-
 /// A Git change to MTU waiting, drift on DNS: the plan writes one key and keeps the other.
 fn planned(env: &TestEnv, repo: &Path) -> PathBuf {
     env.commit_files(repo, &[("kv/params/mtu", b"9000")], &[], "jumbo frames");
@@ -53,7 +45,7 @@ fn apply_plan(env: &TestEnv, repo: &Path, plan: &Path) -> std::process::Output {
 
 #[test]
 fn a_saved_plan_is_carried_out_as_reviewed() {
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let plan = planned(&env, &repo);
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
     assert_eq!(doc["kind"], "netsync-plan");
@@ -102,7 +94,7 @@ fn a_saved_plan_is_carried_out_as_reviewed() {
 #[test]
 fn a_saved_plan_is_refused_when_etcd_or_the_sync_point_moved() {
     // A key of the plan changed in etcd since the review.
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let plan = planned(&env, &repo);
     env.kv().put(MTU, "1280");
     let before = env.kv().dump_all();
@@ -121,7 +113,7 @@ fn a_saved_plan_is_refused_when_etcd_or_the_sync_point_moved() {
     assert_eq!(env.kv().dump_all(), before, "nothing written");
 
     // A key the plan found equal differs now.
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let plan = planned(&env, &repo);
     env.kv().put("/net/params/keepalive", "99");
     let out = apply_plan(&env, &repo, &plan);
@@ -134,7 +126,7 @@ fn a_saved_plan_is_refused_when_etcd_or_the_sync_point_moved() {
     assert_eq!(env.kv().get(MTU).as_deref(), Some(&b"1420"[..]));
 
     // Another run recorded a sync point since.
-    let (env, repo) = applied();
+    let (env, repo) = TestEnv::applied_network();
     let plan = planned(&env, &repo);
     env.netsync_ok(&["persist"], &repo);
     let out = apply_plan(&env, &repo, &plan);
