@@ -1,10 +1,17 @@
-//! Property test: random interleavings of etcd writes, Git commits, `netsync apply` and
-//! `netsync persist` against one real etcd and one bare repository never lose an
-//! acknowledged write. For every key, the latest write acknowledged on either side (a value
-//! or a deletion) is still present on at least one side after every step: it may only be
-//! superseded by a later write on the same key.
+//! Property test: random interleavings of etcd writes, Git commits, `netsync apply`,
+//! `netsync persist` and `netsync restore --force` against one real etcd and one bare
+//! repository.
+//!
+//! - No acknowledged write is lost. For every key, the latest write acknowledged on either
+//!   side (a value or a deletion) is still present on at least one side after every step:
+//!   it may only be superseded by a later write on the same key (a restore is one: it makes
+//!   etcd hold Git's values, on purpose).
+//! - Every command sees every key the same way. After every step, `diff`, `apply
+//!   --dry-run`, `persist --dry-run` and `status` agree on each key's class: the keys diff
+//!   calls drift are the ones persist would record, its Git-only keys are the ones apply
+//!   would write and persist leaves pending, and all four count the same conflicts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -31,6 +38,7 @@ enum Op {
     GitDelete(usize),
     Apply,
     Persist,
+    Restore,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -43,6 +51,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => key.prop_map(Op::GitDelete),
         2 => Just(Op::Apply),
         2 => Just(Op::Persist),
+        1 => Just(Op::Restore),
     ]
 }
 
@@ -155,6 +164,109 @@ fn check(env: &TestEnv, repo: &Path, model: &BTreeMap<String, Write>, log: &str)
     );
 }
 
+/// `netsync <args> --output json --repo repo`: the exit code and the document.
+fn json(env: &TestEnv, repo: &Path, args: &[&str], log: &str) -> (i32, serde_json::Value) {
+    let out = env
+        .netsync_std()
+        .args(args)
+        .args(["--output", "json", "--repo"])
+        .arg(repo)
+        .output()
+        .expect("run netsync");
+    let code = out.status.code().unwrap_or(-1);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    assert!(
+        matches!(code, 0 | 5),
+        "netsync {args:?} exited {code}\n{}\nops so far:\n{log}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, doc)
+}
+
+/// The keys of a document's `changes` with the given class (diff and apply --dry-run).
+fn keys_of(doc: &serde_json::Value, class: &str) -> BTreeSet<String> {
+    doc["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["class"] == class)
+        .map(|c| c["key"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// diff, apply --dry-run, persist --dry-run and status classify every key alike.
+fn agree(env: &TestEnv, repo: &Path, log: &str) {
+    let (_, diff) = json(env, repo, &["diff"], log);
+    let git_only = keys_of(&diff, "git_only");
+    let drift = keys_of(&diff, "etcd_only");
+    let conflicts = keys_of(&diff, "conflict");
+    assert!(
+        keys_of(&diff, "unbased").is_empty(),
+        "a sync point exists\n{log}"
+    );
+
+    let (code, apply) = json(env, repo, &["apply", "--dry-run"], log);
+    assert_eq!(
+        code == 5,
+        !conflicts.is_empty(),
+        "apply --dry-run exit\n{log}"
+    );
+    for (class, set) in [
+        ("git_only", &git_only),
+        ("etcd_only", &drift),
+        ("conflict", &conflicts),
+    ] {
+        assert_eq!(
+            &keys_of(&apply, class),
+            set,
+            "apply --dry-run vs diff: {class}\n{log}"
+        );
+    }
+
+    let (code, persist) = json(env, repo, &["persist", "--dry-run", "--no-push"], log);
+    assert_eq!(
+        code == 5,
+        !conflicts.is_empty(),
+        "persist --dry-run exit\n{log}"
+    );
+    if conflicts.is_empty() {
+        let recorded: BTreeSet<String> = persist["persist"]["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["key"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            recorded, drift,
+            "persist records exactly diff's drift\n{log}"
+        );
+        assert_eq!(
+            persist["persist"]["pending_in_git"].as_u64(),
+            Some(git_only.len() as u64),
+            "persist leaves diff's Git-only keys\n{log}"
+        );
+    }
+
+    let (_, status) = json(env, repo, &["status"], log);
+    let counts = &status["status"]["counts"];
+    assert_eq!(
+        counts["git_only"].as_u64(),
+        Some(git_only.len() as u64),
+        "status\n{log}"
+    );
+    assert_eq!(
+        counts["drift"].as_u64(),
+        Some(drift.len() as u64),
+        "status\n{log}"
+    );
+    assert_eq!(
+        counts["conflicts"].as_u64(),
+        Some(conflicts.len() as u64),
+        "status\n{log}"
+    );
+    assert_eq!(counts["unbased"].as_u64(), Some(0), "status\n{log}");
+}
+
 fn run_case(ops: &[Op]) {
     let env = TestEnv::new();
     let (repo, mut model) = setup(&env);
@@ -219,9 +331,31 @@ fn run_case(ops: &[Op]) {
                 let code = run_netsync(&env, &repo, &["persist", "--no-push"], &log, &[0, 5]);
                 outcome = format!(" -> exit {code}");
             }
+            Op::Restore => {
+                let args = ["restore", "--force", "--from", repo.to_str().unwrap()];
+                let out = env.netsync_std().args(args).output().expect("run restore");
+                assert!(
+                    out.status.success(),
+                    "restore: {}\nops so far:\n{log}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                // Etcd now holds Git's values: the latest write of every key is Git's.
+                let tree = env.tree_files(&repo, "main");
+                for (i, _) in NAMES.iter().enumerate() {
+                    model.insert(
+                        key(i),
+                        Write {
+                            step,
+                            side: Side::Git,
+                            value: tree.get(&file(i)).cloned(),
+                        },
+                    );
+                }
+            }
         }
         log.push_str(&format!("  {step}: {op:?}{outcome}\n"));
         check(&env, &repo, &model, &log);
+        agree(&env, &repo, &log);
     }
     eprintln!("interleaving:\n{log}");
     env.fsck(&repo);
