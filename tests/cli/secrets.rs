@@ -940,3 +940,71 @@ fn a_saved_plan_holds_no_secret_plaintext() {
     assert_eq!(env.kv().get(ALICE).unwrap(), CANARY2.as_bytes());
     assert_no_canary(&env, &repo, &[stdout, stderr]);
 }
+
+/// Persist in a checked-out clone: a secret changed in etcd updates its age file in the
+/// working tree; a secret gaining a child moves to `password/%self.age` and back, files and
+/// index following, `git status` clean each time, and no plaintext anywhere in Git.
+#[test]
+fn persist_moves_secrets_in_a_checked_out_clone() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let work = env.init_repo("work", false);
+    let sealed = seal(ALICE, CANARY.as_bytes(), &[&public]);
+    env.commit_files(
+        &work,
+        &[
+            ("netsync.toml", config(&[&public]).as_bytes()),
+            ("kv/params/mtu", b"1420"),
+            ("kv/params/a", b"1"),
+            ("kv/params/b", b"2"),
+            ("kv/params/c", b"3"),
+            (ALICE_FILE, &sealed),
+        ],
+        &[],
+        "network",
+    );
+    run_traced(&env, &["apply"], &work, &id);
+    let porcelain = || env.git(&work, ["status", "--porcelain", "--untracked-files=all"]);
+
+    env.kv().put(ALICE, CANARY2);
+    let mut outputs = vec![];
+    let (o, e) = run_traced_with(&env, &["persist"], &work, None);
+    outputs.extend([o, e]);
+    let on_disk = std::fs::read(work.join(ALICE_FILE)).unwrap();
+    assert_eq!(open(ALICE, &on_disk, &id), CANARY2.as_bytes());
+    assert_eq!(porcelain(), "");
+
+    // A child: the secret's own file moves under a folder named after it.
+    env.kv()
+        .put("/net/users/alice/password/history", "rotated 2026-12");
+    let (o, e) = run_traced_with(&env, &["persist"], &work, None);
+    outputs.extend([o, e]);
+    let moved = "kv/users/alice/password/%self.age";
+    assert!(
+        work.join(moved).is_file(),
+        "{}",
+        env.git(&work, ["ls-files"])
+    );
+    assert!(!work.join(ALICE_FILE).exists());
+    assert_eq!(
+        open(ALICE, &std::fs::read(work.join(moved)).unwrap(), &id),
+        CANARY2.as_bytes()
+    );
+    assert_eq!(porcelain(), "");
+
+    // The child goes: back to a file, the ciphertext byte for byte.
+    let before = std::fs::read(work.join(moved)).unwrap();
+    env.kv().delete("/net/users/alice/password/history");
+    let (o, e) = run_traced_with(&env, &["persist"], &work, None);
+    outputs.extend([o, e]);
+    assert!(work.join(ALICE_FILE).is_file());
+    assert!(!work.join("kv/users/alice/password").is_dir());
+    assert_eq!(
+        std::fs::read(work.join(ALICE_FILE)).unwrap(),
+        before,
+        "no churn"
+    );
+    assert_eq!(porcelain(), "");
+    assert_no_canary(&env, &work, &outputs);
+    env.fsck(&work);
+}
