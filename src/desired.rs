@@ -11,6 +11,12 @@ use crate::keypath;
 pub enum Error {
     #[error(transparent)]
     Git(#[from] git::Error),
+    #[error("HEAD of {} names branch `{head}`, which does not exist{}; netsync reads {} from HEAD unless told which branch", repo.display(), if branches.is_empty() { String::new() } else { format!(" (branches: {})", branches.join(", ")) }, config::FILE_NAME)]
+    HeadUnborn {
+        repo: std::path::PathBuf,
+        head: String,
+        branches: Vec<String>,
+    },
     #[error("{file} not found at commit {commit}")]
     NoConfig { file: &'static str, commit: String },
     #[error(transparent)]
@@ -78,7 +84,21 @@ pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, Strin
     if let Some(rev) = rev {
         return Ok((repo.resolve(rev)?, rev.to_owned()));
     }
-    let head = repo.resolve("HEAD")?;
+    let head = match repo.resolve("HEAD") {
+        Ok(head) => head,
+        // A bare repository made with `git init --bare` names `master` in HEAD, and the
+        // branch pushed to it may be `main`: say so, rather than "unknown revision HEAD".
+        Err(err) => match repo.head_branch() {
+            Some(head) if repo.resolve(&format!("refs/heads/{head}")).is_err() => {
+                return Err(Error::HeadUnborn {
+                    repo: repo.path().to_owned(),
+                    head,
+                    branches: repo.branches()?,
+                })
+            }
+            _ => return Err(err.into()),
+        },
+    };
     let config = load_config(repo, &head)?;
     match config.branch {
         Some(branch) => Ok((repo.resolve(&format!("refs/heads/{branch}"))?, branch)),

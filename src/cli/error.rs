@@ -142,6 +142,13 @@ impl Error {
             Error::Git(git::Error::UnknownRevision { .. }) => {
                 vec!["list revisions with `git log --oneline` or `git branch -a`".into()]
             }
+            Error::Desired(desired::Error::HeadUnborn { repo, branches, .. }) => {
+                let branch = branches.first().map_or("main", String::as_str);
+                vec![
+                    format!("point HEAD at the branch: git --git-dir {} symbolic-ref HEAD refs/heads/{branch}", repo.display()),
+                    format!("or name it: --rev {branch} (diff, apply, restore, config), --branch {branch} (persist, status)"),
+                ]
+            }
             Error::Desired(desired::Error::NoConfig { .. }) => {
                 vec!["create one with `netsync init --prefix /net/ --dir kv` and commit it".into()]
             }

@@ -143,6 +143,25 @@ impl Repo {
         Some(name.shorten().to_str_lossy().into_owned())
     }
 
+    /// The local branches (`refs/heads/*`), short names, sorted.
+    pub fn branches(&self) -> Result<Vec<String>> {
+        let refs = self.inner.references().map_err(|source| Error::Gix {
+            repo: self.path.clone(),
+            source,
+        })?;
+        let mut names: Vec<String> = refs
+            .local_branches()
+            .map_err(|source| Error::Gix {
+                repo: self.path.clone(),
+                source,
+            })?
+            .filter_map(Result::ok)
+            .map(|r| r.name().shorten().to_str_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// Resolve `rev` (branch, tag, commit id, `HEAD~2`, ...) to a commit.
     pub fn resolve(&self, rev: &str) -> Result<Revision> {
         let id = self

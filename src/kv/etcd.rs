@@ -125,18 +125,36 @@ fn tls_options(settings: &ConnectSettings) -> Result<TlsOptions> {
 
 /// An error and its causes on one line: tonic's transport errors say what went wrong (an
 /// unknown issuer, a refused connection) only in their sources.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let (mut text, mut source) = said(err);
     while let Some(cause) = source {
-        let more = cause.to_string();
+        let (more, next) = said(cause);
         if !text.contains(&more) {
             text.push_str(": ");
             text.push_str(&more);
         }
-        source = cause.source();
+        source = next;
     }
     text
+}
+
+/// What one error of a chain says, and its cause. A gRPC status prints its code, metadata and
+/// the Debug form of its source; its message alone is what a person needs, and its source
+/// follows in the chain.
+fn said<'e>(
+    err: &'e (dyn std::error::Error + 'static),
+) -> (String, Option<&'e (dyn std::error::Error + 'static)>) {
+    let status = match err.downcast_ref::<etcd_client::Error>() {
+        Some(etcd_client::Error::GRpcStatus(status)) => Some(status),
+        _ => err.downcast_ref::<tonic::Status>(),
+    };
+    match status {
+        Some(status) if !status.message().is_empty() => (
+            status.message().to_owned(),
+            std::error::Error::source(status),
+        ),
+        _ => (err.to_string(), err.source()),
+    }
 }
 
 /// Whether etcd refused the user name or password.

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use predicates::prelude::PredicateBooleanExt;
+
 use crate::harness::TestEnv;
 
 fn setup() -> (TestEnv, std::path::PathBuf) {
@@ -216,7 +218,12 @@ fn unreachable_etcd_fails_fast_with_a_hint() {
         .stderr(predicates::str::contains(
             "cannot reach etcd at http://127.0.0.1:1",
         ))
-        .stderr(predicates::str::contains("hint:"));
+        .stderr(predicates::str::contains("Connection refused"))
+        .stderr(predicates::str::contains("hint:"))
+        // Read by a person: no gRPC status dump, no Debug forms of the transport's errors.
+        .stderr(predicates::str::contains("source:").not())
+        .stderr(predicates::str::contains("Os {").not())
+        .stderr(predicates::str::contains("ConnectError(").not());
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "took {:?}",
@@ -234,6 +241,58 @@ fn unreachable_etcd_fails_fast_with_a_hint() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+/// `git init --bare` names `master` in HEAD; an operator pushes `main`. Every command says
+/// what is wrong and how to fix it, instead of "unknown revision HEAD".
+#[test]
+fn a_head_naming_a_missing_branch_is_explained() {
+    let (env, _) = setup();
+    let primary = env.root().join("primary.git");
+    env.git(
+        env.root(),
+        [
+            "init",
+            "-q",
+            "--bare",
+            "--initial-branch=master",
+            "primary.git",
+        ],
+    );
+    let work = env.clone_bare(&primary, "work.git");
+    let seed = env.init_repo("seed", true);
+    env.copy_fixture(&seed, "network");
+    env.git(&seed, ["push", "-q", primary.to_str().unwrap(), "main"]);
+    env.git(&work, ["fetch", "-q", "origin", "main:main"]);
+    let before = env.kv().dump_all();
+    for args in [&["diff"][..], &["persist"], &["status"]] {
+        let out = env
+            .netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(&work)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: HEAD of ")
+                && stderr.contains("names branch `master`, which does not exist (branches: main)"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("symbolic-ref HEAD refs/heads/main"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("--branch main (persist, status)"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(env.kv().dump_all(), before);
+    // Following the hint works.
+    env.git(&work, ["symbolic-ref", "HEAD", "refs/heads/main"]);
+    env.netsync_ok(&["diff"], &work);
 }
 
 #[test]
