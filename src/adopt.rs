@@ -74,7 +74,17 @@ fn ids(desired: &desired::Desired) -> BTreeMap<Vec<u8>, ObjectId> {
 /// changed otherwise stay unsettled with their older base (a Git change); keys etcd
 /// differed on in `point` and no persist recorded stay etcd's. `None` when there is nothing
 /// to adopt.
-pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<Option<SyncPoint>> {
+///
+/// A commit whose trailer names an etcd revision older than `point`'s, or newer than `now`
+/// (etcd's current revision, when the caller knows it), is not adopted: a trailer is text
+/// anyone who can push can write, and a revision from the future would make every later etcd
+/// write look like the agreement.
+pub fn adopt(
+    repo: &Repo,
+    point: &SyncPoint,
+    tip: ObjectId,
+    now: Option<i64>,
+) -> desired::Result<Option<SyncPoint>> {
     let Ok(recorded) = ObjectId::from_hex(point.commit.as_bytes()) else {
         return Ok(None);
     };
@@ -84,7 +94,21 @@ pub fn adopt(repo: &Repo, point: &SyncPoint, tip: ObjectId) -> desired::Result<O
     let Some(chain) = repo.first_parent_chain(recorded, tip, LIMIT)? else {
         return Ok(None);
     };
-    let found = built_on_point(repo, point, &chain)?;
+    let found: Vec<(usize, i64)> = built_on_point(repo, point, &chain)?
+        .into_iter()
+        .filter(|&(i, revision)| {
+            let plausible = revision >= point.revision && now.is_none_or(|n| revision <= n);
+            if !plausible {
+                tracing::warn!(
+                    commit = %chain[i],
+                    revision,
+                    "a persist commit's trailer names an etcd revision outside the record's and \
+                     etcd's; not adopting it"
+                );
+            }
+            plausible
+        })
+        .collect();
     let Some(&(newest, revision)) = found.last() else {
         return Ok(None);
     };

@@ -58,6 +58,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("commit {commit} of the branch says it was read from etcd at revision {revision}, but etcd is only at revision {now}; its trailers are not netsync's own, and nothing was committed")]
+    ImplausibleTrailer {
+        commit: String,
+        revision: i64,
+        now: i64,
+    },
     #[error("the branch holds {} as age files, which this run read from etcd as plain values; nothing was committed", crate::secrets::list(keys))]
     Unsealed { keys: Vec<String> },
     #[error("the value of {key} in etcd is {bytes} bytes; written back with its guards it makes a {request}-byte etcd request, more than `etcd.max_request_bytes` ({limit}), so apply and restore could not write it; nothing was committed or pushed")]
@@ -375,7 +381,8 @@ async fn run_locked(
                 branch: branch.to_owned(),
                 repo: repo.path().to_owned(),
             })?;
-            let adopted = crate::adopt::adopt(repo, point, tip)?;
+            // etcd's revision is not known before the read: checked right after it.
+            let adopted = crate::adopt::adopt(repo, point, tip, None)?;
             Some(adopted.unwrap_or_else(|| point.clone()))
         }
         None => None,
@@ -425,6 +432,16 @@ async fn run_locked(
     .await?;
     let (snapshot_revision, snapshot_cluster, member_id) =
         (read.revision, read.cluster_id, read.member_id);
+    if let Some(adopted) = sync_point
+        .as_ref()
+        .filter(|p| p.revision > snapshot_revision)
+    {
+        return Err(Error::ImplausibleTrailer {
+            commit: adopted.commit.clone(),
+            revision: adopted.revision,
+            now: snapshot_revision,
+        });
+    }
     let cluster_id = format!("{snapshot_cluster:x}");
     let known = match (&sync_point, &base) {
         (Some(point), Some(base)) if point.cluster_id == cluster_id => Some(seal::Known {

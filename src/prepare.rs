@@ -134,7 +134,8 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
     }
     // A persist killed before it recorded left its commit on the way to the target: adopt
     // what its trailers prove.
-    let adopted = crate::adopt::adopt(repo, point, prepared.desired.revision.commit)?;
+    let target = prepared.desired.revision.commit;
+    let adopted = crate::adopt::adopt(repo, point, target, Some(prepared.etcd_revision))?;
     let point = adopted.as_ref().unwrap_or(point);
     let base = desired::load_base(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
         commit: point.commit.clone(),

@@ -123,7 +123,10 @@ pub async fn status(
         .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |_| {})
         .await?;
     let point = match syncpoint::read(kv, config).await? {
-        Some(p) => Some(crate::adopt::adopt(repo, &p, tip.commit)?.unwrap_or(p)),
+        Some(p) => {
+            let adopted = crate::adopt::adopt(repo, &p, tip.commit, Some(snapshot.revision))?;
+            Some(adopted.unwrap_or(p))
+        }
         None => None,
     };
     let holder = match kv.get(&lock::key(config)).await? {

@@ -193,6 +193,10 @@ impl Error {
                 "if the etcd servers run with a larger --max-request-bytes, set `etcd.max_request_bytes` in netsync.toml to the same value".into(),
                 "otherwise make the value smaller in etcd: netsync writes each key with a compare on it and on its lock, a few dozen bytes more than a plain put".into(),
             ],
+            Error::Persist(persist::Error::ImplausibleTrailer { commit, .. }) => vec![
+                format!("look at who made it: git log -1 --format=fuller {commit}"),
+                "a persist commit names the etcd revision it read in its Netsync-Etcd-Revision trailer; a revision etcd has not reached was not written by netsync".into(),
+            ],
             Error::Persist(persist::Error::Unsealed { .. }) => vec![
                 "rerun: the next run reads them as secrets and encrypts them".into(),
             ],

@@ -1031,3 +1031,44 @@ fn an_adopted_commit_with_a_git_change_on_top_keeps_the_change_for_apply() {
     env.fsck(&local);
     env.fsck(&primary);
 }
+
+/// Trailers are text anyone who can push can write. A commit claiming to be a persist built
+/// on the current record, read at a revision etcd has not reached, is not adopted: persist
+/// refuses naming the commit, diff and apply judge by the record as it is.
+#[test]
+fn a_trailer_from_the_future_is_not_adopted() {
+    let (env, repo) = applied(true);
+    let (_, point, recorded_at) = sync_point(&env);
+    let message = format!(
+        "not netsync\n\nNetsync-Etcd-Revision: 999999\nNetsync-Cluster-Id: {}\nNetsync-Sync-Point: {}@{recorded_at}\n",
+        point["cluster_id"].as_str().unwrap(),
+        point["commit"].as_str().unwrap()
+    );
+    let forged = env.commit_files(&repo, &[("kv/params/mtu", b"1")], &[], &message);
+    let out = env
+        .netsync()
+        .args(["persist", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: commit {forged} of the branch says it was read from etcd at revision 999999"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: look at who made it"), "{stderr}");
+    assert_eq!(env.rev_parse(&repo, "main"), forged, "nothing committed");
+    // diff does not adopt it: the change is Git's, as any pushed change.
+    let out = env.netsync_ok(&["diff", "--output", "json", "-v"], &repo);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mtu = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "/net/params/mtu")
+        .unwrap();
+    assert_eq!(mtu["class"], "git_only", "{doc}");
+}
