@@ -143,6 +143,8 @@ pub async fn apply(
     let commit = prepared.desired.revision.commit.to_string();
     let envelope = kv.request_envelope();
     let budget = max_request.saturating_sub(envelope).max(1);
+    prepare::judge(&mut prepared, max_request, envelope);
+    let config = &prepared.desired.config;
     let ops = guarded_ops(&prepared.plan);
     write::check_sizes(&ops, max_request, envelope, lock::key(config).len())?;
     check_prune_guard(

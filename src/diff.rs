@@ -26,6 +26,10 @@ pub async fn diff(
     plan::classify(&mut prepared.plan, base.as_ref(), Policy::Safe, |v| {
         crate::git::blob_id(hash_kind, v)
     });
+    let config = &prepared.desired.config;
+    let max_request = config.etcd.max_request_bytes;
+    let envelope = kv.request_envelope();
+    prepare::judge(&mut prepared, max_request, envelope);
     // A conflict is shown with all three values: the sync point's too (never a secret's).
     for change in prepared.plan.conflicts.iter_mut().filter(|c| !c.secret) {
         if let Some(oid) = change.base_oid {

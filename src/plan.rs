@@ -160,6 +160,8 @@ pub struct Plan {
     pub kept: Vec<Change>,
     /// Keys changed on both sides since the sync point, to different values.
     pub conflicts: Vec<Change>,
+    /// Every guard's verdict ([`crate::prepare::judge`]); filled once the plan is classified.
+    pub guards: Guards,
 }
 
 impl Plan {
@@ -494,6 +496,53 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// One mass-deletion guard's verdict on a plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeleteVerdict {
+    /// Deletions the command would make (apply: in etcd; persist: recorded in Git).
+    pub deletes: usize,
+    /// The managed keys they are weighed against.
+    pub managed: usize,
+    /// The configured fraction, in percent.
+    pub allowed_percent: f64,
+    /// The guard refuses without `--allow-mass-delete`.
+    pub refused: bool,
+}
+
+impl DeleteVerdict {
+    pub fn of(deletes: usize, managed: usize, fraction: f64) -> Self {
+        Self {
+            deletes,
+            managed,
+            allowed_percent: fraction * 100.0,
+            refused: is_mass_delete(deletes, managed, fraction),
+        }
+    }
+}
+
+/// The largest single write of a plan, sized as etcd sizes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SizeVerdict {
+    pub key: String,
+    pub request_bytes: usize,
+    pub limit: usize,
+    pub fits: bool,
+}
+
+/// Every guard's verdict on a plan, before anything is written: what `diff` shows and what
+/// `apply` and `persist` refuse on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Guards {
+    /// apply's prune guard (`apply.max_delete_fraction`).
+    pub prune: DeleteVerdict,
+    /// persist's mass-delete guard on the deletions in etcd it would record
+    /// (`persist.max_delete_fraction`).
+    pub persist_mass_delete: DeleteVerdict,
+    /// The largest write apply would send; `None`: nothing to write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub largest_write: Option<SizeVerdict>,
 }
 
 /// Which side wins where the three-way rule does not decide alone.

@@ -147,3 +147,50 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
 fn is_age_path(path: &str) -> bool {
     path.ends_with(crate::keypath::SECRET_SUFFIX)
 }
+
+/// Every guard's verdict on the classified plan of `prepared`, stored in it: apply's prune
+/// guard, persist's mass-delete guard on the drift it would record, and the largest write
+/// apply would send against `max_request` (`envelope`: what etcd adds around it).
+pub fn judge(prepared: &mut Prepared, max_request: usize, envelope: usize) {
+    let config = &prepared.desired.config;
+    let plan = &prepared.plan;
+    let drift_deletes = plan
+        .kept
+        .iter()
+        .filter(|c| c.etcd_action() == Some(plan::Action::Delete))
+        .count();
+    let lock_key_len = crate::lock::key(config).len();
+    let largest_write = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != plan::Action::Delete)
+        .map(|c| {
+            let op = crate::kv::Guarded {
+                key: &c.key,
+                value: c.new.as_deref(),
+                expect_mod_revision: c.expect_mod_revision,
+            };
+            (c, crate::kv::wire::alone(&op, lock_key_len) + envelope)
+        })
+        .max_by_key(|(_, bytes)| *bytes)
+        .map(|(c, request_bytes)| plan::SizeVerdict {
+            key: crate::keypath::display_key(&c.key),
+            request_bytes,
+            limit: max_request,
+            fits: request_bytes <= max_request,
+        });
+    let guards = plan::Guards {
+        prune: plan::DeleteVerdict::of(
+            plan.count(plan::Action::Delete),
+            plan.managed_in_etcd,
+            config.apply.max_delete_fraction,
+        ),
+        persist_mass_delete: plan::DeleteVerdict::of(
+            drift_deletes,
+            prepared.desired.entries.len(),
+            config.persist.max_delete_fraction,
+        ),
+        largest_write,
+    };
+    prepared.plan.guards = guards;
+}

@@ -234,6 +234,7 @@ pub fn write_diff(out: &mut impl Write, prepared: &Prepared) -> io::Result<()> {
         write_change(out, change)?;
     }
     write_kept_and_conflicts(out, prepared, true)?;
+    write_guards(out, &prepared.plan.guards)?;
     if prepared.plan.in_sync() {
         writeln!(
             out,
@@ -244,6 +245,38 @@ pub fn write_diff(out: &mut impl Write, prepared: &Prepared) -> io::Result<()> {
     } else {
         writeln!(out, "{}: {}", target(prepared), counts(prepared))
     }
+}
+
+/// The guards that would refuse, one line each (nothing when none would).
+fn write_guards(out: &mut impl Write, guards: &crate::plan::Guards) -> io::Result<()> {
+    let refusal = |v: &crate::plan::DeleteVerdict| {
+        format!(
+            "{} of the {} managed keys (the guard allows {}% and never all); --allow-mass-delete to go ahead",
+            v.deletes, v.managed, v.allowed_percent
+        )
+    };
+    if guards.prune.refused {
+        writeln!(
+            out,
+            "apply would refuse: its prune guard stops the deletion of {}",
+            refusal(&guards.prune)
+        )?;
+    }
+    if guards.persist_mass_delete.refused {
+        writeln!(
+            out,
+            "persist would refuse: its mass-delete guard stops recording the deletion of {}",
+            refusal(&guards.persist_mass_delete)
+        )?;
+    }
+    if let Some(size) = guards.largest_write.as_ref().filter(|s| !s.fits) {
+        writeln!(
+            out,
+            "apply would refuse: writing {} makes a {}-byte request, over the {} bytes of --max-request-bytes",
+            size.key, size.request_bytes, size.limit
+        )?;
+    }
+    Ok(())
 }
 
 /// Drift left in place and conflicts, each under a heading saying what they mean.

@@ -150,6 +150,8 @@ pub struct Document<'a> {
     pub cluster_id: String,
     pub summary: Summary,
     pub changes: Vec<ChangeDoc>,
+    /// Every guard's verdict on the plan.
+    pub guards: &'a crate::plan::Guards,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply: Option<&'a ApplyReport>,
 }
@@ -189,6 +191,7 @@ pub fn document<'a>(
                     .map(|c| ChangeDoc::of(c, report.is_none(), false)),
             )
             .collect(),
+        guards: &plan.guards,
         apply: report,
     }
 }

@@ -178,3 +178,60 @@ fn a_git_change_still_reads_as_what_apply_writes() {
     );
     assert!(mtu.get("etcd_action").is_none(), "{mtu}");
 }
+
+/// The plan carries every guard's verdict: diff says which command would refuse and why,
+/// before anyone runs it, and JSON has the numbers.
+#[test]
+fn diff_shows_which_guard_would_refuse() {
+    let (env, repo) = TestEnv::applied_network();
+    let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["guards"]["prune"]["refused"], false, "{doc}");
+    assert_eq!(
+        doc["guards"]["persist_mass_delete"]["refused"], false,
+        "{doc}"
+    );
+
+    // An accidental `etcdctl del --prefix`: persist's guard would refuse to record it.
+    let before = env.kv().dump(b"/net/");
+    env.kv().delete_prefix("/net/users/");
+    let human = env.netsync_ok(&["diff"], &repo);
+    assert!(
+        human.contains(
+            "persist would refuse: its mass-delete guard stops recording the deletion of"
+        ),
+        "{human}"
+    );
+    let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let verdict = &doc["guards"]["persist_mass_delete"];
+    assert_eq!(verdict["refused"], true, "{doc}");
+    assert_eq!(verdict["allowed_percent"], 25.0, "{doc}");
+    assert!(verdict["deletes"].as_u64().unwrap() > 0);
+    for (k, v) in &before {
+        env.kv().put(k, v);
+    }
+
+    // A commit that empties a folder: apply's prune guard would refuse it.
+    let files: Vec<String> = crate::harness::fixture_files("network")
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.starts_with("kv/"))
+        .collect();
+    let removals: Vec<&str> = files.iter().map(String::as_str).collect();
+    env.commit_files(&repo, &[], &removals, "everything removed");
+    let human = env.netsync_ok(&["diff"], &repo);
+    assert!(
+        human.contains("apply would refuse: its prune guard stops the deletion of"),
+        "{human}"
+    );
+    let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["guards"]["prune"]["refused"], true, "{doc}");
+    // apply agrees with the verdict.
+    env.netsync()
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(3);
+}
