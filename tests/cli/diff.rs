@@ -213,11 +213,7 @@ fn diff_shows_which_guard_would_refuse() {
     }
 
     // A commit that empties a folder: apply's prune guard would refuse it.
-    let files: Vec<String> = crate::harness::fixture_files("network")
-        .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| p.starts_with("kv/"))
-        .collect();
+    let files = crate::harness::fixture_key_files("network");
     let removals: Vec<&str> = files.iter().map(String::as_str).collect();
     env.commit_files(&repo, &[], &removals, "everything removed");
     let human = env.netsync_ok(&["diff"], &repo);

@@ -238,11 +238,7 @@ fn refuses_a_target_that_holds_keys_unless_forced() {
 #[test]
 fn restore_force_obeys_the_prune_guard_like_apply_force() {
     let (env, remote, _local) = backed_up();
-    let files: Vec<String> = crate::harness::fixture_files("network")
-        .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| p.starts_with("kv/"))
-        .collect();
+    let files = crate::harness::fixture_key_files("network");
     let removals: Vec<&str> = files.iter().map(String::as_str).collect();
     let emptied = env.commit_files(&remote, &[], &removals, "oops: everything removed");
     let before = env.kv().dump_all();

@@ -64,3 +64,12 @@ pub fn fixture_kv(name: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
         })
         .collect()
 }
+
+/// The key files of fixture `name` (paths under `kv/`), e.g. to remove them all in a commit.
+pub fn fixture_key_files(name: &str) -> Vec<String> {
+    fixture_files(name)
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.starts_with("kv/"))
+        .collect()
+}
