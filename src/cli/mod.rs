@@ -25,9 +25,10 @@ Exit codes:
   0   success
   1   error
   2   differences found (diff --exit-code)
-  3   refused by a safety guard (prune guard; restore onto a cluster that holds keys)
-  4   a key changed in etcd (or the branch moved) while netsync worked; nothing was
-      overwritten, rerun
+  3   refused by a safety guard (prune guard, mass-delete guard; restore onto a cluster
+      that holds keys; a value persist could not write back)
+  4   a key changed in etcd (or the branch moved) while netsync worked, or a saved plan no
+      longer holds; nothing was overwritten, rerun
   5   a key changed both in Git and in etcd since the sync point (apply, persist);
       nothing was overwritten; resolve with --prefer git|etcd
   6   status --max-age: the sync point is older, or there is none
