@@ -372,17 +372,18 @@ async fn run_locked(
         }
         _ => None,
     };
+    // The tip this run plans on: nothing else moves the branch while the lock is held.
+    let start = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
+        branch: branch.to_owned(),
+        repo: repo.path().to_owned(),
+    })?;
     let recorded = syncpoint::read(kv, config).await?;
     let sync_point = match &recorded {
         // A run of ours (or another host's) killed after it moved the branch and before it
         // recorded: adopt what its commit's trailers prove.
         Some(point) => {
-            let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
-                branch: branch.to_owned(),
-                repo: repo.path().to_owned(),
-            })?;
             // etcd's revision is not known before the read: checked right after it.
-            let adopted = crate::adopt::adopt(repo, point, tip, None)?;
+            let adopted = crate::adopt::adopt(repo, point, start, None)?;
             Some(adopted.unwrap_or_else(|| point.clone()))
         }
         None => None,
@@ -395,22 +396,16 @@ async fn run_locked(
     };
     // Secrets by pattern, and any key with an age file at the base or the tip (a pattern
     // removed from `secrets.keys` does not make a committed secret plain).
-    let tip_now = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
-        branch: branch.to_owned(),
-        repo: repo.path().to_owned(),
-    })?;
     let mut secret_keys: std::collections::BTreeSet<Vec<u8>> = base
         .as_ref()
         .map(|b| b.secrets.keys().cloned().collect())
         .unwrap_or_default();
-    let tip_desired = match base
-        .as_ref()
-        .filter(|b| b.desired.revision.commit == tip_now)
-    {
+    let tip_desired = match base.as_ref().filter(|b| b.desired.revision.commit == start) {
         Some(_) => None,
-        None => Some(desired::load(repo, Some(&tip_now.to_string()))?),
+        None => Some(desired::load(repo, Some(&start.to_string()))?),
     };
-    if let Some(d) = base.as_ref().map(|b| &b.desired).or(tip_desired.as_ref()) {
+    // The tip's own files (the base's secrets are in `secret_keys` already).
+    if let Some(d) = tip_desired.as_ref().or(base.as_ref().map(|b| &b.desired)) {
         secret_keys.extend(
             d.entries
                 .iter()
@@ -450,13 +445,7 @@ async fn run_locked(
         }),
         _ => None,
     };
-    let tip_revision = {
-        let tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
-            branch: branch.to_owned(),
-            repo: repo.path().to_owned(),
-        })?;
-        repo.resolve(&tip.to_string())?
-    };
+    let tip_revision = repo.resolve(&start.to_string())?;
     // Plaintext sizes: what apply and restore would write back.
     let secret_sizes: BTreeMap<Vec<u8>, usize> = read
         .secrets
@@ -486,10 +475,7 @@ async fn run_locked(
         built_on: sync_point.as_ref().map(crate::adopt::built_on),
     };
 
-    let mut tip = repo.branch_tip(branch)?.ok_or_else(|| Error::NoBranch {
-        branch: branch.to_owned(),
-        repo: repo.path().to_owned(),
-    })?;
+    let mut tip = start;
     let mut parent = tip;
     let mut report = PersistReport {
         dry_run: options.dry_run,

@@ -380,7 +380,8 @@ pub struct Base {
 impl Base {
     /// The base of every key from the managed keys of the sync point's commit (key → blob
     /// id) and the record: an unsettled key's base is the one the record names. No key of
-    /// the commit is a secret (see [`Base::of_commit`]).
+    /// the commit is a secret (commands use [`Base::of_commit`]; this is for tests).
+    #[cfg(test)]
     pub fn new(entries: BTreeMap<Vec<u8>, ObjectId>, point: SyncPoint) -> Self {
         Self::with_secrets(entries, BTreeSet::new(), point)
     }

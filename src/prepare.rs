@@ -9,8 +9,6 @@ use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
 
-pub use crate::kv::PAGE_SIZE;
-
 /// Why reading both sides failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -56,7 +54,7 @@ pub async fn prepare(
         .collect();
     let bar = progress.counter("reading etcd");
     let snapshot = kv
-        .snapshot(&prefixes, PAGE_SIZE, &mut |n| bar.set(n as u64))
+        .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
         .await?;
     bar.finish();
     tracing::debug!(

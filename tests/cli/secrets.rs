@@ -1008,3 +1008,34 @@ fn persist_moves_secrets_in_a_checked_out_clone() {
     assert_no_canary(&env, &work, &outputs);
     env.fsck(&work);
 }
+
+/// A key that only the branch tip keeps as an age file (committed after the sync point, no
+/// pattern naming it): persist reads etcd's value of it as a secret and seals it, never
+/// committing it plain (`--prefer etcd`: both sides added it).
+#[test]
+fn persist_seals_a_key_only_the_tip_keeps_as_an_age_file() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    const TOKEN: &str = "/net/params/api-token";
+    const TOKEN_FILE: &str = "kv/params/api-token.age";
+    let sealed = seal(TOKEN, b"canary-token-in-git-Rr5", &[&public]);
+    env.commit_files(
+        &repo,
+        &[(TOKEN_FILE, &sealed)],
+        &[],
+        "token, not applied yet",
+    );
+    let in_etcd = "canary-token-in-etcd-Tt6";
+    env.kv().put(TOKEN, in_etcd);
+    let (stdout, stderr) = run_traced_with(&env, &["persist", "--prefer", "etcd"], &repo, None);
+    assert!(!contains(&stdout, in_etcd) && !contains(&stderr, in_etcd));
+    let committed = blob(&env, &repo, "main", TOKEN_FILE);
+    assert_eq!(open(TOKEN, &committed, &id), in_etcd.as_bytes());
+    assert_eq!(env.show_file(&repo, "main", "kv/params/api-token"), None);
+    assert!(
+        !contains(&all_objects(&env, &repo), in_etcd),
+        "plaintext in a Git object"
+    );
+    env.fsck(&repo);
+}
