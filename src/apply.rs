@@ -10,7 +10,7 @@ use crate::keypath::display_key;
 use crate::kv::{Fence, Guarded, Kv};
 use crate::lock;
 use crate::plan::{self, Action, Plan, Policy};
-use crate::prepare::{self, Prepared};
+use crate::prepare::{self, Compare, Prepared};
 use crate::progress::Progress;
 use crate::secrets::Identities;
 use crate::syncpoint::{self, SyncPoint};
@@ -117,17 +117,13 @@ pub async fn apply(
     identities: &Identities,
     progress: &Progress,
 ) -> Result<Applied, Error> {
-    let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
+    let compare = match options.policy {
+        Policy::Force => Compare::TwoWay,
+        policy => Compare::ThreeWay(policy),
+    };
+    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
     // Guarantee 2: every secret decrypts and is bound to its key before the first write.
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
-    let base = match options.policy {
-        Policy::Force => None,
-        _ => prepare::base(repo, &prepared)?,
-    };
-    let hash_kind = repo.gix().object_hash();
-    plan::classify(&mut prepared.plan, base.as_ref(), options.policy, |v| {
-        crate::git::blob_id(hash_kind, v)
-    });
     if let Some(saved) = &options.expect {
         let reasons = saved.differences(&crate::saved::SavedPlan::of(&prepared, options.policy));
         if !reasons.is_empty() {
@@ -183,7 +179,7 @@ pub async fn apply(
     // still tell which side changed what.
     let mut point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
     point.set_unsettled(plan::unsettled(
-        base.as_ref(),
+        prepared.base.as_ref(),
         prepared.plan.kept.iter().map(|c| (c.key.as_slice(), true)),
     ));
     let moved = prepared
@@ -264,6 +260,8 @@ mod tests {
                 secret: false,
                 base_oid: None,
                 base: None,
+                apply: crate::plan::ApplyStep::Write,
+                persist: crate::plan::PersistStep::Record,
             });
         }
         plan

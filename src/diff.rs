@@ -3,9 +3,9 @@
 use crate::desired::Desired;
 use crate::git::Repo;
 use crate::kv::Kv;
-use crate::plan::{self, Policy};
+use crate::plan::Policy;
 use crate::prepare::Error;
-use crate::prepare::{self, Prepared};
+use crate::prepare::{self, Compare, Prepared};
 use crate::progress::Progress;
 use crate::secrets::Identities;
 
@@ -19,13 +19,9 @@ pub async fn diff(
     identities: &Identities,
     progress: &Progress,
 ) -> Result<Prepared, Error> {
-    let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
+    let compare = Compare::ThreeWay(Policy::Safe);
+    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
-    let base = prepare::base(repo, &prepared)?;
-    let hash_kind = repo.gix().object_hash();
-    plan::classify(&mut prepared.plan, base.as_ref(), Policy::Safe, |v| {
-        crate::git::blob_id(hash_kind, v)
-    });
     let config = &prepared.desired.config;
     let max_request = config.etcd.max_request_bytes;
     let envelope = kv.request_envelope();

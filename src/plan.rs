@@ -36,13 +36,16 @@ pub struct Change {
     /// The value is secret (an age file in Git, or a key matching `secrets.keys`): it is never
     /// shown, hashed or logged, only its size.
     pub secret: bool,
-    /// Which side changed since the sync point ([`classify`]); `Unbased` until classified.
+    /// Which side changed since the sync point ([`assess`]).
     pub class: Class,
-    /// Blob id at the sync point's commit (set by [`classify`]; `None`: absent there, or
-    /// no base).
+    /// Blob id at the sync point's commit (`None`: absent there, or no base).
     pub base_oid: Option<ObjectId>,
     /// The sync point's value, loaded only to show a conflict (never for a secret).
     pub base: Option<Vec<u8>>,
+    /// What `apply` does with this key ([`Class::steps`]).
+    pub apply: ApplyStep,
+    /// What `persist` does with this key ([`Class::steps`]).
+    pub persist: PersistStep,
 }
 
 /// Which side changed a key since the sync point, and so in whose direction it reads.
@@ -130,6 +133,8 @@ impl std::fmt::Debug for Change {
             .field("class", &self.class)
             .field("base_oid", &self.base_oid)
             .field("base", &shown(&self.base))
+            .field("apply", &self.apply)
+            .field("persist", &self.persist)
             .finish()
     }
 }
@@ -179,25 +184,229 @@ impl Plan {
         self.changes.is_empty() && self.kept.is_empty() && self.conflicts.is_empty()
     }
 
-    /// After every secret was decrypted into `new`: a secret change whose plaintext equals
-    /// etcd's value is no change.
+    /// Keys per class, from the same assessment every command makes.
+    pub fn counts(&self) -> ClassCounts {
+        let mut counts = ClassCounts {
+            same: self.unchanged,
+            ..ClassCounts::default()
+        };
+        for change in self.changes.iter().chain(&self.kept).chain(&self.conflicts) {
+            counts.add(change.class);
+        }
+        counts
+    }
+
+    /// After every secret was decrypted into `new`: a secret whose plaintext in Git equals
+    /// etcd's value is no difference, whatever its ciphertext says.
     pub fn settle_secrets(&mut self) {
-        let before = self.changes.len();
-        self.changes.retain(|c| {
-            !(c.secret && c.action == Action::Change && c.new.is_some() && c.new == c.old)
-        });
-        self.unchanged += before - self.changes.len();
+        let settled = |c: &Change| c.secret && c.old.is_some() && c.new.is_some() && c.new == c.old;
+        for list in [&mut self.changes, &mut self.kept, &mut self.conflicts] {
+            let before = list.len();
+            list.retain(|c| !settled(c));
+            self.unchanged += before - list.len();
+        }
     }
 }
 
-/// Classify every key: in Git only → add; in etcd only → delete; in both with different
-/// bytes → change. `blob_id` hashes an etcd value the way Git would, so equal values are
-/// recognised without reading any blob. A secret in both places is a change *to be decided*:
-/// its ciphertext says nothing about the plaintext, so [`Plan::settle_secrets`] compares the
-/// decrypted value later.
+/// Prefixed to a secret's plaintext before it is hashed for [`assess`].
+const PLAINTEXT_MARK: &[u8] = b"netsync plaintext, never a blob\0";
+
+/// What `apply` does with a key Git and etcd disagree on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyStep {
+    /// Write Git's value to etcd (or delete the key there).
+    Write,
+    /// Leave etcd's value as it is: drift for `persist` to record, or a conflict resolved in
+    /// etcd's favour.
+    Keep,
+    /// A conflict with no side chosen: `apply` refuses to run (exit 5).
+    Refuse,
+}
+
+/// What `persist` does with a key Git and etcd disagree on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersistStep {
+    /// Commit etcd's value to Git (or delete the file).
+    Record,
+    /// Leave Git's value as it is: a change waiting for `apply`, or a conflict resolved in
+    /// Git's favour.
+    Leave,
+    /// A conflict with no side chosen: `persist` refuses to run (exit 5).
+    Refuse,
+}
+
+impl Class {
+    /// What each command does with a key of this class when `policy` picks the side for
+    /// conflicts: DESIGN's table, in both directions. `Same` needs nothing of either.
+    pub fn steps(self, policy: Policy) -> (ApplyStep, PersistStep) {
+        use ApplyStep::{Keep, Refuse as ApplyRefuse, Write};
+        use PersistStep::{Leave, Record, Refuse as PersistRefuse};
+        let apply = match (self, policy) {
+            (Class::Same, _) => Keep,
+            (_, Policy::Force) => Write,
+            (Class::GitOnly | Class::Unbased, _) => Write,
+            (Class::EtcdOnly, _) => Keep,
+            (Class::Conflict, Policy::PreferGit) => Write,
+            (Class::Conflict, Policy::PreferEtcd) => Keep,
+            (Class::Conflict, Policy::Safe) => ApplyRefuse,
+        };
+        let persist = match (self, policy) {
+            (Class::Same | Class::GitOnly, _) => Leave,
+            (Class::EtcdOnly | Class::Unbased, _) => Record,
+            (Class::Conflict, Policy::PreferEtcd) => Record,
+            (Class::Conflict, Policy::PreferGit) => Leave,
+            // `--force` is apply's word for "Git wins"; persist records nothing over a
+            // conflict without an explicit side.
+            (Class::Conflict, Policy::Safe | Policy::Force) => PersistRefuse,
+        };
+        (apply, persist)
+    }
+}
+
+/// One key Git and etcd disagree on, by blob id: its three values, what the rule makes of
+/// them, and what each command does with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessed {
+    pub key: Vec<u8>,
+    pub class: Class,
+    /// `None`: absent on that side (or, for `base`, no base).
+    pub base: Option<ObjectId>,
+    pub git: Option<ObjectId>,
+    pub etcd: Option<ObjectId>,
+    pub secret: bool,
+    pub apply: ApplyStep,
+    pub persist: PersistStep,
+}
+
+impl Assessed {
+    /// What `apply` does to etcd for this key, when it writes: add, change or delete.
+    pub fn apply_action(&self) -> Action {
+        match (self.git.is_some(), self.etcd.is_some()) {
+            (true, false) => Action::Add,
+            (true, true) => Action::Change,
+            (false, _) => Action::Delete,
+        }
+    }
+
+    /// What `persist` does to Git for this key, when it records: add, change or delete.
+    pub fn persist_action(&self) -> Action {
+        match (self.etcd.is_some(), self.git.is_some()) {
+            (true, false) => Action::Add,
+            (true, true) => Action::Change,
+            (false, _) => Action::Delete,
+        }
+    }
+}
+
+/// The one verdict every command starts from: each key Git and etcd disagree on, classified
+/// by the three-way rule, with what `apply` and `persist` do with it under one policy. `diff`
+/// and `apply` attach the values to it ([`plan`]), `persist` turns its records into tree
+/// edits, `status` counts it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    /// Keys that differ, sorted by key.
+    pub keys: Vec<Assessed>,
+    /// Keys both sides hold with the same value.
+    pub unchanged: usize,
+}
+
+/// Keys per class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClassCounts {
+    pub same: usize,
+    pub git_only: usize,
+    pub etcd_only: usize,
+    pub conflict: usize,
+    pub unbased: usize,
+}
+
+impl ClassCounts {
+    fn add(&mut self, class: Class) {
+        match class {
+            Class::Same => self.same += 1,
+            Class::GitOnly => self.git_only += 1,
+            Class::EtcdOnly => self.etcd_only += 1,
+            Class::Conflict => self.conflict += 1,
+            Class::Unbased => self.unbased += 1,
+        }
+    }
+}
+
+impl Assessment {
+    pub fn counts(&self) -> ClassCounts {
+        let mut counts = ClassCounts {
+            same: self.unchanged,
+            ..ClassCounts::default()
+        };
+        for key in &self.keys {
+            counts.add(key.class);
+        }
+        counts
+    }
+
+    /// The keys `persist` treats with `step`.
+    pub fn persisting(&self, step: PersistStep) -> impl Iterator<Item = &Assessed> {
+        self.keys.iter().filter(move |k| k.persist == step)
+    }
+}
+
+/// Assess every key present on any side: the three-way rule ([`rule`], by blob id, so
+/// nothing is read) and each command's step under `policy`. Keys are the managed ones only
+/// (the caller leaves out leased and ephemeral keys). A secret's etcd id must be its base's
+/// when etcd still holds the base ([`Base::etcd_id`]): its plaintext has no ciphertext id.
+pub fn assess(
+    base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
+    git: &BTreeMap<Vec<u8>, ObjectId>,
+    etcd: &BTreeMap<Vec<u8>, ObjectId>,
+    is_secret: impl Fn(&[u8]) -> bool,
+    policy: Policy,
+) -> Assessment {
+    let mut keys: BTreeSet<&Vec<u8>> = git.keys().chain(etcd.keys()).collect();
+    if let Some(base) = base {
+        keys.extend(base.keys());
+    }
+    let mut assessment = Assessment::default();
+    for key in keys {
+        let g = git.get(key).copied();
+        let e = etcd.get(key).copied();
+        let b = base.and_then(|m| m.get(key).copied());
+        let changed = base.map(|_| Changed {
+            git: g != b,
+            etcd: e != b,
+        });
+        let class = rule(g == e, changed);
+        if class == Class::Same {
+            assessment.unchanged += 1;
+            continue;
+        }
+        let (apply, persist) = class.steps(policy);
+        assessment.keys.push(Assessed {
+            key: key.clone(),
+            class,
+            base: b,
+            git: g,
+            etcd: e,
+            secret: is_secret(key),
+            apply,
+            persist,
+        });
+    }
+    assessment
+}
+
+/// Read the plan off both sides: leave out ephemeral and leased keys, give every etcd value
+/// its blob id (`blob_id` hashes it as Git would; a secret etcd still holds the base of
+/// counts as the base's), [`assess`] every key against `base` under `policy`, and attach
+/// etcd's value to each key that differs: `changes` (what apply writes), `kept` and
+/// `conflicts`, with the values Git holds left for the caller to load. A secret whose
+/// decrypted value equals etcd's leaves the plan then ([`Plan::settle_secrets`]).
 pub fn plan(
     desired: &BTreeMap<Vec<u8>, DesiredEntry>,
     etcd: Vec<KeyValue>,
+    base: Option<&Base>,
+    policy: Policy,
     is_ephemeral: impl Fn(&[u8]) -> bool,
     is_secret: impl Fn(&[u8]) -> bool,
     blob_id: impl Fn(&[u8]) -> ObjectId,
@@ -217,59 +426,69 @@ pub fn plan(
         }
     }
     plan.managed_in_etcd = current.len();
-    let leased: std::collections::BTreeSet<&[u8]> =
-        plan.leased.iter().map(|s| s.key.as_slice()).collect();
-
-    for (key, entry) in desired {
-        if leased.contains(key.as_slice()) {
-            continue;
-        }
-        match current.remove(key) {
-            Some(kv) if !entry.secret && blob_id(&kv.value) == entry.oid => plan.unchanged += 1,
-            Some(kv) => plan.changes.push(Change {
-                key: key.clone(),
-                action: Action::Change,
-                path: Some(entry.path.clone()),
-                new_oid: Some(entry.oid),
-                expect_mod_revision: kv.mod_revision,
-                old: Some(kv.value),
-                new: None,
-                secret: entry.secret || is_secret(key),
-                class: Class::Unbased,
-                base_oid: None,
-                base: None,
-            }),
-            None => plan.changes.push(Change {
-                key: key.clone(),
-                action: Action::Add,
-                path: Some(entry.path.clone()),
-                new_oid: Some(entry.oid),
-                old: None,
-                new: None,
-                expect_mod_revision: 0,
-                secret: entry.secret || is_secret(key),
-                class: Class::Unbased,
-                base_oid: None,
-                base: None,
-            }),
-        }
-    }
-    for (key, kv) in current {
-        plan.changes.push(Change {
-            secret: is_secret(&key),
-            key,
-            action: Action::Delete,
-            path: None,
-            new_oid: None,
-            expect_mod_revision: kv.mod_revision,
-            old: Some(kv.value),
+    let leased: BTreeSet<&[u8]> = plan.leased.iter().map(|s| s.key.as_slice()).collect();
+    let managed = |key: &[u8]| !leased.contains(key);
+    // A key is secret when Git keeps it as an age file, a pattern names it, or its base is
+    // one (a user removed: the age file deleted in Git, no pattern naming the key).
+    let secret = |key: &[u8]| {
+        desired.get(key).is_some_and(|e| e.secret)
+            || is_secret(key)
+            || base.is_some_and(|b| b.secrets.contains(key))
+    };
+    let git: BTreeMap<Vec<u8>, ObjectId> = desired
+        .iter()
+        .filter(|(k, _)| managed(k))
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    let etcd_ids: BTreeMap<Vec<u8>, ObjectId> = current
+        .values()
+        .map(|kv| {
+            let secret = secret(&kv.key);
+            // A secret's plaintext gets an id no ciphertext in Git can have, so that etcd's
+            // plaintext never passes for Git's age file: it is equal only by revision.
+            let hash = || match secret {
+                true => blob_id(&[PLAINTEXT_MARK, &kv.value].concat()),
+                false => blob_id(&kv.value),
+            };
+            let id = match base {
+                Some(b) => b.etcd_id(&kv.key, secret, kv.mod_revision, hash),
+                None => hash(),
+            };
+            (kv.key.clone(), id)
+        })
+        .collect();
+    let base_ids: Option<BTreeMap<Vec<u8>, ObjectId>> = base.map(|b| {
+        b.entries
+            .iter()
+            .filter(|(k, _)| managed(k))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    });
+    let assessment = assess(base_ids.as_ref(), &git, &etcd_ids, secret, policy);
+    plan.unchanged = assessment.unchanged;
+    for key in assessment.keys {
+        let etcd = current.remove(&key.key);
+        let change = Change {
+            action: key.apply_action(),
+            path: desired.get(&key.key).map(|e| e.path.clone()),
+            new_oid: key.git,
+            expect_mod_revision: etcd.as_ref().map_or(0, |kv| kv.mod_revision),
+            old: etcd.map(|kv| kv.value),
             new: None,
-            class: Class::Unbased,
-            base_oid: None,
+            secret: key.secret,
+            class: key.class,
+            base_oid: key.base,
             base: None,
-        });
+            apply: key.apply,
+            persist: key.persist,
+            key: key.key,
+        };
+        match change.apply {
+            ApplyStep::Write => plan.changes.push(change),
+            ApplyStep::Keep => plan.kept.push(change),
+            ApplyStep::Refuse => plan.conflicts.push(change),
+        }
     }
-    plan.changes.sort_by(|a, b| a.key.cmp(&b.key));
     plan
 }
 
@@ -289,16 +508,6 @@ pub enum Class {
     Unbased,
 }
 
-/// One key of a three-way comparison; `None` means absent on that side.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyClass {
-    pub key: Vec<u8>,
-    pub class: Class,
-    pub base: Option<ObjectId>,
-    pub git: Option<ObjectId>,
-    pub etcd: Option<ObjectId>,
-}
-
 /// Which sides changed a key since its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Changed {
@@ -308,8 +517,7 @@ pub struct Changed {
 
 /// The three-way rule (DESIGN, "Sync state and the three-way rule") for one key: whether Git
 /// and etcd hold the same value now and, when there is a base, which sides changed since.
-/// Every command's classification goes through here ([`classify`] for diff, apply and
-/// restore; [`three_way`] for persist and status).
+/// Every command's classification goes through here, by way of [`assess`].
 pub fn rule(equal: bool, changed: Option<Changed>) -> Class {
     if equal {
         return Class::Same;
@@ -328,39 +536,6 @@ pub fn rule(equal: bool, changed: Option<Changed>) -> Class {
             etcd: true,
         }) => Class::Conflict,
     }
-}
-
-/// Classify every key present on any side (sorted by key). Values are compared by blob id, so
-/// nothing is read: equal values never conflict, whatever their history. A secret's etcd id
-/// is its base's when etcd still holds the base ([`Base::etcd_id`]).
-pub fn three_way(
-    base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
-    git: &BTreeMap<Vec<u8>, ObjectId>,
-    etcd: &BTreeMap<Vec<u8>, ObjectId>,
-) -> Vec<KeyClass> {
-    let mut keys: std::collections::BTreeSet<&Vec<u8>> = git.keys().chain(etcd.keys()).collect();
-    if let Some(base) = base {
-        keys.extend(base.keys());
-    }
-    keys.into_iter()
-        .map(|key| {
-            let g = git.get(key).copied();
-            let e = etcd.get(key).copied();
-            let b = base.and_then(|m| m.get(key).copied());
-            let changed = base.map(|_| Changed {
-                git: g != b,
-                etcd: e != b,
-            });
-            let class = rule(g == e, changed);
-            KeyClass {
-                key: key.clone(),
-                class,
-                base: b,
-                git: g,
-                etcd: e,
-            }
-        })
-        .collect()
 }
 
 /// The sync point as a merge base, one value per key: the last value both sides agreed on.
@@ -561,65 +736,6 @@ pub enum Policy {
     Force,
 }
 
-/// Apply the three-way rule to a plan's differences: keep in `changes` what `apply` writes,
-/// move drift (and conflicts resolved for etcd) to `kept` and unresolved conflicts to
-/// `conflicts`. Without a base every difference is written (etcd is made equal to Git).
-///
-/// Whether etcd changed since the base is decided by value for plain keys (the etcd value's
-/// blob id against the base's) and by the sync point's own rule ([`Base::etcd_unchanged`])
-/// for secrets, whose base holds only ciphertext.
-pub fn classify(
-    plan: &mut Plan,
-    base: Option<&Base>,
-    policy: Policy,
-    blob_id: impl Fn(&[u8]) -> ObjectId,
-) {
-    let Some(base) = base else {
-        return;
-    };
-    let changes = std::mem::take(&mut plan.changes);
-    for mut change in changes {
-        // A key whose base is an age file stays a secret when Git deletes the file (a user
-        // removed), although no pattern may name it: judged by revision, never shown.
-        change.secret |= base.secrets.contains(&change.key);
-        let in_base = base.entries.get(&change.key).copied();
-        change.base_oid = in_base;
-        let git_changed = change.new_oid != in_base;
-        let etcd_changed = match change.old.as_deref() {
-            None => in_base.is_some(),
-            // A secret's base is ciphertext, so its plaintext cannot be compared; the sync
-            // point's own rule decides, counting the recording command's writes (an apply's
-            // or a restore's) as unchanged and a key etcd already differed on as changed.
-            Some(_) if change.secret => {
-                !base.etcd_unchanged(&change.key, change.expect_mod_revision)
-            }
-            Some(value) => Some(blob_id(value)) != in_base,
-        };
-        change.class = rule(
-            false,
-            Some(Changed {
-                git: git_changed,
-                etcd: etcd_changed,
-            }),
-        );
-        let write = match (change.class, policy) {
-            (_, Policy::Force) => true,
-            (Class::Conflict, Policy::PreferGit) => true,
-            (Class::Conflict, Policy::Safe) => {
-                plan.conflicts.push(change);
-                continue;
-            }
-            (Class::EtcdOnly | Class::Conflict, _) => false,
-            _ => true,
-        };
-        if write {
-            plan.changes.push(change);
-        } else {
-            plan.kept.push(change);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,7 +779,7 @@ mod tests {
             kv(b"/n/c", b"old", 6, 0),
             kv(b"/n/d", b"x", 7, 0),
         ];
-        let p = plan(&want, have, |_| false, |_| false, hash);
+        let p = plan(&want, have, None, Policy::Safe, |_| false, |_| false, hash);
         let got: Vec<(&[u8], Action, i64)> = p
             .changes
             .iter()
@@ -685,7 +801,15 @@ mod tests {
     fn ephemeral_and_leased_keys_are_never_touched() {
         let want = desired(&[(b"/n/lease", b"new")]);
         let have = vec![kv(b"/n/sess/1", b"x", 3, 0), kv(b"/n/lease", b"old", 4, 99)];
-        let p = plan(&want, have, |k| k.starts_with(b"/n/sess/"), |_| false, hash);
+        let p = plan(
+            &want,
+            have,
+            None,
+            Policy::Safe,
+            |k| k.starts_with(b"/n/sess/"),
+            |_| false,
+            hash,
+        );
         assert!(p.is_empty());
         assert_eq!(p.ephemeral_in_etcd, 1);
         assert_eq!(
@@ -704,6 +828,8 @@ mod tests {
         let p = plan(
             &want,
             vec![kv(b"/n/\xff", b"\x00\x01", 2, 0)],
+            None,
+            Policy::Safe,
             |_| false,
             |_| false,
             hash,
@@ -723,7 +849,15 @@ mod tests {
             kv(b"/n/t", b"pw", 4, 0),
             kv(b"/n/u", b"old", 5, 0),
         ];
-        let mut p = plan(&want, have, |_| false, |k| k == b"/n/u", hash);
+        let mut p = plan(
+            &want,
+            have,
+            None,
+            Policy::Safe,
+            |_| false,
+            |k| k == b"/n/u",
+            hash,
+        );
         assert_eq!(
             p.changes.len(),
             3,
@@ -743,27 +877,19 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_vec(), hash(v))).collect()
     }
 
-    fn classes(classified: &[KeyClass]) -> Vec<(&[u8], Class)> {
-        classified
-            .iter()
-            .map(|c| (c.key.as_slice(), c.class))
-            .collect()
+    /// The keys that differ and their classes, and how many are the same.
+    fn classes(
+        base: Option<&BTreeMap<Vec<u8>, ObjectId>>,
+        git: &BTreeMap<Vec<u8>, ObjectId>,
+        etcd: &BTreeMap<Vec<u8>, ObjectId>,
+    ) -> (Vec<(Vec<u8>, Class)>, usize) {
+        let a = assess(base, git, etcd, |_| false, Policy::Safe);
+        let differ = a.keys.iter().map(|k| (k.key.clone(), k.class)).collect();
+        (differ, a.unchanged)
     }
 
-    fn secret_change(key: &[u8], git: &[u8], etcd_mod_revision: i64) -> Change {
-        Change {
-            key: key.to_vec(),
-            action: Action::Change,
-            path: Some(format!("kv/{}.age", String::from_utf8_lossy(key))),
-            new_oid: Some(hash(git)),
-            old: Some(b"plaintext in etcd".to_vec()),
-            new: Some(b"plaintext in git".to_vec()),
-            expect_mod_revision: etcd_mod_revision,
-            secret: true,
-            class: Class::Unbased,
-            base_oid: None,
-            base: None,
-        }
+    fn named(pairs: &[(&[u8], Class)]) -> Vec<(Vec<u8>, Class)> {
+        pairs.iter().map(|(k, c)| (k.to_vec(), *c)).collect()
     }
 
     #[test]
@@ -784,16 +910,31 @@ mod tests {
             secrets: Default::default(),
             point,
         };
-        let mut p = Plan {
-            changes: vec![
-                secret_change(b"/n/old", b"ciphertext 2", 9),
-                secret_change(b"/n/other", b"ciphertext 2", 11),
-                secret_change(b"/n/own", b"ciphertext 2", 13),
-                secret_change(b"/n/rec", b"ciphertext 2", 15),
-            ],
-            ..Plan::default()
-        };
-        classify(&mut p, Some(&base), Policy::Safe, hash);
+        let mut want = desired(&[
+            (b"/n/old", b"ciphertext 2"),
+            (b"/n/other", b"ciphertext 2"),
+            (b"/n/own", b"ciphertext 2"),
+            (b"/n/rec", b"ciphertext 2"),
+        ]);
+        want.values_mut().for_each(|e| e.secret = true);
+        let have = [
+            (&b"/n/old"[..], 9),
+            (b"/n/other", 11),
+            (b"/n/own", 13),
+            (b"/n/rec", 15),
+        ]
+        .into_iter()
+        .map(|(k, rev)| kv(k, b"plaintext in etcd", rev, 0))
+        .collect();
+        let p = plan(
+            &want,
+            have,
+            Some(&base),
+            Policy::Safe,
+            |_| false,
+            |_| false,
+            hash,
+        );
         let written: Vec<(&[u8], Class)> = p
             .changes
             .iter()
@@ -858,15 +999,17 @@ mod tests {
                 kv(b"/n/b", b"v2", 12, 0),
                 kv(b"/n/s", b"plain", 5, 0),
             ],
+            Some(&base),
+            Policy::Safe,
             |_| false,
             |k| k == b"/n/s",
             hash,
         );
-        p.changes
+        p.kept
             .iter_mut()
             .filter(|c| c.secret)
             .for_each(|c| c.new = Some(b"git plaintext".to_vec()));
-        classify(&mut p, Some(&base), Policy::Safe, hash);
+        p.settle_secrets();
         let written: Vec<(&[u8], Class)> = p
             .changes
             .iter()
@@ -896,15 +1039,16 @@ mod tests {
         let mut entries = desired(&[(b"/n/token", b"ciphertext"), (b"/n/a", b"1")]);
         entries.get_mut(&b"/n/token"[..]).unwrap().secret = true;
         let base = Base::of_commit(&entries, point);
-        let mut p = plan(
+        let p = plan(
             &desired(&[(b"/n/a", b"1")]),
             vec![kv(b"/n/a", b"1", 3, 0), kv(b"/n/token", b"plaintext", 4, 0)],
+            Some(&base),
+            Policy::Safe,
             |_| false,
+            // No pattern names it.
             |_| false,
             hash,
         );
-        assert!(!p.changes[0].secret, "no pattern names it");
-        classify(&mut p, Some(&base), Policy::Safe, hash);
         assert_eq!(p.changes.len(), 1, "{p:?}");
         let change = &p.changes[0];
         assert_eq!(
@@ -928,7 +1072,7 @@ mod tests {
     /// The class, and whether apply writes the key; `None`: no difference.
     type Outcome = Option<(Class, bool)>;
 
-    /// One key through `plan` and `classify`: its class, and whether apply writes it (`None`:
+    /// One key through `plan`: its class, and whether apply writes it (`None`:
     /// no difference at all).
     fn one_key(
         base: Option<&Base>,
@@ -946,15 +1090,19 @@ mod tests {
             .map(|(v, rev)| kv(b"/n/k", v, rev, 0))
             .into_iter()
             .collect();
-        let mut p = plan(&want, have, |_| false, |_| secret, hash);
+        let mut p = plan(&want, have, base, Policy::Safe, |_| false, |_| secret, hash);
         if secret {
             // Decrypted Git values are plaintexts that differ from etcd's in every row.
-            p.changes
+            for c in p
+                .changes
                 .iter_mut()
-                .for_each(|c| c.new = c.new_oid.map(|_| b"git plaintext".to_vec()));
+                .chain(&mut p.kept)
+                .chain(&mut p.conflicts)
+            {
+                c.new = c.new_oid.map(|_| b"git plaintext".to_vec());
+            }
             p.settle_secrets();
         }
-        classify(&mut p, base, Policy::Safe, hash);
         let written = p.changes.iter().map(|c| (c.class, true));
         let kept = p.kept.iter().chain(&p.conflicts).map(|c| (c.class, false));
         written.chain(kept).next()
@@ -1141,6 +1289,70 @@ mod tests {
     }
 
     #[test]
+    fn each_class_has_one_step_for_apply_and_one_for_persist_under_every_policy() {
+        use ApplyStep::{Keep, Refuse as ARefuse, Write};
+        use Class::*;
+        use PersistStep::{Leave, Record, Refuse as PRefuse};
+        use Policy::*;
+        let table: &[(Class, Policy, ApplyStep, PersistStep)] = &[
+            (GitOnly, Safe, Write, Leave),
+            (EtcdOnly, Safe, Keep, Record),
+            (Conflict, Safe, ARefuse, PRefuse),
+            (Unbased, Safe, Write, Record),
+            (GitOnly, PreferGit, Write, Leave),
+            (EtcdOnly, PreferGit, Keep, Record),
+            (Conflict, PreferGit, Write, Leave),
+            (GitOnly, PreferEtcd, Write, Leave),
+            (EtcdOnly, PreferEtcd, Keep, Record),
+            (Conflict, PreferEtcd, Keep, Record),
+            (EtcdOnly, Force, Write, Record),
+            (Conflict, Force, Write, PRefuse),
+            (Same, Force, Keep, Leave),
+        ];
+        for (class, policy, apply, persist) in table {
+            assert_eq!(
+                class.steps(*policy),
+                (*apply, *persist),
+                "{class:?} under {policy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_assessment_counts_every_key_once_and_each_command_reads_its_step() {
+        let base = ids(&[(b"g", b"1"), (b"e", b"1"), (b"c", b"1"), (b"s", b"1")]);
+        let git = ids(&[(b"g", b"2"), (b"e", b"1"), (b"c", b"2"), (b"s", b"1")]);
+        let etcd = ids(&[(b"g", b"1"), (b"e", b"3"), (b"c", b"3"), (b"s", b"1")]);
+        let a = assess(Some(&base), &git, &etcd, |k| k == b"e", Policy::PreferEtcd);
+        assert_eq!(
+            a.counts(),
+            ClassCounts {
+                same: 1,
+                git_only: 1,
+                etcd_only: 1,
+                conflict: 1,
+                unbased: 0
+            }
+        );
+        let recorded: Vec<&[u8]> = a
+            .persisting(PersistStep::Record)
+            .map(|k| k.key.as_slice())
+            .collect();
+        assert_eq!(recorded, vec![&b"c"[..], b"e"]);
+        let e = a.keys.iter().find(|k| k.key == b"e").unwrap();
+        assert!(e.secret);
+        assert_eq!(
+            (e.apply, e.persist_action()),
+            (ApplyStep::Keep, Action::Change)
+        );
+        let g = a.keys.iter().find(|k| k.key == b"g").unwrap();
+        assert_eq!(
+            (g.apply, g.apply_action()),
+            (ApplyStep::Write, Action::Change)
+        );
+    }
+
+    #[test]
     fn rule_is_the_table() {
         use Class::*;
         let c = |git, etcd| Some(Changed { git, etcd });
@@ -1160,18 +1372,19 @@ mod tests {
             point: SyncPoint::new("c".into(), 1, "apply"),
         };
         // apply's view: Git (new) against etcd (old).
-        let mut p = plan(
+        let p = plan(
             &desired(&[(b"/n/edel", b"1"), (b"/n/echg", b"1"), (b"/n/both", b"2")]),
             vec![
                 kv(b"/n/eadd", b"x", 5, 0),
                 kv(b"/n/echg", b"3", 5, 0),
                 kv(b"/n/both", b"3", 5, 0),
             ],
+            Some(&base),
+            Policy::PreferEtcd,
             |_| false,
             |_| false,
             hash,
         );
-        classify(&mut p, Some(&base), Policy::PreferEtcd, hash);
         type Sides<'a> = (&'a [u8], Action, Option<Action>, Option<Action>);
         let got: Vec<Sides> = p
             .kept
@@ -1197,6 +1410,8 @@ mod tests {
         let unbased = plan(
             &desired(&[(b"/n/a", b"1")]),
             vec![],
+            None,
+            Policy::Safe,
             |_| false,
             |_| false,
             hash,
@@ -1253,23 +1468,24 @@ mod tests {
             (b"gdel", b"1"),
             (b"eadd", b"y"),
         ]);
-        let got = three_way(Some(&base), &git, &etcd);
         assert_eq!(
-            classes(&got),
-            vec![
-                (&b"alldel"[..], Class::Same),
-                (b"both", Class::Conflict),
-                (b"conv", Class::Same),
-                (b"eadd", Class::EtcdOnly),
-                (b"edel", Class::EtcdOnly),
-                (b"etcd", Class::EtcdOnly),
-                (b"gadd", Class::GitOnly),
-                (b"gdel", Class::GitOnly),
-                (b"git", Class::GitOnly),
-                (b"same", Class::Same),
-            ]
+            classes(Some(&base), &git, &etcd),
+            (
+                named(&[
+                    (b"both", Class::Conflict),
+                    (b"eadd", Class::EtcdOnly),
+                    (b"edel", Class::EtcdOnly),
+                    (b"etcd", Class::EtcdOnly),
+                    (b"gadd", Class::GitOnly),
+                    (b"gdel", Class::GitOnly),
+                    (b"git", Class::GitOnly),
+                ]),
+                // alldel, conv, same
+                3
+            )
         );
-        let edel = got.iter().find(|c| c.key == b"edel").unwrap();
+        let got = assess(Some(&base), &git, &etcd, |_| false, Policy::Safe);
+        let edel = got.keys.iter().find(|c| c.key == b"edel").unwrap();
         assert_eq!((edel.git, edel.etcd), (Some(hash(b"1")), None));
     }
 
@@ -1278,12 +1494,8 @@ mod tests {
         let git = ids(&[(b"a", b"1"), (b"b", b"1")]);
         let etcd = ids(&[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")]);
         assert_eq!(
-            classes(&three_way(None, &git, &etcd)),
-            vec![
-                (&b"a"[..], Class::Same),
-                (b"b", Class::Unbased),
-                (b"c", Class::Unbased)
-            ]
+            classes(None, &git, &etcd),
+            (named(&[(b"b", Class::Unbased), (b"c", Class::Unbased)]), 1)
         );
     }
 
@@ -1291,10 +1503,11 @@ mod tests {
     fn both_sides_adding_the_same_value_is_not_a_conflict() {
         let base = ids(&[]);
         let same = ids(&[(b"k", b"v")]);
-        let got = three_way(Some(&base), &same, &same);
-        assert_eq!(classes(&got), vec![(&b"k"[..], Class::Same)]);
+        assert_eq!(classes(Some(&base), &same, &same), (vec![], 1));
         let other = ids(&[(b"k", b"w")]);
-        let got = three_way(Some(&base), &same, &other);
-        assert_eq!(classes(&got), vec![(&b"k"[..], Class::Conflict)]);
+        assert_eq!(
+            classes(Some(&base), &same, &other),
+            (named(&[(b"k", Class::Conflict)]), 0)
+        );
     }
 }

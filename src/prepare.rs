@@ -1,10 +1,10 @@
 //! Read both sides (a Git revision and etcd under the managed prefixes, at one revision) and
-//! plan: the shared first half of `diff` and `apply`.
+//! plan: the shared first half of `diff`, `apply`, `restore` and `status`.
 
 use crate::desired::{self, Desired};
 use crate::git::Repo;
 use crate::kv::Kv;
-use crate::plan::{self, Base, Plan};
+use crate::plan::{self, Base, Plan, Policy};
 use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
@@ -31,14 +31,29 @@ pub struct Prepared {
     pub etcd_revision: i64,
     pub cluster_id: u64,
     pub sync_point: Option<SyncPoint>,
+    /// Each key's base, when the plan was made three ways (a sync point of this cluster).
+    pub base: Option<Base>,
 }
 
-/// Read etcd under the prefixes of `desired` and plan.
+/// How to compare the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// Against each key's base from the sync point (when there is one for this cluster),
+    /// with `Policy` choosing the side where the rule does not decide alone.
+    ThreeWay(Policy),
+    /// Git against etcd alone: every difference is written to etcd (`restore`,
+    /// `apply --force`).
+    TwoWay,
+}
+
+/// Read etcd under the prefixes of `desired`, and the sync point, and plan
+/// ([`plan::plan`]: every key assessed by the three-way rule, or two ways).
 pub async fn prepare(
     repo: &Repo,
     desired: Desired,
     kv: &mut impl Kv,
     progress: &Progress,
+    compare: Compare,
 ) -> Result<Prepared, Error> {
     for warning in desired.config.warnings() {
         tracing::warn!("{warning}");
@@ -63,11 +78,26 @@ pub async fn prepare(
         "read etcd"
     );
     let sync_point = syncpoint::read(kv, &desired.config).await?;
+    let (base, policy) = match compare {
+        Compare::ThreeWay(policy) => (
+            base(
+                repo,
+                sync_point.as_ref(),
+                snapshot.cluster_id,
+                desired.revision.commit,
+                snapshot.revision,
+            )?,
+            policy,
+        ),
+        Compare::TwoWay => (None, Policy::Force),
+    };
     let config = &desired.config;
     let hash_kind = repo.gix().object_hash();
     let plan = plan::plan(
         &desired.entries,
         snapshot.entries,
+        base.as_ref(),
+        policy,
         |key| config.is_ephemeral(key),
         |key| config.is_secret(key),
         |value| crate::git::blob_id(hash_kind, value),
@@ -84,16 +114,23 @@ pub async fn prepare(
         etcd_revision: snapshot.revision,
         cluster_id: snapshot.cluster_id,
         sync_point,
+        base,
     })
 }
 
-/// Read the desired value of every add and change from Git, decrypting every secret. Done for
+/// Read Git's value of every key that differs from Git, decrypting every secret. Done for
 /// the whole plan before the first write, so that an unreadable object or a secret that does
 /// not decrypt (no identity, wrong identity, tampered, moved) stops the run with etcd
 /// untouched. Secrets whose plaintext equals etcd's value then leave the plan.
 pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) -> Result<(), Error> {
     let mut sealed: Vec<usize> = Vec::new();
-    for (i, change) in plan.changes.iter_mut().enumerate() {
+    let mut all: Vec<&mut plan::Change> = plan
+        .changes
+        .iter_mut()
+        .chain(&mut plan.kept)
+        .chain(&mut plan.conflicts)
+        .collect();
+    for (i, change) in all.iter_mut().enumerate() {
         if let Some(oid) = change.new_oid {
             change.new = Some(repo.read_blob(oid)?);
             if change.secret && change.path.as_deref().is_some_and(is_age_path) {
@@ -103,13 +140,13 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
     }
     let plaintexts = secrets::decrypt_all(
         sealed.iter().map(|&i| {
-            let c = &plan.changes[i];
+            let c = &all[i];
             (c.key.as_slice(), c.new.as_deref().unwrap_or_default())
         }),
         identities,
     )?;
     for (i, plaintext) in sealed.into_iter().zip(plaintexts) {
-        plan.changes[i].new = Some(plaintext.to_vec());
+        all[i].new = Some(plaintext.to_vec());
     }
     plan.settle_secrets();
     Ok(())
@@ -119,11 +156,17 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
 /// sync point belongs to this cluster. `None` (with a warning) for a sync point recorded in
 /// another cluster; an error when the repository lacks the sync point's commit, since
 /// guessing would risk reverting one side.
-pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
-    let Some(point) = &prepared.sync_point else {
+fn base(
+    repo: &Repo,
+    sync_point: Option<&SyncPoint>,
+    cluster_id: u64,
+    target: crate::git::ObjectId,
+    etcd_revision: i64,
+) -> Result<Option<Base>, Error> {
+    let Some(point) = sync_point else {
         return Ok(None);
     };
-    if point.cluster_id != format!("{:x}", prepared.cluster_id) {
+    if point.cluster_id != format!("{cluster_id:x}") {
         tracing::warn!(
             recorded = %point.cluster_id,
             "the sync point was recorded in another etcd cluster; comparing two ways"
@@ -132,8 +175,7 @@ pub fn base(repo: &Repo, prepared: &Prepared) -> Result<Option<Base>, Error> {
     }
     // A persist killed before it recorded left its commit on the way to the target: adopt
     // what its trailers prove.
-    let target = prepared.desired.revision.commit;
-    let adopted = crate::adopt::adopt(repo, point, target, Some(prepared.etcd_revision))?;
+    let adopted = crate::adopt::adopt(repo, point, target, Some(etcd_revision))?;
     let point = adopted.as_ref().unwrap_or(point);
     let base = desired::load_base(repo, &point.commit)?.ok_or_else(|| desired::BaseMissing {
         commit: point.commit.clone(),

@@ -304,7 +304,9 @@ async fn run_locked(
     show: &mut dyn FnMut(&Summary),
     lock: &lock::Lock,
 ) -> Result<RestoreReport, Error> {
-    let mut prepared = prepare::prepare(repo, desired, kv, progress).await?;
+    // Restore makes etcd hold the revision: every difference is written.
+    let compare = prepare::Compare::TwoWay;
+    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     let plan = &prepared.plan;
     let existing = plan.managed_in_etcd;

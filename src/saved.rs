@@ -79,12 +79,12 @@ pub struct SavedPlan {
     pub keys: Vec<SavedKey>,
 }
 
-fn saved(change: &Change, apply_writes: bool) -> SavedKey {
+fn saved(change: &Change) -> SavedKey {
     SavedKey {
         key: change.key.clone(),
         class: change.class,
         action: change.action,
-        apply_writes,
+        apply_writes: change.apply == crate::plan::ApplyStep::Write,
         mod_revision: change.expect_mod_revision,
         git: change.new_oid,
         secret: change.secret,
@@ -98,9 +98,9 @@ impl SavedPlan {
         let mut keys: Vec<SavedKey> = plan
             .changes
             .iter()
-            .map(|c| saved(c, true))
-            .chain(plan.kept.iter().map(|c| saved(c, false)))
-            .chain(plan.conflicts.iter().map(|c| saved(c, false)))
+            .chain(&plan.kept)
+            .chain(&plan.conflicts)
+            .map(saved)
             .collect();
         keys.sort_by(|a, b| a.key.cmp(&b.key));
         Self {

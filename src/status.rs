@@ -2,7 +2,6 @@
 //! its age, the lock holder, three-way counts (never values), per-remote push records and the
 //! health of every endpoint. Read-only.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -12,7 +11,7 @@ use crate::desired;
 use crate::git::{self, ObjectId, Repo};
 use crate::kv::{ConnectSettings, EtcdKv, Kv};
 use crate::lock::{self, Holder};
-use crate::plan::{self, Class};
+use crate::plan;
 use crate::pushes::{push_key, PushRecord};
 use crate::refusal::{self, Refusal};
 use crate::syncpoint::{self, SyncPoint};
@@ -150,41 +149,26 @@ pub async fn status(
         )),
         _ => None,
     };
+    // The same plan diff and apply make (status needs no identity: a secret is judged by its
+    // revision alone, never decrypted).
     let kind = repo.gix().object_hash();
-    let git_ids: BTreeMap<Vec<u8>, ObjectId> = git
-        .entries
-        .iter()
-        .map(|(k, e)| (k.clone(), e.oid))
-        .collect();
-    let mut etcd_ids = BTreeMap::new();
-    for entry in &snapshot.entries {
-        if config.is_ephemeral(&entry.key) || entry.lease != 0 {
-            continue;
-        }
-        // A secret is plaintext in etcd and ciphertext in Git: its blob ids never match. One
-        // unchanged since the sync point counts as the base's (status needs no identity).
-        let secret = git.entries.get(&entry.key).is_some_and(|e| e.secret)
-            || config.is_secret(&entry.key)
-            || base
-                .as_ref()
-                .is_some_and(|b| b.secrets.contains(&entry.key));
-        let hash = || git::blob_id(kind, &entry.value);
-        let id = match base.as_ref() {
-            Some(b) => b.etcd_id(&entry.key, secret, entry.mod_revision, hash),
-            None => hash(),
-        };
-        etcd_ids.insert(entry.key.clone(), id);
-    }
-    let mut counts = Counts::default();
-    for class in plan::three_way(base.as_ref().map(|b| &b.entries), &git_ids, &etcd_ids) {
-        match class.class {
-            Class::Same => counts.same += 1,
-            Class::GitOnly => counts.git_only += 1,
-            Class::EtcdOnly => counts.drift += 1,
-            Class::Conflict => counts.conflicts += 1,
-            Class::Unbased => counts.unbased += 1,
-        }
-    }
+    let plan = plan::plan(
+        &git.entries,
+        snapshot.entries,
+        base.as_ref(),
+        plan::Policy::Safe,
+        |key| config.is_ephemeral(key),
+        |key| config.is_secret(key),
+        |value| git::blob_id(kind, value),
+    );
+    let classes = plan.counts();
+    let counts = Counts {
+        same: classes.same,
+        git_only: classes.git_only,
+        drift: classes.etcd_only,
+        conflicts: classes.conflict,
+        unbased: classes.unbased,
+    };
 
     let mut remotes = Vec::new();
     for remote in &config.persist.remotes {

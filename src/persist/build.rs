@@ -1,5 +1,5 @@
-//! Build the commit content: classify every key three ways and turn the etcd-side changes
-//! into tree edits on the parent commit's tree (reading, never writing).
+//! Build the commit content: assess every key ([`plan::assess`]) and turn the ones persist
+//! records into tree edits on the parent commit's tree (reading, never writing).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,7 +9,7 @@ use crate::desired;
 use crate::git::{ObjectId, Repo, TreeEdit};
 use crate::keypath;
 use crate::keypath::display_key;
-use crate::plan::{self, Action, Class};
+use crate::plan::{self, Action, Class, PersistStep};
 use crate::syncpoint::{SyncPoint, Unsettled};
 
 /// What a commit on top of `parent` must contain.
@@ -76,35 +76,13 @@ pub fn build(
         .iter()
         .map(|(k, (oid, _))| (k.clone(), *oid))
         .collect();
-    let mut classes = plan::three_way(base.as_ref(), &git, &current);
-    // A side chosen for conflicts: etcd's value is recorded like drift, Git's is left alone
-    // like a change not yet applied.
-    let resolved = match policy {
-        plan::Policy::PreferEtcd => Some(Class::EtcdOnly),
-        plan::Policy::PreferGit => Some(Class::GitOnly),
-        plan::Policy::Safe | plan::Policy::Force => None,
-    };
-    // Keys this commit leaves different from etcd keep their base for the next sync point:
-    // changes waiting in Git to be applied, and conflicts left to Git's side.
-    let mut unsettled: Vec<Unsettled> = Vec::new();
-    if let Some(class) = resolved {
-        for c in classes.iter_mut().filter(|c| c.class == Class::Conflict) {
-            c.class = class;
-            if class == Class::GitOnly {
-                unsettled.push(Unsettled {
-                    key: c.key.clone(),
-                    base: c.base,
-                    etcd: true,
-                    secret: false,
-                });
-            }
-        }
-    }
-
-    let conflicts: Vec<String> = classes
-        .iter()
-        .filter(|c| c.class == Class::Conflict)
-        .map(|c| display_key(&c.key))
+    // The one rule, and persist's step for each key under the policy: etcd's value recorded
+    // (drift, no base, a conflict resolved for etcd), Git's left (a change waiting for apply,
+    // a conflict resolved for Git), or a refusal (a conflict, no side chosen).
+    let assessment = plan::assess(base.as_ref(), &git, &current, is_secret, policy);
+    let conflicts: Vec<String> = assessment
+        .persisting(PersistStep::Refuse)
+        .map(|k| display_key(&k.key))
         .collect();
     if !conflicts.is_empty() {
         return Err(Error::Conflict {
@@ -112,17 +90,18 @@ pub fn build(
             base: sync_point.map_or_else(String::new, |p| p.commit.clone()),
         });
     }
-    let pending_in_git = classes.iter().filter(|c| c.class == Class::GitOnly).count();
-    for c in classes.iter().filter(|c| c.class == Class::GitOnly) {
-        if !unsettled.iter().any(|u| u.key == c.key) {
-            unsettled.push(Unsettled {
-                key: c.key.clone(),
-                base: c.base,
-                etcd: false,
-                secret: false,
-            });
-        }
-    }
+    // Keys this commit leaves different from etcd keep their base for the next sync point,
+    // with whether etcd moved from it too (a conflict left to Git's side).
+    let unsettled: Vec<Unsettled> = assessment
+        .persisting(PersistStep::Leave)
+        .map(|k| Unsettled {
+            key: k.key.clone(),
+            base: k.base,
+            etcd: k.class == Class::Conflict,
+            secret: false,
+        })
+        .collect();
+    let pending_in_git = unsettled.len();
 
     // Every file in the mapped folders, ephemeral ones included: they decide, as much as
     // managed keys, whether a key has children (and so where its own file lives).
@@ -155,10 +134,7 @@ pub fn build(
         }
     }
     let mut new_rests = old_rests.clone();
-    let recorded: Vec<&plan::KeyClass> = classes
-        .iter()
-        .filter(|c| matches!(c.class, Class::EtcdOnly | Class::Unbased))
-        .collect();
+    let recorded: Vec<&plan::Assessed> = assessment.persisting(PersistStep::Record).collect();
     // A value read as plain for a key the parent keeps as an age file (a rebuild on a tip
     // that gained one) would be plaintext in Git: refuse, for a rerun to seal it.
     let unsealed: Vec<String> = recorded

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{display_key, labeled_diff, sha256, text_diff};
 use crate::apply::ApplyReport;
-use crate::plan::{Action, Change, Class, Side};
+use crate::plan::{Action, ApplyStep, Change, Class, PersistStep, Side};
 use crate::prepare::Prepared;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -68,9 +68,14 @@ pub struct ChangeDoc {
     /// Which side changed since the sync point: `unbased` (no sync point: etcd is made equal
     /// to Git), `git_only`, `etcd_only` (drift) or `conflict`.
     pub class: Class,
-    /// Whether `apply` writes this key (drift and conflicts are left alone unless
-    /// `--prefer`/`--force` says otherwise).
+    /// What `apply` does with this key: `write` Git's value to etcd, `keep` etcd's (drift,
+    /// or a conflict resolved for etcd), or `refuse` to run (a conflict, no side chosen).
+    pub apply: ApplyStep,
+    /// Whether `apply` writes this key: `apply` is `write`.
     pub apply_writes: bool,
+    /// What `persist` does with this key: `record` etcd's value in Git, `leave` Git's (a
+    /// change waiting for apply, or a conflict resolved for Git), or `refuse` to run.
+    pub persist: PersistStep,
     /// The value is secret: only sizes are given, never content, hash or diff.
     pub redacted: bool,
     /// Unified diff from `old` to `new` when both are UTF-8 text and not secret; absent
@@ -86,7 +91,7 @@ pub struct ChangeDoc {
 }
 
 impl ChangeDoc {
-    pub fn of(change: &Change, with_diff: bool, apply_writes: bool) -> Self {
+    pub fn of(change: &Change, with_diff: bool) -> Self {
         let (etcd, git) = (change.old.as_deref(), change.new.as_deref());
         let side = change.side();
         let (action, old, new) = change.in_own_direction();
@@ -104,7 +109,9 @@ impl ChangeDoc {
             new: new.map(|v| ValueInfo::of(v, change.secret)),
             base: base.map(|v| ValueInfo::of(v, change.secret)),
             class: change.class,
-            apply_writes,
+            apply: change.apply,
+            apply_writes: change.apply == ApplyStep::Write,
+            persist: change.persist,
             redacted: change.secret,
             diff: match side {
                 _ if !shown => None,
@@ -183,13 +190,9 @@ pub fn document<'a>(
         changes: plan
             .changes
             .iter()
-            .map(|c| ChangeDoc::of(c, report.is_none(), true))
-            .chain(
-                plan.kept
-                    .iter()
-                    .chain(&plan.conflicts)
-                    .map(|c| ChangeDoc::of(c, report.is_none(), false)),
-            )
+            .chain(&plan.kept)
+            .chain(&plan.conflicts)
+            .map(|c| ChangeDoc::of(c, report.is_none()))
             .collect(),
         guards: &plan.guards,
         apply: report,
