@@ -398,7 +398,7 @@ async fn run_locked(
     // removed from `secrets.keys` does not make a committed secret plain).
     let mut secret_keys: std::collections::BTreeSet<Vec<u8>> = base
         .as_ref()
-        .map(|b| b.secrets.keys().cloned().collect())
+        .map(|b| b.base.secrets.clone())
         .unwrap_or_default();
     let tip_desired = match base.as_ref().filter(|b| b.desired.revision.commit == start) {
         Some(_) => None,
@@ -439,10 +439,9 @@ async fn run_locked(
     }
     let cluster_id = format!("{snapshot_cluster:x}");
     let known = match (&sync_point, &base) {
-        (Some(point), Some(base)) if point.cluster_id == cluster_id => Some(seal::Known {
-            base: &base.secrets,
-            point,
-        }),
+        (Some(point), Some(base)) if point.cluster_id == cluster_id => {
+            Some(seal::Known { base: &base.base })
+        }
         _ => None,
     };
     let tip_revision = repo.resolve(&start.to_string())?;
@@ -463,7 +462,7 @@ async fn run_locked(
     tracing::debug!(?sealed, "secrets");
     let mut etcd = read.etcd;
     etcd.values.extend(sealed_values);
-    let base_oids = base.as_ref().map(|b| &b.all);
+    let base_oids = base.as_ref().map(|b| &b.base.entries);
     let meta = message::Meta {
         summary: options
             .message
@@ -516,7 +515,7 @@ async fn run_locked(
         for u in &mut unsettled {
             u.secret = base
                 .as_ref()
-                .is_some_and(|b| b.secrets.contains_key(&u.key));
+                .is_some_and(|b| b.base.secrets.contains(&u.key));
         }
         report.parent = parent.to_string();
         if let Err(refused) = check_mass_delete(config, &built, parent, options) {
@@ -808,16 +807,16 @@ pub fn default_identity() -> Identity {
     }
 }
 
-/// The sync point's commit: its keys → blob id (all, and the secret ones alone), its config.
+/// The sync point's commit and each managed key's base.
 pub struct BaseEntries {
-    pub all: BTreeMap<Vec<u8>, ObjectId>,
-    pub secrets: BTreeMap<Vec<u8>, ObjectId>,
+    /// Each key's base: the commit's blob, or an unsettled key's own base.
+    pub base: plan::Base,
     /// The whole desired state of that commit (reused when it is also the branch tip).
     pub desired: desired::Desired,
 }
 
-/// Each managed key's base (key → blob id), and the secrets' alone: the sync point's commit,
-/// with each unsettled key's own base in its place.
+/// Each managed key's base: the sync point's commit, with each unsettled key's own base in
+/// its place.
 fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
     let commit = &point.commit;
     let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
@@ -825,17 +824,7 @@ fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
         repo: repo.path().to_owned(),
     })?;
     let base = plan::Base::of_commit(&desired.entries, point.clone());
-    let secrets = base
-        .entries
-        .iter()
-        .filter(|(k, _)| base.secrets.contains(*k))
-        .map(|(k, oid)| (k.clone(), *oid))
-        .collect();
-    Ok(BaseEntries {
-        all: base.entries,
-        secrets,
-        desired,
-    })
+    Ok(BaseEntries { base, desired })
 }
 
 /// What etcd holds, split the way persist needs it.

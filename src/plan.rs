@@ -600,9 +600,19 @@ impl Base {
         self.point.etcd_unchanged(key, mod_revision)
     }
 
+    /// The base's blob id of `key` when etcd, whose value of it was last written at
+    /// `mod_revision`, still holds its base (by revision: the sync point's own rule). What a
+    /// secret is judged by, and what `persist` reuses instead of encrypting anew: its
+    /// ciphertext says nothing of its plaintext.
+    pub fn held_in_etcd(&self, key: &[u8], mod_revision: i64) -> Option<ObjectId> {
+        match self.etcd_unchanged(key, mod_revision) {
+            true => self.entries.get(key).copied(),
+            false => None,
+        }
+    }
+
     /// The blob id to compare etcd's value of `key` by: for a secret etcd still holds the
-    /// base of (by revision: its ciphertext says nothing of the plaintext), the base's id;
-    /// otherwise the value's own (`hash`).
+    /// base of ([`Base::held_in_etcd`]), the base's id; otherwise the value's own (`hash`).
     pub fn etcd_id(
         &self,
         key: &[u8],
@@ -610,8 +620,8 @@ impl Base {
         mod_revision: i64,
         hash: impl FnOnce() -> ObjectId,
     ) -> ObjectId {
-        match self.entries.get(key) {
-            Some(base) if secret && self.etcd_unchanged(key, mod_revision) => *base,
+        match self.held_in_etcd(key, mod_revision) {
+            Some(base) if secret => base,
             _ => hash(),
         }
     }

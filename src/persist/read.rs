@@ -165,10 +165,12 @@ fn from_delta(
             return Err("a key etcd differed on at the sync point was not read".to_owned());
         }
         changed.remove(&meta.key);
-        let unchanged: Option<ObjectId> = match secret {
-            true => base.secrets.get(&meta.key).copied(),
-            false => base.all.get(&meta.key).copied(),
-        };
+        let unchanged: Option<ObjectId> = base
+            .base
+            .entries
+            .get(&meta.key)
+            .filter(|_| !secret || base.base.secrets.contains(&meta.key))
+            .copied();
         let Some(oid) = unchanged else {
             return Err("a key unchanged since the sync point is not in its commit".to_owned());
         };

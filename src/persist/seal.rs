@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use super::{Error, Value};
 use crate::config::Config;
 use crate::desired;
-use crate::git::{self, ObjectId, Repo, Revision};
+use crate::git::{self, Repo, Revision};
 use crate::keypath::display_key;
 use crate::secrets::{self, Identities, Recipients};
 
@@ -43,12 +43,10 @@ pub struct Sealed {
     pub encrypted: usize,
 }
 
-/// What the sync point says about the secrets' side of the base commit.
+/// The base of every key, from a sync point of this cluster: what the secrets' ciphertext
+/// was when both sides agreed.
 pub struct Known<'a> {
-    /// Base commit's secret keys and their ciphertext blobs.
-    pub base: &'a BTreeMap<Vec<u8>, ObjectId>,
-    /// The sync point the base agreed with, same cluster only.
-    pub point: &'a crate::syncpoint::SyncPoint,
+    pub base: &'a crate::plan::Base,
 }
 
 /// Turn etcd's secret values into ciphertext blobs (`None` bytes: the blob is already in the
@@ -79,11 +77,11 @@ pub fn seal(
     };
     let mut unknown: Vec<(Vec<u8>, Secret)> = Vec::new();
     for (key, secret) in secrets_in_etcd {
+        // etcd still holds the base, which was an age file: its ciphertext stays.
         let kept = known.as_ref().and_then(|k| {
-            k.point
-                .etcd_unchanged(&key, secret.mod_revision)
-                .then(|| k.base.get(&key).copied())
-                .flatten()
+            k.base
+                .held_in_etcd(&key, secret.mod_revision)
+                .filter(|_| k.base.secrets.contains(&key))
         });
         match (kept, &known) {
             (Some(oid), _) => {
@@ -91,7 +89,7 @@ pub fn seal(
                 out.insert(key, (oid, None));
             }
             // Written after the sync point: changed, whatever the plaintext.
-            (None, Some(k)) if !k.point.unchanged(secret.mod_revision) => {
+            (None, Some(k)) if !k.base.point.unchanged(secret.mod_revision) => {
                 sealed.encrypted += 1;
                 let value = encrypt(&key, secret.plaintext(&key)?)?;
                 out.insert(key, value);

@@ -185,18 +185,26 @@ fn json(env: &TestEnv, repo: &Path, args: &[&str], log: &str) -> (i32, serde_jso
 
 /// The keys of a document's `changes` with the given class (diff and apply --dry-run).
 fn keys_of(doc: &serde_json::Value, class: &str) -> BTreeSet<String> {
+    keys_where(doc, "class", class)
+}
+
+/// The keys of a diff or apply document whose `field` is `value`.
+fn keys_where(doc: &serde_json::Value, field: &str, value: &str) -> BTreeSet<String> {
     doc["changes"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|c| c["class"] == class)
+        .filter(|c| c[field] == value)
         .map(|c| c["key"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
-/// diff, apply --dry-run, persist --dry-run and status classify every key alike.
+/// diff, apply --dry-run, persist --dry-run and status classify every key alike, and each
+/// command does what diff's steps say it does.
 fn agree(env: &TestEnv, repo: &Path, log: &str) {
     let (_, diff) = json(env, repo, &["diff"], log);
+    let recorded_by_diff = keys_where(&diff, "persist", "record");
+    let left_by_diff = keys_where(&diff, "persist", "leave");
     let git_only = keys_of(&diff, "git_only");
     let drift = keys_of(&diff, "etcd_only");
     let conflicts = keys_of(&diff, "conflict");
@@ -210,6 +218,11 @@ fn agree(env: &TestEnv, repo: &Path, log: &str) {
         code == 5,
         !conflicts.is_empty(),
         "apply --dry-run exit\n{log}"
+    );
+    assert_eq!(
+        keys_where(&apply, "apply", "write"),
+        keys_where(&diff, "apply", "write"),
+        "apply --dry-run writes what diff says it writes\n{log}"
     );
     for (class, set) in [
         ("git_only", &git_only),
@@ -239,6 +252,15 @@ fn agree(env: &TestEnv, repo: &Path, log: &str) {
         assert_eq!(
             recorded, drift,
             "persist records exactly diff's drift\n{log}"
+        );
+        assert_eq!(
+            recorded, recorded_by_diff,
+            "persist records what diff says it records\n{log}"
+        );
+        assert_eq!(
+            persist["persist"]["pending_in_git"].as_u64(),
+            Some(left_by_diff.len() as u64),
+            "persist leaves what diff says it leaves\n{log}"
         );
         assert_eq!(
             persist["persist"]["pending_in_git"].as_u64(),
