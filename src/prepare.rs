@@ -189,16 +189,22 @@ fn is_age_path(path: &str) -> bool {
 }
 
 /// Every guard's verdict on the classified plan of `prepared`, stored in it: apply's prune
-/// guard, persist's mass-delete guard on the drift it would record, and the largest write
+/// guard, persist's mass-delete guard on the deletions it would record, and the largest write
 /// apply would send against `max_request` (`envelope`: what etcd adds around it).
 pub fn judge(prepared: &mut Prepared, max_request: usize, envelope: usize) {
     let config = &prepared.desired.config;
     let plan = &prepared.plan;
-    let drift_deletes = plan
-        .kept
+    // What persist would record as deleted (drift, or every key etcd lacks when there is no
+    // sync point), against the managed keys in Git, as persist weighs it.
+    let persist_deletes = plan
+        .changes
         .iter()
-        .filter(|c| c.etcd_action() == Some(plan::Action::Delete))
+        .chain(&plan.kept)
+        .chain(&plan.conflicts)
+        .filter(|c| c.persist == plan::PersistStep::Record && c.old.is_none())
         .count();
+    let leased_in_git = plan.leased.iter().filter(|s| s.in_git).count();
+    let managed_in_git = prepared.desired.entries.len() - leased_in_git;
     let lock_key_len = crate::lock::key(config).len();
     let largest_write = plan
         .changes
@@ -226,8 +232,8 @@ pub fn judge(prepared: &mut Prepared, max_request: usize, envelope: usize) {
             config.apply.max_delete_fraction,
         ),
         persist_mass_delete: plan::DeleteVerdict::of(
-            drift_deletes,
-            prepared.desired.entries.len(),
+            persist_deletes,
+            managed_in_git,
             config.persist.max_delete_fraction,
         ),
         largest_write,

@@ -231,3 +231,33 @@ fn diff_shows_which_guard_would_refuse() {
         .assert()
         .code(3);
 }
+
+/// Without a sync point persist would record etcd as it is: into an empty cluster, the
+/// deletion of every key. diff's verdict on persist's guard is persist's own.
+#[test]
+fn diff_judges_persists_guard_as_persist_does_without_a_sync_point() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    let doc: serde_json::Value =
+        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+    let verdict = &doc["guards"]["persist_mass_delete"];
+    let keys = crate::harness::fixture_kv("network").len() as u64;
+    assert_eq!(
+        (&verdict["refused"], verdict["deletes"].as_u64()),
+        (&true.into(), Some(keys)),
+        "{doc}"
+    );
+    assert!(doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["apply"] == "write" && c["persist"] == "record"));
+    let head = env.head(&repo);
+    env.netsync()
+        .args(["persist", "--dry-run", "--no-push", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(3);
+    assert_eq!(env.head(&repo), head);
+}
