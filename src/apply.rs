@@ -178,10 +178,7 @@ pub async fn apply(
     // finds agreeing); keys left different (drift kept) keep their older base, so later runs
     // still tell which side changed what.
     let mut point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
-    point.set_unsettled(plan::unsettled(
-        prepared.base.as_ref(),
-        prepared.plan.kept.iter().map(|c| (c.key.as_slice(), true)),
-    ));
+    point.set_unsettled(prepared.plan.unsettled(prepared.base.as_ref()));
     let moved = prepared
         .sync_point
         .as_ref()

@@ -28,8 +28,10 @@ pub async fn diff(
     prepare::judge(&mut prepared, max_request, envelope);
     // A conflict is shown with all three values: the sync point's too (never a secret's).
     for change in prepared.plan.conflicts.iter_mut().filter(|c| !c.secret) {
+        // A base persist took from etcd (`--prefer git`) is a loose blob gc may have pruned:
+        // then the conflict shows two values.
         if let Some(oid) = change.base_oid {
-            change.base = Some(repo.read_blob(oid)?);
+            change.base = repo.read_blob(oid).ok();
         }
     }
     Ok(prepared)

@@ -462,7 +462,18 @@ async fn run_locked(
     tracing::debug!(?sealed, "secrets");
     let mut etcd = read.etcd;
     etcd.values.extend(sealed_values);
-    let base_oids = base.as_ref().map(|b| &b.base.entries);
+    // A sync point recorded in another cluster says nothing of this one: compare two ways,
+    // as diff and apply do.
+    let foreign = sync_point
+        .as_ref()
+        .is_some_and(|p| p.cluster_id != cluster_id);
+    if foreign {
+        tracing::warn!(
+            recorded = %sync_point.as_ref().map_or("", |p| p.cluster_id.as_str()),
+            "the sync point was recorded in another etcd cluster; comparing two ways"
+        );
+    }
+    let base_oids = base.as_ref().filter(|_| !foreign).map(|b| &b.base.entries);
     let meta = message::Meta {
         summary: options
             .message
@@ -513,9 +524,11 @@ async fn run_locked(
         report.pending_in_git = built.pending_in_git;
         unsettled = built.unsettled.clone();
         for u in &mut unsettled {
-            u.secret = base
+            // Build knows a secret etcd's value became the base of; the base knows the rest.
+            let at_base = base
                 .as_ref()
                 .is_some_and(|b| b.base.secrets.contains(&u.key));
+            u.secret = u.base.is_some() && (u.secret || at_base);
         }
         report.parent = parent.to_string();
         if let Err(refused) = check_mass_delete(config, &built, parent, options) {
@@ -548,6 +561,11 @@ async fn run_locked(
             return Ok(report);
         }
         check_lock(lock)?;
+        for (key, _) in &built.base_blobs {
+            if let Some((_, Some(bytes))) = etcd.values.get(key) {
+                repo.write_blob(bytes)?;
+            }
+        }
         let target = match built.edits.is_empty() {
             true => parent,
             false => {

@@ -378,7 +378,10 @@ pub fn assess(
         });
         let class = rule(g == e, changed);
         if class == Class::Same {
-            assessment.unchanged += 1;
+            // A key both sides deleted since the base is no key at all.
+            if g.is_some() {
+                assessment.unchanged += 1;
+            }
             continue;
         }
         let (apply, persist) = class.steps(policy);
@@ -643,6 +646,47 @@ pub fn unsettled<'a>(
             secret: base.is_some_and(|b| b.secrets.contains(key)),
         })
         .collect()
+}
+
+impl Plan {
+    /// What `apply`, having written `changes`, leaves unsettled for the sync point: drift
+    /// keeps its base (etcd moved from it); a conflict kept as etcd has it (`--prefer etcd`)
+    /// takes Git's value as its base, so that persist records etcd's next instead of meeting
+    /// the same conflict; a key attached to a lease keeps its base, as neither command
+    /// touches it (Git's change to it still waits). Without a base nothing was agreed before.
+    pub fn unsettled(&self, base: Option<&Base>) -> Vec<Unsettled> {
+        let Some(base) = base else {
+            return Vec::new();
+        };
+        let kept = |key: &[u8]| Unsettled {
+            key: key.to_vec(),
+            base: base.entries.get(key).copied(),
+            etcd: true,
+            secret: base.secrets.contains(key),
+        };
+        let mut out: Vec<Unsettled> = Vec::new();
+        for c in &self.kept {
+            out.push(match c.class {
+                Class::Conflict => Unsettled {
+                    key: c.key.clone(),
+                    base: c.new_oid,
+                    etcd: true,
+                    secret: c
+                        .path
+                        .as_deref()
+                        .is_some_and(|p| p.ends_with(crate::keypath::SECRET_SUFFIX)),
+                },
+                _ => kept(&c.key),
+            });
+        }
+        out.extend(
+            self.leased
+                .iter()
+                .filter(|s| s.in_git || base.entries.contains_key(&s.key))
+                .map(|s| kept(&s.key)),
+        );
+        out
+    }
 }
 
 /// The prune guard's rule, one for both directions (`apply` deleting keys in etcd, `persist`
@@ -1490,8 +1534,8 @@ mod tests {
                     (b"gdel", Class::GitOnly),
                     (b"git", Class::GitOnly),
                 ]),
-                // alldel, conv, same
-                3
+                // conv and same; alldel is gone from every side, so no key at all
+                2
             )
         );
         let got = assess(Some(&base), &git, &etcd, |_| false, Policy::Safe);

@@ -142,11 +142,13 @@ pub async fn status(
 
     let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
 
+    // As every command judges it: a sync point of another cluster, or one whose commit this
+    // repository lacks, is no base (the keys count as differing without one).
+    let cluster = format!("{:x}", snapshot.cluster_id);
     let base: Option<plan::Base> = match &point {
-        Some(p) if repo.resolve(&p.commit).is_ok() => Some(plan::Base::of_commit(
-            &desired::load(repo, Some(&p.commit))?.entries,
-            p.clone(),
-        )),
+        Some(p) if p.cluster_id == cluster && repo.resolve(&p.commit).is_ok() => Some(
+            plan::Base::of_commit(&desired::load(repo, Some(&p.commit))?.entries, p.clone()),
+        ),
         _ => None,
     };
     // The same plan diff and apply make (status needs no identity: a secret is judged by its
@@ -254,42 +256,49 @@ fn remote_tip(repo: &Repo, remote: &str, branch: &str) -> Result<Option<String>,
     Ok(text.split_whitespace().next().map(str::to_owned))
 }
 
-/// Connect to each endpoint alone and ask for its status.
+/// Connect to each endpoint alone and ask for its status, all at once: a member that hangs
+/// costs the dial timeout once, not once per member.
 pub async fn endpoints(settings: &ConnectSettings) -> Vec<EndpointStatus> {
-    let mut out = Vec::new();
-    for endpoint in &settings.endpoints {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, endpoint) in settings.endpoints.iter().enumerate() {
         let one = ConnectSettings {
             endpoints: vec![endpoint.clone()],
             ..settings.clone()
         };
-        let mut status = EndpointStatus {
-            endpoint: endpoint.clone(),
-            healthy: false,
-            version: None,
-            member_id: None,
-            leader: None,
-            db_size: None,
-            errors: Vec::new(),
-        };
-        match EtcdKv::connect(&one).await {
-            Err(err) => status.errors.push(err.to_string()),
-            Ok(mut kv) => {
-                let timeout = settings.command_timeout.max(Duration::from_secs(1));
-                match tokio::time::timeout(timeout, kv.client().status()).await {
-                    Ok(Ok(s)) => {
-                        status.healthy = s.errors().is_empty() && s.leader() != 0;
-                        status.version = Some(s.version().to_owned());
-                        status.member_id = s.header().map(|h| format!("{:x}", h.member_id()));
-                        status.leader = Some(format!("{:x}", s.leader()));
-                        status.db_size = Some(s.db_size());
-                        status.errors = s.errors().to_vec();
-                    }
-                    Ok(Err(err)) => status.errors.push(err.to_string()),
-                    Err(_) => status.errors.push(format!("no answer within {timeout:?}")),
+        tasks.spawn(async move { (i, endpoint_status(one).await) });
+    }
+    let mut out: Vec<(usize, EndpointStatus)> = tasks.join_all().await;
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
+async fn endpoint_status(one: ConnectSettings) -> EndpointStatus {
+    let mut status = EndpointStatus {
+        endpoint: one.endpoints[0].clone(),
+        healthy: false,
+        version: None,
+        member_id: None,
+        leader: None,
+        db_size: None,
+        errors: Vec::new(),
+    };
+    match EtcdKv::connect(&one).await {
+        Err(err) => status.errors.push(err.to_string()),
+        Ok(mut kv) => {
+            let timeout = one.command_timeout.max(Duration::from_secs(1));
+            match tokio::time::timeout(timeout, kv.client().status()).await {
+                Ok(Ok(s)) => {
+                    status.healthy = s.errors().is_empty() && s.leader() != 0;
+                    status.version = Some(s.version().to_owned());
+                    status.member_id = s.header().map(|h| format!("{:x}", h.member_id()));
+                    status.leader = Some(format!("{:x}", s.leader()));
+                    status.db_size = Some(s.db_size());
+                    status.errors = s.errors().to_vec();
                 }
+                Ok(Err(err)) => status.errors.push(err.to_string()),
+                Err(_) => status.errors.push(format!("no answer within {timeout:?}")),
             }
         }
-        out.push(status);
     }
-    out
+    status
 }

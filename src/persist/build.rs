@@ -28,6 +28,9 @@ pub struct Built {
     /// Managed keys (not leased) in the parent commit: what the mass-delete guard weighs
     /// the deletions against.
     pub managed_in_git: usize,
+    /// etcd's values that became a key's base without being committed (a conflict left to
+    /// Git's side), to store in the repository.
+    pub base_blobs: Vec<(Vec<u8>, ObjectId)>,
 }
 
 /// A file of the parent tree under a mapped folder.
@@ -65,6 +68,7 @@ pub fn build(
         .filter(|(k, _)| managed(k))
         .map(|(k, e)| (k.clone(), e.oid))
         .collect();
+    let leased_base = base;
     let base: Option<BTreeMap<Vec<u8>, ObjectId>> = base.map(|b| {
         b.iter()
             .filter(|(k, _)| managed(k))
@@ -90,18 +94,45 @@ pub fn build(
             base: sync_point.map_or_else(String::new, |p| p.commit.clone()),
         });
     }
-    // Keys this commit leaves different from etcd keep their base for the next sync point,
-    // with whether etcd moved from it too (a conflict left to Git's side).
-    let unsettled: Vec<Unsettled> = assessment
-        .persisting(PersistStep::Leave)
-        .map(|k| Unsettled {
+    // Keys this commit leaves different from etcd keep their base for the next sync point:
+    // a change waiting in Git keeps its own, so that it still reads as Git's. A conflict left
+    // to Git's side (`--prefer git`) takes etcd's value as its base, so that apply writes Git's
+    // next instead of meeting the same conflict; its blob is stored for a later conflict to
+    // show.
+    let mut unsettled: Vec<Unsettled> = Vec::new();
+    let mut base_blobs: Vec<(Vec<u8>, ObjectId)> = Vec::new();
+    for k in assessment.persisting(PersistStep::Leave) {
+        let resolved = k.class == Class::Conflict;
+        let base = match (resolved, k.etcd) {
+            (true, Some(oid)) => {
+                base_blobs.push((k.key.clone(), oid));
+                Some(oid)
+            }
+            (true, None) => None,
+            (false, _) => k.base,
+        };
+        unsettled.push(Unsettled {
             key: k.key.clone(),
-            base: k.base,
-            etcd: k.class == Class::Conflict,
-            secret: false,
-        })
-        .collect();
+            base,
+            etcd: false,
+            secret: resolved && k.etcd.is_some() && is_secret(&k.key),
+        });
+    }
     let pending_in_git = unsettled.len();
+    // A key attached to a lease is left alone on both sides: it keeps its base (a change
+    // Git made to it still waits for apply).
+    if let Some(base) = leased_base {
+        for key in &etcd.leased {
+            if desired.entries.contains_key(key) || base.contains_key(key) {
+                unsettled.push(Unsettled {
+                    key: key.clone(),
+                    base: base.get(key).copied(),
+                    etcd: true,
+                    secret: false,
+                });
+            }
+        }
+    }
 
     // Every file in the mapped folders, ephemeral ones included: they decide, as much as
     // managed keys, whether a key has children (and so where its own file lives).
@@ -173,6 +204,7 @@ pub fn build(
         pending_in_git,
         unsettled,
         managed_in_git: git.len(),
+        base_blobs,
     };
     let changed: BTreeSet<&[u8]> = recorded.iter().map(|c| c.key.as_slice()).collect();
     let mut moved: BTreeSet<Vec<u8>> = BTreeSet::new();

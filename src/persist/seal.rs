@@ -104,7 +104,7 @@ pub fn seal(
     let identities = Identities::load(identity_files)?;
     if identities.is_empty() {
         tracing::warn!(
-            "no sync point for this cluster and no identity: re-encrypting {} secrets",
+            "no identity to compare {} secrets with what Git holds: encrypting them anew",
             unknown.len()
         );
         for (key, secret) in unknown {

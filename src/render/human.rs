@@ -204,8 +204,16 @@ fn counts(prepared: &Prepared) -> String {
         format!("{} to delete", plan.count(Action::Delete)),
         format!("{} unchanged", plan.unchanged),
     ];
-    if !plan.kept.is_empty() {
-        parts.push(format!("{} drift kept", plan.kept.len()));
+    let resolved = plan
+        .kept
+        .iter()
+        .filter(|c| c.class == Class::Conflict)
+        .count();
+    if plan.kept.len() > resolved {
+        parts.push(format!("{} drift kept", plan.kept.len() - resolved));
+    }
+    if resolved > 0 {
+        parts.push(format!("{resolved} conflicts kept as etcd has them"));
     }
     if !plan.conflicts.is_empty() {
         parts.push(format!("{} conflicts", plan.conflicts.len()));
@@ -286,17 +294,25 @@ fn write_kept_and_conflicts(
     diffs: bool,
 ) -> io::Result<()> {
     let plan = &prepared.plan;
-    if !plan.kept.is_empty() {
+    let (resolved, drift): (Vec<&Change>, Vec<&Change>) =
+        plan.kept.iter().partition(|c| c.class == Class::Conflict);
+    if !drift.is_empty() {
         writeln!(
             out,
             "{CHANGE}changed only in etcd since the sync point (drift): apply keeps these, persist records them{CHANGE:#}"
         )?;
-        for change in &plan.kept {
-            match change.class {
-                // A conflict resolved in etcd's favour (--prefer etcd) still shows both sides.
-                Class::Conflict => write_conflict(out, change, diffs)?,
-                _ => write_drift(out, change, diffs)?,
-            }
+        for change in drift {
+            write_drift(out, change, diffs)?;
+        }
+    }
+    if !resolved.is_empty() {
+        // A conflict resolved in etcd's favour (--prefer etcd) still shows both sides.
+        writeln!(
+            out,
+            "{CHANGE}changed in Git and in etcd since the sync point, etcd's value kept (--prefer etcd): once applied, persist records it{CHANGE:#}"
+        )?;
+        for change in resolved {
+            write_conflict(out, change, diffs)?;
         }
     }
     if !plan.conflicts.is_empty() {

@@ -187,13 +187,18 @@ pub fn document<'a>(
             drift: plan.kept.len(),
             conflict: plan.conflicts.len(),
         },
-        changes: plan
-            .changes
-            .iter()
-            .chain(&plan.kept)
-            .chain(&plan.conflicts)
-            .map(|c| ChangeDoc::of(c, report.is_none()))
-            .collect(),
+        changes: {
+            let mut all: Vec<&Change> = plan
+                .changes
+                .iter()
+                .chain(&plan.kept)
+                .chain(&plan.conflicts)
+                .collect();
+            all.sort_by(|a, b| a.key.cmp(&b.key));
+            all.into_iter()
+                .map(|c| ChangeDoc::of(c, report.is_none()))
+                .collect()
+        },
         guards: &plan.guards,
         apply: report,
     }

@@ -203,3 +203,124 @@ fn a_version_1_sync_point_is_used_without_a_migration_step() {
     );
     env.fsck(&repo);
 }
+
+/// A key Git changed while etcd held it under a lease: neither command touches it, and when
+/// the lease goes, persist must not record the key's absence over the change that never
+/// reached etcd.
+#[test]
+fn a_git_change_to_a_leased_key_waits_and_is_never_reverted() {
+    let (env, repo) = TestEnv::applied_network();
+    let lease = env.kv().put_with_lease(B, "runtime value", 60);
+    env.commit_files(&repo, &[(B_FILE, b"1.1.1.1")], &[], "dns");
+    env.netsync_ok(&["apply"], &repo);
+    env.netsync_ok(&["persist", "--no-push"], &repo);
+    assert_eq!(file(&env, &repo, B_FILE).as_deref(), Some("1.1.1.1"));
+    let client = env.kv().client();
+    env.kv()
+        .block_on(async move { client.lease_client().revoke(lease).await })
+        .expect("revoke");
+    assert_eq!(env.kv().get(B), None);
+
+    // Deleted in etcd, changed in Git since they last agreed: a conflict, not drift.
+    let doc: serde_json::Value =
+        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+    let dns = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == B)
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(
+        (&dns["class"], &dns["persist"]),
+        (&"conflict".into(), &"refuse".into())
+    );
+    let head = env.head(&repo);
+    env.netsync()
+        .args(["persist", "--no-push", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(5);
+    assert_eq!(env.head(&repo), head);
+    assert_eq!(file(&env, &repo, B_FILE).as_deref(), Some("1.1.1.1"));
+    env.netsync_ok(&["apply", "--prefer", "git"], &repo);
+    assert_eq!(env.kv().get(B).as_deref(), Some(&b"1.1.1.1"[..]));
+}
+
+/// A side chosen for a conflict by one command settles it for the other: after
+/// `apply --prefer etcd`, persist records etcd's value; after `persist --prefer git`, apply
+/// writes Git's. Neither meets the same conflict again.
+#[test]
+fn a_side_chosen_for_a_conflict_settles_it_for_the_other_command() {
+    let (env, repo) = TestEnv::applied_network();
+    env.commit_files(&repo, &[(A_FILE, b"9000")], &[], "mtu in Git");
+    env.kv().put(A, "1280");
+    env.netsync_ok(&["apply", "--prefer", "etcd"], &repo);
+    assert_eq!(env.kv().get(A).as_deref(), Some(&b"1280"[..]));
+    let out = env.netsync_ok(&["persist", "--no-push"], &repo);
+    assert_eq!(file(&env, &repo, A_FILE).as_deref(), Some("1280"), "{out}");
+
+    env.commit_files(&repo, &[(B_FILE, b"git side")], &[], "dns in Git");
+    env.kv().put(B, "etcd side");
+    env.netsync_ok(&["persist", "--no-push", "--prefer", "git"], &repo);
+    assert_eq!(file(&env, &repo, B_FILE).as_deref(), Some("git side"));
+    env.netsync_ok(&["apply"], &repo);
+    assert_eq!(env.kv().get(B).as_deref(), Some(&b"git side"[..]));
+    env.netsync()
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(0);
+    env.fsck(&repo);
+}
+
+/// A sync point copied from another cluster (a snapshot restored into a new one) is no base
+/// for any command: diff, persist and status all compare two ways, and diff's `persist`
+/// field says what persist does.
+#[test]
+fn a_sync_point_of_another_cluster_is_no_base_for_any_command() {
+    let (first, repo) = TestEnv::applied_network();
+    let second = TestEnv::new();
+    for (key, value) in first.kv().dump(b"/") {
+        second.kv().put(key, value);
+    }
+    second.kv().put(B, "drift in the copy");
+    second.commit_files(&repo, &[(A_FILE, b"9000")], &[], "mtu in Git");
+    let doc: serde_json::Value =
+        serde_json::from_str(&second.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+    let by_diff: Vec<(String, String, String)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |f: &str| c[f].as_str().unwrap().to_owned();
+            (s("key"), s("class"), s("persist"))
+        })
+        .collect();
+    assert_eq!(
+        by_diff,
+        // Sorted by key: dns before mtu.
+        vec![
+            (B.to_owned(), "unbased".to_owned(), "record".to_owned()),
+            (A.to_owned(), "unbased".to_owned(), "record".to_owned()),
+        ],
+        "{doc}"
+    );
+    let persist: serde_json::Value = serde_json::from_str(&second.netsync_ok(
+        &["persist", "--dry-run", "--no-push", "--output", "json"],
+        &repo,
+    ))
+    .unwrap();
+    let recorded: Vec<&str> = persist["persist"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(recorded, vec![B, A], "{persist}");
+    let counts = &status_json(&second, &repo)["status"]["counts"];
+    assert_eq!(
+        (counts["unbased"].as_u64(), counts["git_only"].as_u64()),
+        (Some(2), Some(0)),
+        "{counts}"
+    );
+}

@@ -203,6 +203,13 @@ fn keys_where(doc: &serde_json::Value, field: &str, value: &str) -> BTreeSet<Str
 /// command does what diff's steps say it does.
 fn agree(env: &TestEnv, repo: &Path, log: &str) {
     let (_, diff) = json(env, repo, &["diff"], log);
+    let listed: Vec<&str> = diff["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["key"].as_str())
+        .collect();
+    assert!(listed.is_sorted(), "diff lists keys in order\n{log}");
     let recorded_by_diff = keys_where(&diff, "persist", "record");
     let left_by_diff = keys_where(&diff, "persist", "leave");
     let git_only = keys_of(&diff, "git_only");

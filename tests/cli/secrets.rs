@@ -661,7 +661,7 @@ fn without_a_sync_point_for_this_cluster_nor_an_identity_secrets_are_re_encrypte
     assert!(
         contains(
             &stderr,
-            "no sync point for this cluster and no identity: re-encrypting 2 secrets"
+            "no identity to compare 2 secrets with what Git holds: encrypting them anew"
         ),
         "{}",
         String::from_utf8_lossy(&stderr)
