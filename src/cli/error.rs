@@ -130,6 +130,9 @@ impl Error {
                 "check --endpoints (or NETSYNC_ENDPOINTS / ETCDCTL_ENDPOINTS) and that etcd is running".into(),
                 "`netsync config` shows the effective settings and where they come from".into(),
             ],
+            Error::Kv(kv::Error::TlsPem { .. }) => vec![
+                "give PEM files (-----BEGIN CERTIFICATE----- blocks), as etcdctl takes; convert DER with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
+            ],
             Error::Kv(kv::Error::AuthFailed { .. }) => vec![
                 "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
             ],

@@ -1,15 +1,22 @@
-//! `--insecure-skip-tls-verify`: TLS that accepts any server certificate, as etcdctl's flag.
+//! One way to reach etcd in every mode: plain, TLS, mutual TLS, user/password and
+//! `--insecure-skip-tls-verify` alike.
 //!
-//! etcd-client's rustls support (through tonic) has no switch for this: tonic keeps custom
-//! certificate verifiers to itself. So netsync opens the TLS connections itself (rustls with a
-//! verifier that accepts every certificate but still checks the handshake signatures) and
-//! hands tonic a channel over them. The traffic stays encrypted; the server is no longer
-//! authenticated, so anyone on the path can read and change it.
+//! netsync opens the connections itself and hands tonic a single channel over them, instead
+//! of etcd-client's balanced channel, which fails a request whenever one endpoint refuses
+//! connections (etcdv3/etcd-client#39) and so makes the secure setup the least available one.
+//! Each (re)connection tries the endpoints in turn, starting with the one that answered last,
+//! and takes the first that proves alive within the dial timeout: the TLS handshake proves it
+//! for `https://`, an HTTP/2 exchange on a probe connection for `http://` (a stopped process
+//! still accepts TCP connections in the kernel's backlog, and would hang every request). A
+//! member that dies mid-run breaks the connection; the next request reconnects to another,
+//! and the caller's retry makes the request again when it is safe to.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use etcd_client::{Channel, Client, ConnectOptions};
 use hyper_util::rt::TokioIo;
@@ -17,96 +24,163 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use super::etcd::ConnectSettings;
 use super::{Error, Result};
 
-/// Connect to `endpoints` (all `https://`) without verifying the servers' certificates.
+/// What an HTTP/2 client sends first: the connection preface and an empty SETTINGS frame.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+
+/// Connect to `endpoints` (`http://` or `https://` URLs, as normalised by the caller). The
+/// outer error is netsync's setup (a bad endpoint or TLS file); the inner one is what the
+/// client said (etcd unreachable, a password refused), for the caller to name.
 pub(super) async fn connect(
     endpoints: &[String],
     settings: &ConnectSettings,
     options: ConnectOptions,
-) -> Result<Client> {
-    tracing::warn!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
-    let config = client_config(settings)?;
+) -> Result<Result<Client, etcd_client::Error>> {
+    if settings.insecure_skip_tls_verify {
+        tracing::warn!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
+    }
     let mut targets = Vec::with_capacity(endpoints.len());
     for endpoint in endpoints {
-        targets.push(target(endpoint)?);
+        targets.push(Target::parse(endpoint)?);
     }
-    // tonic refuses https:// without its own TLS; the connector below does TLS for it, and
-    // the URI only names the first server in requests.
+    let tls = match targets.iter().any(|t| t.name.is_some()) {
+        true => Some(TlsConnector::from(Arc::new(client_config(settings)?))),
+        false => None,
+    };
+    // tonic needs one URI; the connector below picks the server, and the URI only names the
+    // first in requests (`:authority`).
     let first = targets.first().ok_or_else(|| Error::BadEndpoint {
         endpoint: String::new(),
         reason: "no endpoints".to_owned(),
     })?;
-    let uri = format!("http://{}", first.0);
+    let uri = format!("http://{}", first.address);
     let endpoint = tonic::transport::Endpoint::from_shared(uri.clone())
         .map_err(|e| Error::BadEndpoint {
             endpoint: uri,
             reason: e.to_string(),
         })?
-        .connect_timeout(settings.dial_timeout)
         .timeout(settings.command_timeout)
-        .http2_keep_alive_interval(std::time::Duration::from_secs(10))
-        .keep_alive_timeout(std::time::Duration::from_secs(5));
+        .http2_keep_alive_interval(Duration::from_secs(10))
+        .keep_alive_timeout(Duration::from_secs(5));
     let connector = Connector {
-        tls: TlsConnector::from(Arc::new(config)),
+        tls,
         targets: Arc::new(targets),
+        next: Arc::new(AtomicUsize::new(0)),
+        dial_timeout: settings.dial_timeout,
     };
     let channel = endpoint.connect_with_connector_lazy(connector);
-    Client::from_channel(Channel::Tonic(channel), Some(options))
-        .await
-        .map_err(|e| Error::Unreachable {
-            endpoints: endpoints.join(","),
-            reason: e.to_string(),
+    Ok(Client::from_channel(Channel::Tonic(channel), Some(options)).await)
+}
+
+/// One endpoint: `host:port`, and the name to present in TLS (SNI) for `https://`.
+#[derive(Debug)]
+struct Target {
+    address: String,
+    name: Option<ServerName<'static>>,
+}
+
+impl Target {
+    fn parse(endpoint: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::BadEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (rest, tls) = match (
+            endpoint.strip_prefix("https://"),
+            endpoint.strip_prefix("http://"),
+        ) {
+            (Some(rest), _) => (rest, true),
+            (None, Some(rest)) => (rest, false),
+            (None, None) => return Err(bad("expected http:// or https://")),
+        };
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if port.parse::<u16>().is_ok() => host,
+            _ => return Err(bad("expected host:port")),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = match tls {
+            true => {
+                Some(ServerName::try_from(host.to_owned()).map_err(|_| bad("not a host name"))?)
+            }
+            false => None,
+        };
+        Ok(Self {
+            address: authority.to_owned(),
+            name,
         })
+    }
 }
 
-/// `host:port` and the name to present in TLS (SNI), from an `https://` URL.
-fn target(endpoint: &str) -> Result<(String, ServerName<'static>)> {
-    let bad = |reason: &str| Error::BadEndpoint {
-        endpoint: endpoint.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let rest = endpoint
-        .strip_prefix("https://")
-        .ok_or_else(|| bad("--insecure-skip-tls-verify needs https:// endpoints"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if port.parse::<u16>().is_ok() => host,
-        _ => return Err(bad("expected host:port")),
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let name = ServerName::try_from(host.to_owned()).map_err(|_| bad("not a host name"))?;
-    Ok((authority.to_owned(), name))
-}
-
+/// rustls settings: the servers verified against `--cacert` (or the system's roots), or not
+/// at all with `--insecure-skip-tls-verify`; the client certificate when given.
 fn client_config(settings: &ConnectSettings) -> Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| tls_error(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)));
+        .map_err(|e| tls_error(e.to_string()))?;
+    let builder = match (settings.insecure_skip_tls_verify, &settings.cacert) {
+        (true, _) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider))),
+        (false, Some(path)) => {
+            let mut roots = RootCertStore::empty();
+            let pem = std::fs::read(path).map_err(|source| Error::TlsFile {
+                what: "CA bundle",
+                path: path.clone(),
+                source,
+            })?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| not_pem("CA bundle", path, &e.to_string()))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| not_pem("CA bundle", path, &e.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(not_pem("CA bundle", path, "no certificate in it"));
+            }
+            builder.with_root_certificates(roots)
+        }
+        (false, None) => {
+            let mut roots = RootCertStore::empty();
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            builder.with_root_certificates(roots)
+        }
+    };
     let mut config = match &settings.identity {
         Some((cert, key)) => {
             let certs = CertificateDer::pem_file_iter(cert)
                 .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| tls_error(format!("client certificate {}: {e}", cert.display())))?;
+                .map_err(|e| not_pem("client certificate", cert, &e.to_string()))?;
+            if certs.is_empty() {
+                return Err(not_pem("client certificate", cert, "no certificate in it"));
+            }
             let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|e| tls_error(format!("client key {}: {e}", key.display())))?;
+                .map_err(|e| not_pem("client key", key, &e.to_string()))?;
             builder
                 .with_client_auth_cert(certs, key)
-                .map_err(|e| tls_error(e.to_string()))?
+                .map_err(|e| tls_error(format!("the client certificate and key: {e}")))?
         }
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
+}
+
+fn not_pem(what: &'static str, path: &std::path::Path, reason: &str) -> Error {
+    Error::TlsPem {
+        what,
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    }
 }
 
 fn tls_error(reason: String) -> Error {
@@ -116,17 +190,53 @@ fn tls_error(reason: String) -> Error {
     }
 }
 
-/// Opens a TCP connection to the first server that answers, then TLS over it.
+/// A connection tonic can speak HTTP/2 over: plain TCP or TLS.
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// Opens a connection to the first server that proves alive, starting with the last good one.
 #[derive(Clone)]
 struct Connector {
-    tls: TlsConnector,
-    targets: Arc<Vec<(String, ServerName<'static>)>>,
+    tls: Option<TlsConnector>,
+    targets: Arc<Vec<Target>>,
+    /// The target to try first next time.
+    next: Arc<AtomicUsize>,
+    dial_timeout: Duration,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+impl Connector {
+    async fn open(&self, target: &Target) -> std::io::Result<Box<dyn Io>> {
+        let tcp = TcpStream::connect(target.address.as_str()).await?;
+        tcp.set_nodelay(true)?;
+        match (&target.name, &self.tls) {
+            (Some(name), Some(tls)) => Ok(Box::new(tls.connect(name.clone(), tcp).await?)),
+            _ => {
+                probe(target).await?;
+                Ok(Box::new(tcp))
+            }
+        }
+    }
+}
+
+/// Whether a plain server answers HTTP/2 at all, on a connection of its own: a stopped
+/// process accepts TCP connections (the kernel does) and then never answers.
+async fn probe(target: &Target) -> std::io::Result<()> {
+    let mut tcp = TcpStream::connect(target.address.as_str()).await?;
+    tcp.write_all(H2_PREFACE).await?;
+    let mut byte = [0u8; 1];
+    match tcp.read(&mut byte).await? {
+        0 => Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "closed the connection without a word (is it a TLS listener? try https://)",
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl tower_service::Service<http::Uri> for Connector {
-    type Response = TokioIo<TlsStream<TcpStream>>;
+    type Response = TokioIo<Box<dyn Io>>;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
@@ -137,19 +247,28 @@ impl tower_service::Service<http::Uri> for Connector {
     fn call(&mut self, _: http::Uri) -> Self::Future {
         let this = self.clone();
         Box::pin(async move {
-            let mut last: BoxError = "no endpoints".into();
-            for (address, name) in this.targets.iter() {
-                let attempt = async {
-                    let tcp = TcpStream::connect(address.as_str()).await?;
-                    tcp.set_nodelay(true)?;
-                    this.tls.connect(name.clone(), tcp).await
-                };
-                match attempt.await {
-                    Ok(stream) => return Ok(TokioIo::new(stream)),
-                    Err(e) => last = format!("{address}: {e}").into(),
+            let n = this.targets.len();
+            let start = this.next.load(Ordering::Relaxed);
+            let mut failures: Vec<String> = Vec::new();
+            for i in (0..n).map(|k| (start + k) % n) {
+                let target = &this.targets[i];
+                match tokio::time::timeout(this.dial_timeout, this.open(target)).await {
+                    Ok(Ok(stream)) => {
+                        this.next.store(i, Ordering::Relaxed);
+                        if !failures.is_empty() {
+                            tracing::debug!(endpoint = %target.address, skipped = %failures.join("; "), "connected past unreachable members");
+                        }
+                        return Ok(TokioIo::new(stream));
+                    }
+                    Ok(Err(e)) => failures.push(format!("{}: {e}", target.address)),
+                    Err(_) => failures.push(format!(
+                        "{}: no answer within {:?}",
+                        target.address, this.dial_timeout
+                    )),
                 }
+                tracing::debug!(failure = %failures.last().map_or("", String::as_str), "etcd member unreachable; trying the next");
             }
-            Err(last)
+            Err(failures.join("; ").into())
         })
     }
 }
@@ -208,13 +327,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn targets_from_https_urls() {
-        let (address, name) = target("https://127.0.0.1:2379").unwrap();
-        assert_eq!(address, "127.0.0.1:2379");
-        assert!(matches!(name, ServerName::IpAddress(_)));
-        let (address, _) = target("https://etcd-1.example:2379/").unwrap();
-        assert_eq!(address, "etcd-1.example:2379");
-        assert!(target("http://127.0.0.1:2379").is_err());
-        assert!(target("https://127.0.0.1").is_err());
+    fn targets_from_urls() {
+        let t = Target::parse("https://127.0.0.1:2379").unwrap();
+        assert_eq!(t.address, "127.0.0.1:2379");
+        assert!(matches!(t.name, Some(ServerName::IpAddress(_))));
+        let t = Target::parse("https://etcd-1.example:2379/").unwrap();
+        assert_eq!(t.address, "etcd-1.example:2379");
+        let t = Target::parse("http://10.0.0.1:2379").unwrap();
+        assert!(t.name.is_none());
+        assert!(Target::parse("127.0.0.1:2379").is_err());
+        assert!(Target::parse("https://127.0.0.1").is_err());
     }
 }

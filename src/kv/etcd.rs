@@ -1,11 +1,10 @@
 //! [`Kv`] over a real etcd cluster (etcd-client, gRPC).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use etcd_client::{
-    Certificate, Client, Compare, CompareOp, ConnectOptions, GetOptions, Identity, KvClient,
-    PutOptions, TlsOptions, Txn, TxnOp,
+    Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, PutOptions, Txn, TxnOp,
 };
 use tracing::{debug, warn};
 
@@ -97,30 +96,6 @@ fn normalize_endpoint(endpoint: &str, tls: bool) -> Result<String> {
     } else {
         Ok(format!("http://{endpoint}"))
     }
-}
-
-fn read_pem(what: &'static str, path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::TlsFile {
-        what,
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// The TLS options for rustls: our CA or the system's roots, and the client identity.
-fn tls_options(settings: &ConnectSettings) -> Result<TlsOptions> {
-    let mut tls = TlsOptions::new();
-    tls = match &settings.cacert {
-        Some(path) => tls.ca_certificate(Certificate::from_pem(read_pem("CA bundle", path)?)),
-        None => tls.with_native_roots(),
-    };
-    if let Some((cert, key)) = &settings.identity {
-        tls = tls.identity(Identity::from_pem(
-            read_pem("client certificate", cert)?,
-            read_pem("client key", key)?,
-        ));
-    }
-    Ok(tls)
 }
 
 /// An error and its causes on one line: tonic's transport errors say what went wrong (an
@@ -231,24 +206,24 @@ impl EtcdKv {
             },
             _ => unreachable(chain(&e)),
         };
+        // One strategy for every mode (see connect.rs): the first member that proves alive.
         let connecting = async {
-            if settings.insecure_skip_tls_verify {
-                super::insecure::connect(&endpoints, settings, options).await
-            } else {
-                if tls {
-                    options = options.with_tls(tls_options(settings)?);
-                }
-                Client::connect(&endpoints, Some(options))
-                    .await
-                    .map_err(failed)
-            }
+            super::connect::connect(&endpoints, settings, options)
+                .await?
+                .map_err(failed)
         };
-        let mut client = tokio::time::timeout(settings.dial_timeout, connecting)
+        // Each member gets `dial_timeout` to prove alive (connect.rs), and the first answer
+        // must come within the dial and command timeouts together: a hung member costs one
+        // dial timeout, a cluster with none alive fails within both.
+        let deadline = settings.dial_timeout + settings.command_timeout;
+        let no_answer = || unreachable(format!("no answer within {deadline:?}"));
+        let started = tokio::time::Instant::now();
+        let mut client = tokio::time::timeout(deadline, connecting)
             .await
-            .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))??;
-        tokio::time::timeout(settings.dial_timeout, client.status())
+            .map_err(|_| no_answer())??;
+        tokio::time::timeout(deadline.saturating_sub(started.elapsed()), client.status())
             .await
-            .map_err(|_| unreachable(format!("no answer within {:?}", settings.dial_timeout)))?
+            .map_err(|_| no_answer())?
             .map_err(failed)?;
         let kv = client
             .kv_client()

@@ -1,8 +1,8 @@
 //! The key-value side: what netsync needs from etcd, as a trait with a real etcd
 //! implementation and an in-memory one for unit tests of pure logic.
 
+mod connect;
 mod etcd;
-mod insecure;
 #[cfg(test)]
 pub mod memory;
 pub mod wire;
@@ -110,6 +110,12 @@ pub enum Error {
         path: std::path::PathBuf,
         #[source]
         source: std::io::Error,
+    },
+    #[error("the {what} {path} is not a PEM file netsync can use: {reason}")]
+    TlsPem {
+        what: &'static str,
+        path: std::path::PathBuf,
+        reason: String,
     },
     #[error("invalid etcd endpoint `{endpoint}`: {reason}")]
     BadEndpoint { endpoint: String, reason: String },

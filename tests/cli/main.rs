@@ -7,6 +7,7 @@ mod consistency;
 mod contract;
 mod diff;
 mod errors;
+mod failover;
 mod harness;
 mod harness_selftest;
 mod hosts;

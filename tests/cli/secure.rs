@@ -217,6 +217,26 @@ fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
         .assert()
         .code(1);
     assert!(stderr_of(&assert).contains("/nonexistent/ca.pem"));
+    // A file that holds no PEM certificate (a DER file, the key instead of the CA) is named
+    // too; it was silently ignored, leaving the system's roots to refuse the server.
+    let not_pem = env.root().join("ca.der");
+    std::fs::write(&not_pem, b"\x30\x82\x01\x0a not PEM").unwrap();
+    let assert = env
+        .netsync()
+        .args(["apply", "--endpoints", &endpoint, "--cacert"])
+        .arg(&not_pem)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let err = stderr_of(&assert);
+    assert!(
+        err.starts_with(&format!(
+            "error: the CA bundle {} is not a PEM file netsync can use",
+            not_pem.display()
+        )),
+        "{err}"
+    );
     assert_eq!(env.kv().dump_all(), before, "etcd changed");
     assert_eq!(env.kv().revision(), revision, "etcd was written");
 }

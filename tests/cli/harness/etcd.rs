@@ -332,6 +332,26 @@ impl Etcd {
         }
     }
 
+    /// Freezes the process (SIGSTOP), as a hung member: the kernel still accepts connections
+    /// on its ports, and nothing answers on them until [`Etcd::resume`].
+    pub fn pause(&mut self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused process run again (SIGCONT).
+    pub fn resume(&mut self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&mut self, signal: &str) {
+        let child = self.child.as_ref().expect("this etcd is not running");
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "kill {signal} {} failed", child.id());
+    }
+
     /// Stops the process gracefully (SIGTERM, then SIGKILL after 10 s) and reaps it.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
@@ -485,6 +505,14 @@ impl Cluster {
 
     pub fn stop(&mut self, i: usize) {
         self.members[i].stop();
+    }
+
+    pub fn pause(&mut self, i: usize) {
+        self.members[i].pause();
+    }
+
+    pub fn resume(&mut self, i: usize) {
+        self.members[i].resume();
     }
 
     pub fn restart(&mut self, i: usize) {
