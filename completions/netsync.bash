@@ -1374,7 +1374,7 @@ _netsync() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "drift conflict" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "drift conflict unhealthy" -- "${cur}"))
                     return 0
                     ;;
                 --branch)

@@ -337,7 +337,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;status'= {
             cand --max-age 'Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m'
-            cand --fail-on 'Exit 7 when there is any key of this kind (repeatable). Example: --fail-on drift'
+            cand --fail-on 'Exit 7 when there is any key of this kind, or (unhealthy) an endpoint that is down or has no leader (repeatable). Example: --fail-on drift'
             cand --branch 'Branch to compare with. Default: `branch` in netsync.toml, else HEAD''s. Example: main'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'

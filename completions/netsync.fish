@@ -304,8 +304,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand restore" -s v -l verbose
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l max-age -d 'Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m' -r
-complete -c netsync -n "__fish_netsync_using_subcommand status" -l fail-on -d 'Exit 7 when there is any key of this kind (repeatable). Example: --fail-on drift' -r -f -a "drift\t'Keys changed in etcd since the sync point and not persisted'
-conflict\t'Keys changed on both sides'"
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l fail-on -d 'Exit 7 when there is any key of this kind, or (unhealthy) an endpoint that is down or has no leader (repeatable). Example: --fail-on drift' -r -f -a "drift\t'Keys changed in etcd since the sync point and not persisted'
+conflict\t'Keys changed on both sides'
+unhealthy\t'An endpoint that is down, hangs, or answers without a leader'"
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l branch -d 'Branch to compare with. Default: `branch` in netsync.toml, else HEAD\'s. Example: main' -r
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379' -r

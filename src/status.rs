@@ -79,6 +79,12 @@ pub struct EndpointStatus {
     pub leader: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub db_size: Option<i64>,
+    /// The member's revision, as it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
+    /// How long the status request took, in milliseconds (connecting included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
     pub errors: Vec<String>,
 }
 
@@ -280,9 +286,17 @@ async fn endpoint_status(one: ConnectSettings) -> EndpointStatus {
         member_id: None,
         leader: None,
         db_size: None,
+        revision: None,
+        latency_ms: None,
         errors: Vec::new(),
     };
+    let started = std::time::Instant::now();
     match EtcdKv::connect(&one).await {
+        Err(crate::kv::Error::Unreachable { reason, .. }) => status.errors.extend(
+            reason
+                .lines()
+                .map(|l| l.trim_end_matches(": transport error").to_owned()),
+        ),
         Err(err) => status.errors.push(err.to_string()),
         Ok(mut kv) => {
             let timeout = one.command_timeout.max(Duration::from_secs(1));
@@ -293,6 +307,8 @@ async fn endpoint_status(one: ConnectSettings) -> EndpointStatus {
                     status.member_id = s.header().map(|h| format!("{:x}", h.member_id()));
                     status.leader = Some(format!("{:x}", s.leader()));
                     status.db_size = Some(s.db_size());
+                    status.revision = s.header().map(|h| h.revision());
+                    status.latency_ms = Some(started.elapsed().as_millis() as u64);
                     status.errors = s.errors().to_vec();
                 }
                 Ok(Err(err)) => status.errors.push(err.to_string()),

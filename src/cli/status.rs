@@ -23,7 +23,8 @@ pub struct StatusArgs {
     /// Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub max_age: Option<Duration>,
-    /// Exit 7 when there is any key of this kind (repeatable). Example: --fail-on drift
+    /// Exit 7 when there is any key of this kind, or (unhealthy) an endpoint that is down or
+    /// has no leader (repeatable). Example: --fail-on drift
     #[arg(long, value_name = "KIND")]
     pub fail_on: Vec<FailOn>,
     /// Do not ask the remotes (`git ls-remote`); judge them by the recorded pushes only.
@@ -41,19 +42,35 @@ pub enum FailOn {
     Drift,
     /// Keys changed on both sides.
     Conflict,
+    /// An endpoint that is down, hangs, or answers without a leader.
+    Unhealthy,
 }
 
 pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
-    let mut kv = global.connect(&config).await?;
-    let mut status =
-        netsync::status::status(&repo, &mut kv, &branch, &config, !args.offline).await?;
-    if let Ok(settings) = global
+    // Each endpoint's health is asked while the rest is gathered: a hung member costs one
+    // dial timeout, not two.
+    let settings = global
         .settings(&config.etcd)
         .and_then(|e| Ok(e.connect_settings()?))
-    {
-        status.endpoints = netsync::status::endpoints(&settings).await;
+        .ok();
+    let probing = async {
+        match &settings {
+            Some(settings) => Some(netsync::status::endpoints(settings).await),
+            None => None,
+        }
+    };
+    let gathering = async {
+        let mut kv = global.connect(&config).await?;
+        let status =
+            netsync::status::status(&repo, &mut kv, &branch, &config, !args.offline).await?;
+        Ok::<_, crate::cli::error::Error>(status)
+    };
+    let (gathered, probed) = tokio::join!(gathering, probing);
+    let mut status = gathered?;
+    if let Some(endpoints) = probed {
+        status.endpoints = endpoints;
     }
     let mut out = global.stdout();
     match global.format() {
@@ -90,14 +107,27 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::c
         .filter_map(|f| match f {
             FailOn::Drift if c.drift > 0 => Some("drift"),
             FailOn::Conflict if c.conflicts > 0 => Some("conflict"),
+            FailOn::Unhealthy if status.endpoints.iter().any(|e| !e.healthy) => Some("unhealthy"),
             _ => None,
         })
         .collect();
     if !failing.is_empty() {
+        let unhealthy: Vec<&str> = status
+            .endpoints
+            .iter()
+            .filter(|e| !e.healthy)
+            .map(|e| e.endpoint.as_str())
+            .collect();
+        let mut what = vec![format!(
+            "{} drifted and {} conflicting key(s)",
+            c.drift, c.conflicts
+        )];
+        if failing.contains(&"unhealthy") {
+            what.push(format!("unhealthy endpoints: {}", unhealthy.join(", ")));
+        }
         eprintln!(
-            "error: {} drifted and {} conflicting key(s) (--fail-on {})",
-            c.drift,
-            c.conflicts,
+            "error: {} (--fail-on {})",
+            what.join("; "),
             failing.join(",")
         );
         return Ok(exit::CHECK_FAILED);
@@ -193,12 +223,14 @@ fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {
         match e.healthy {
             true => writeln!(
                 out,
-                "endpoint {}: healthy, etcd {}, member {}, leader {}, db {} bytes",
+                "endpoint {}: healthy, etcd {}, member {}, leader {}, revision {}, db {} bytes, {} ms",
                 e.endpoint,
                 e.version.as_deref().unwrap_or("?"),
                 e.member_id.as_deref().unwrap_or("?"),
                 e.leader.as_deref().unwrap_or("?"),
-                e.db_size.unwrap_or(0)
+                e.revision.unwrap_or(0),
+                e.db_size.unwrap_or(0),
+                e.latency_ms.unwrap_or(0)
             )?,
             false => writeln!(
                 out,

@@ -35,48 +35,78 @@ use super::{Error, Result};
 /// What an HTTP/2 client sends first: the connection preface and an empty SETTINGS frame.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
 
-/// Connect to `endpoints` (`http://` or `https://` URLs, as normalised by the caller). The
-/// outer error is netsync's setup (a bad endpoint or TLS file); the inner one is what the
-/// client said (etcd unreachable, a password refused), for the caller to name.
-pub(super) async fn connect(
-    endpoints: &[String],
-    settings: &ConnectSettings,
+/// How to open a client on the cluster, again whenever the one in use stops answering.
+#[derive(Clone)]
+pub(super) struct Dialer {
+    endpoint: tonic::transport::Endpoint,
+    connector: Connector,
     options: ConnectOptions,
-) -> Result<Result<Client, etcd_client::Error>> {
-    if settings.insecure_skip_tls_verify {
-        tracing::warn!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
+}
+
+impl Dialer {
+    /// For `endpoints` (`http://` or `https://` URLs, as normalised by the caller); fails on a
+    /// bad endpoint or TLS file, before anything is dialled.
+    pub(super) fn new(
+        endpoints: &[String],
+        settings: &ConnectSettings,
+        options: ConnectOptions,
+    ) -> Result<Self> {
+        if settings.insecure_skip_tls_verify {
+            tracing::warn!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
+        }
+        let mut targets = Vec::with_capacity(endpoints.len());
+        for endpoint in endpoints {
+            targets.push(Target::parse(endpoint)?);
+        }
+        let tls = match targets.iter().any(|t| t.name.is_some()) {
+            true => Some(TlsConnector::from(Arc::new(client_config(settings)?))),
+            false => None,
+        };
+        // tonic needs one URI; the connector below picks the server, and the URI only names
+        // the first in requests (`:authority`).
+        let first = targets.first().ok_or_else(|| Error::BadEndpoint {
+            endpoint: String::new(),
+            reason: "no endpoints".to_owned(),
+        })?;
+        let uri = format!("http://{}", first.address);
+        let endpoint = tonic::transport::Endpoint::from_shared(uri.clone())
+            .map_err(|e| Error::BadEndpoint {
+                endpoint: uri,
+                reason: e.to_string(),
+            })?
+            .timeout(settings.command_timeout)
+            .http2_keep_alive_interval(Duration::from_secs(10))
+            .keep_alive_timeout(Duration::from_secs(5));
+        let connector = Connector {
+            tls,
+            targets: Arc::new(targets),
+            next: Arc::new(AtomicUsize::new(0)),
+            dial_timeout: settings.dial_timeout,
+        };
+        Ok(Self {
+            endpoint,
+            connector,
+            options,
+        })
     }
-    let mut targets = Vec::with_capacity(endpoints.len());
-    for endpoint in endpoints {
-        targets.push(Target::parse(endpoint)?);
+
+    /// A client on a new connection, dialled at its first request (and authenticated, with
+    /// a user). `past_current`: start with the member after the one the last connection
+    /// used, which stopped answering. The error is the client's own, for the caller to name.
+    pub(super) async fn client(&self, past_current: bool) -> Result<Client, etcd_client::Error> {
+        if past_current {
+            let n = self.connector.targets.len();
+            let _ = self
+                .connector
+                .next
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| Some((i + 1) % n));
+        }
+        let channel = self
+            .endpoint
+            .clone()
+            .connect_with_connector_lazy(self.connector.clone());
+        Client::from_channel(Channel::Tonic(channel), Some(self.options.clone())).await
     }
-    let tls = match targets.iter().any(|t| t.name.is_some()) {
-        true => Some(TlsConnector::from(Arc::new(client_config(settings)?))),
-        false => None,
-    };
-    // tonic needs one URI; the connector below picks the server, and the URI only names the
-    // first in requests (`:authority`).
-    let first = targets.first().ok_or_else(|| Error::BadEndpoint {
-        endpoint: String::new(),
-        reason: "no endpoints".to_owned(),
-    })?;
-    let uri = format!("http://{}", first.address);
-    let endpoint = tonic::transport::Endpoint::from_shared(uri.clone())
-        .map_err(|e| Error::BadEndpoint {
-            endpoint: uri,
-            reason: e.to_string(),
-        })?
-        .timeout(settings.command_timeout)
-        .http2_keep_alive_interval(Duration::from_secs(10))
-        .keep_alive_timeout(Duration::from_secs(5));
-    let connector = Connector {
-        tls,
-        targets: Arc::new(targets),
-        next: Arc::new(AtomicUsize::new(0)),
-        dial_timeout: settings.dial_timeout,
-    };
-    let channel = endpoint.connect_with_connector_lazy(connector);
-    Ok(Client::from_channel(Channel::Tonic(channel), Some(options)).await)
 }
 
 /// One endpoint: `host:port`, and the name to present in TLS (SNI) for `https://`.
@@ -268,7 +298,7 @@ impl tower_service::Service<http::Uri> for Connector {
                 }
                 tracing::debug!(failure = %failures.last().map_or("", String::as_str), "etcd member unreachable; trying the next");
             }
-            Err(failures.join("; ").into())
+            Err(failures.join("\n").into())
         })
     }
 }

@@ -63,6 +63,8 @@ impl ConnectSettings {
 pub struct EtcdKv {
     client: Client,
     kv: KvClient,
+    /// Opens a new client when the member in use stops answering.
+    dialer: super::connect::Dialer,
     timeout: Duration,
     /// Length of the user name etcd puts in every request's header (0 without auth).
     user_len: usize,
@@ -207,11 +209,8 @@ impl EtcdKv {
             _ => unreachable(chain(&e)),
         };
         // One strategy for every mode (see connect.rs): the first member that proves alive.
-        let connecting = async {
-            super::connect::connect(&endpoints, settings, options)
-                .await?
-                .map_err(failed)
-        };
+        let dialer = super::connect::Dialer::new(&endpoints, settings, options)?;
+        let connecting = async { dialer.client(false).await.map_err(failed) };
         // Each member gets `dial_timeout` to prove alive (connect.rs), and the first answer
         // must come within the dial and command timeouts together: a hung member costs one
         // dial timeout, a cluster with none alive fails within both.
@@ -231,6 +230,7 @@ impl EtcdKv {
         Ok(Self {
             client,
             kv,
+            dialer,
             timeout: settings.command_timeout,
             user_len: settings.auth.as_ref().map_or(0, |(user, _)| user.len()),
         })
@@ -250,11 +250,28 @@ impl EtcdKv {
             .map_err(|_| Error::Timeout(self.timeout))
     }
 
+    /// Send a write, with the deadline of one attempt: a write takes milliseconds, so no
+    /// answer by then means the member hangs. Its outcome is then unknown (`Timeout`) and is
+    /// resolved by reading back, never by sending it again; the read goes to another member.
+    async fn write<T>(
+        &mut self,
+        fut: impl std::future::Future<Output = Result<T, etcd_client::Error>>,
+    ) -> Result<Result<T, etcd_client::Error>> {
+        let deadline = self.timeout.min(ATTEMPT_TIMEOUT);
+        match tokio::time::timeout(deadline, fut).await {
+            Ok(result) => Ok(result),
+            Err(_) => {
+                self.failover().await;
+                Err(Error::Timeout(deadline))
+            }
+        }
+    }
+
     /// Run an idempotent request, retrying transient failures (a member down, a leader
     /// election) with exponential backoff and jitter, for at most the command timeout. Each
     /// attempt gets a shorter deadline, so that a request stuck on a dead member is retried
     /// on another.
-    async fn retry<T, F, Fut>(&self, what: &'static str, mut attempt: F) -> Result<T>
+    async fn retry<T, F, Fut>(&mut self, what: &'static str, mut attempt: F) -> Result<T>
     where
         F: FnMut(KvClient) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
@@ -280,9 +297,30 @@ impl EtcdKv {
                 });
             }
             debug!(%result, ?delay, "etcd {what} failed; retrying");
+            // No answer at all: the member may hang (its connection stays open), so the
+            // next attempt goes to another.
+            if matches!(result, Error::Timeout(_)) {
+                self.failover().await;
+            }
             let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 2));
             tokio::time::sleep(delay + jitter).await;
             delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Move to a new connection, to the member after the one that stopped answering. Requests
+    /// already made on the old one finish or time out there; what fails here is retried by
+    /// the caller as before.
+    async fn failover(&mut self) {
+        match self.dialer.client(true).await {
+            Ok(client) => {
+                debug!("moved to another etcd member");
+                self.kv = client
+                    .kv_client()
+                    .max_decoding_message_size(MAX_DECODING_BYTES);
+                self.client = client;
+            }
+            Err(err) => debug!(%err, "could not open a new connection; keeping the old one"),
         }
     }
 
@@ -472,7 +510,7 @@ impl Kv for EtcdKv {
         let txn = Txn::new().when(compares).and_then(actions);
         let mut kv = self.kv.clone();
         let response = self
-            .with_timeout(kv.txn(txn))
+            .write(kv.txn(txn))
             .await?
             .map_err(|e| classify(e, count, bytes, 0))?;
         if response.succeeded() {
@@ -525,7 +563,7 @@ impl Kv for EtcdKv {
             )])
             .or_else([TxnOp::get(key, None)]);
         let mut kv = self.kv.clone();
-        let response = self.with_timeout(kv.txn(txn)).await?.map_err(Error::Etcd)?;
+        let response = self.write(kv.txn(txn)).await?.map_err(Error::Etcd)?;
         if response.succeeded() {
             return Ok(Ok(()));
         }

@@ -100,7 +100,8 @@ pub enum TxnOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot reach etcd at {endpoints}: {reason}")]
+    /// `reason`: one line per cause (per endpoint, when several were tried).
+    #[error("cannot reach etcd at {endpoints}{}", caused_by(reason))]
     Unreachable { endpoints: String, reason: String },
     #[error("etcd refused user `{user}`: {reason}")]
     AuthFailed { user: String, reason: String },
@@ -332,6 +333,17 @@ pub fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
         }
     }
     vec![0]
+}
+
+/// Each line of `reason` as a `caused by:` line of its own, without the transport's generic
+/// last word.
+fn caused_by(reason: &str) -> String {
+    reason
+        .lines()
+        .map(|line| line.trim_end_matches(": transport error"))
+        .filter(|line| !line.is_empty())
+        .map(|line| format!("\n  caused by: {line}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -345,7 +345,7 @@ fn persist_prefer_resolves_a_conflict_each_way() {
 }
 
 /// A repository of `n` generated keys, committed; returns the repo and the etcd content.
-fn generated(env: &TestEnv, n: usize) -> (PathBuf, BTreeMap<Vec<u8>, Vec<u8>>) {
+pub(crate) fn generated(env: &TestEnv, n: usize) -> (PathBuf, BTreeMap<Vec<u8>, Vec<u8>>) {
     let repo = env.init_repo("big", true);
     let mut files: Vec<(String, Vec<u8>)> = (0..n)
         .map(|i| {
@@ -375,7 +375,7 @@ fn generated(env: &TestEnv, n: usize) -> (PathBuf, BTreeMap<Vec<u8>, Vec<u8>>) {
 }
 
 /// Spawn `netsync apply` in small batches, with a lock lease of `ttl` seconds.
-fn spawn_apply(env: &TestEnv, repo: &Path, ttl: &str) -> Child {
+pub(crate) fn spawn_apply(env: &TestEnv, repo: &Path, ttl: &str) -> Child {
     env.netsync_std()
         .env("NETSYNC_LOCK_TTL", ttl)
         .args(["apply", "--max-txn-ops", "5", "--repo"])

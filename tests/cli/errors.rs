@@ -202,6 +202,35 @@ fn symlink_in_a_mapped_folder_is_refused() {
 #[test]
 fn unreachable_etcd_fails_fast_with_a_hint() {
     let (env, repo) = setup();
+    // Every endpoint down: each is named with what it answered, one line each.
+    let assert = env
+        .netsync()
+        .args([
+            "diff",
+            "--endpoints",
+            "http://127.0.0.1:1,http://127.0.0.1:2",
+            "--dial-timeout",
+            "1s",
+            "--repo",
+        ])
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0], "error: cannot reach etcd at http://127.0.0.1:1,http://127.0.0.1:2",
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with("  caused by: 127.0.0.1:1: Connection refused"),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with("  caused by: 127.0.0.1:2: Connection refused"),
+        "{err}"
+    );
+    assert!(lines[3].starts_with("hint: "), "{err}");
     let start = Instant::now();
     env.netsync()
         .args([

@@ -103,6 +103,40 @@ fn every_command_works_with_a_member_already_down() {
     for i in 0..20 {
         round(&env, &kv, &repo, i);
     }
+    // status reports the dead member and everything else; --fail-on unhealthy fails on it.
+    let dead = env.cluster().member(0).endpoint();
+    let out = env
+        .netsync_std()
+        .args([
+            "status",
+            "--output",
+            "json",
+            "--fail-on",
+            "unhealthy",
+            "--repo",
+        ])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("unhealthy endpoints: {dead}")),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let endpoints = doc["status"]["endpoints"].as_array().unwrap();
+    assert_eq!(endpoints[0]["healthy"], false, "{doc}");
+    assert!(endpoints[0]["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("Connection refused"));
+    for e in &endpoints[1..] {
+        assert_eq!(e["healthy"], true, "{doc}");
+        assert!(e["revision"].as_i64().unwrap() > 0, "{doc}");
+        assert!(e["latency_ms"].is_u64(), "{doc}");
+    }
+    assert_eq!(doc["status"]["counts"]["drift"], 0, "{doc}");
     restore_works(&env, &kv, &repo);
     env.fsck(&repo);
 }
@@ -125,4 +159,37 @@ fn every_command_works_with_a_member_hung_and_pays_the_dial_timeout_at_most_once
     restore_works(&env, &kv, &repo);
     env.cluster().resume(0);
     env.fsck(&repo);
+}
+
+/// The member netsync is connected to hangs in the middle of an apply (SIGSTOP, quorum
+/// kept): the write whose answer never comes is read back on another member, the rest of
+/// the apply goes there, and etcd ends holding exactly the commit.
+#[test]
+fn a_member_that_hangs_mid_apply_is_left_behind() {
+    let mut env = TestEnv::with_cluster(3);
+    let (repo, want) = crate::consistency::generated(&env, 600);
+    let kv = others(&mut env, 0);
+    let started = Instant::now();
+    let mut child = crate::consistency::spawn_apply(&env, &repo, "60");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kv.dump(b"/net/").len() < 100 {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // netsync dialled the first endpoint, alive when it started.
+    env.cluster().pause(0);
+    let status = child.wait().unwrap();
+    let took = started.elapsed();
+    env.cluster().resume(0);
+    let stderr = std::fs::read_to_string(env.root().join("apply.stderr")).unwrap();
+    assert!(status.success(), "after {took:?}: {stderr}");
+    assert_eq!(kv.dump(b"/net/"), want);
+    eprintln!("apply with a member hung mid-run took {took:?}");
+    // One attempt's deadline (5 s) for the write that got no answer, and the work.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    env.netsync()
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
 }
