@@ -75,6 +75,10 @@ pub fn seal(
         let armored = secrets::encrypt(key, value, &recipients)?;
         Ok((git::blob_id(kind, &armored), Some(armored)))
     };
+    // Written after the sync point: changed by revision, but perhaps to the value Git holds
+    // (the same plaintext put again). Compared when an identity is at hand, so that persist
+    // makes no commit for it; encrypted anew otherwise.
+    let mut written: Vec<(Vec<u8>, Secret)> = Vec::new();
     let mut unknown: Vec<(Vec<u8>, Secret)> = Vec::new();
     for (key, secret) in secrets_in_etcd {
         // etcd still holds the base, which was an age file: its ciphertext stays.
@@ -88,32 +92,41 @@ pub fn seal(
                 sealed.kept += 1;
                 out.insert(key, (oid, None));
             }
-            // Written after the sync point: changed, whatever the plaintext.
             (None, Some(k)) if !k.base.point.unchanged(secret.mod_revision) => {
-                sealed.encrypted += 1;
-                let value = encrypt(&key, secret.plaintext(&key)?)?;
-                out.insert(key, value);
+                written.push((key, secret))
             }
             _ => unknown.push((key, secret)),
         }
     }
-    if unknown.is_empty() {
+    if unknown.is_empty() && written.is_empty() {
         return Ok((out, sealed));
     }
 
-    let identities = Identities::load(identity_files)?;
+    let identities = match Identities::load(identity_files) {
+        Ok(identities) => identities,
+        // Only the written ones to compare: without a usable identity they are encrypted
+        // anew, as they always were.
+        Err(err) if unknown.is_empty() => {
+            tracing::debug!(%err, "no identity to compare changed secrets with");
+            Identities::none()
+        }
+        Err(err) => return Err(err.into()),
+    };
     if identities.is_empty() {
-        tracing::warn!(
-            "no identity to compare {} secrets with what Git holds: encrypting them anew",
-            unknown.len()
-        );
-        for (key, secret) in unknown {
+        if !unknown.is_empty() {
+            tracing::warn!(
+                "no identity to compare {} secrets with what Git holds: encrypting them anew",
+                unknown.len()
+            );
+        }
+        for (key, secret) in unknown.into_iter().chain(written) {
             sealed.encrypted += 1;
             let value = encrypt(&key, secret.plaintext(&key)?)?;
             out.insert(key, value);
         }
         return Ok((out, sealed));
     }
+    unknown.extend(written);
     let committed = desired::load(repo, Some(&tip.commit.to_string()))?.entries;
     let mut undecryptable = 0usize;
     for (key, secret) in unknown {
@@ -145,7 +158,7 @@ pub fn seal(
     }
     if undecryptable > 0 {
         tracing::warn!(
-            "no sync point for this cluster and {undecryptable} secrets the identities cannot decrypt: re-encrypting them"
+            "{undecryptable} secrets in Git the identities cannot decrypt to compare with etcd's: encrypting them anew"
         );
     }
     Ok((out, sealed))

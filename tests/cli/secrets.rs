@@ -1039,3 +1039,40 @@ fn persist_seals_a_key_only_the_tip_keeps_as_an_age_file() {
     );
     env.fsck(&repo);
 }
+
+/// The same password put into etcd again (a config tool that rewrites every key): with an
+/// identity persist compares it with Git's and commits nothing; without one it cannot tell
+/// and encrypts it anew (one commit, the value unchanged).
+#[test]
+fn a_secret_put_again_with_the_same_value_is_no_commit_when_persist_can_compare() {
+    let env = TestEnv::new();
+    let (id, public) = keygen(&env, "id.txt");
+    let repo = applied_with_two_secrets(&env, &id, &public);
+    let in_sync = || {
+        let diff = ["diff", "--exit-code", "--identity", id.to_str().unwrap()];
+        env.netsync_ok(&diff, &repo);
+    };
+    env.kv().put(BOB, BOB_VALUE);
+    let head = env.head(&repo);
+    let out = env
+        .netsync()
+        .args(["persist", "--no-push", "--repo"])
+        .arg(&repo)
+        .arg("--identity")
+        .arg(&id)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.head(&repo), head, "a commit for an unchanged value");
+    in_sync();
+
+    // Without an identity: encrypted anew, and still the same value.
+    env.netsync_ok(&["persist", "--no-push"], &repo);
+    assert_ne!(env.head(&repo), head);
+    in_sync();
+    assert_no_canary(&env, &repo, &[out.stdout, out.stderr]);
+}
