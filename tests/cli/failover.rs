@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::harness::{Kv, TestEnv};
+use crate::secure::Pki;
 
 /// A bare repository with the fixture, applied while every member is up.
 fn synced(env: &TestEnv) -> PathBuf {
@@ -15,13 +16,14 @@ fn synced(env: &TestEnv) -> PathBuf {
     repo
 }
 
-/// Runs `netsync ARGS --repo REPO --dial-timeout 1s`; panics unless it exits 0; returns how
-/// long it took.
-fn timed(env: &TestEnv, repo: &Path, args: &[&str], round: usize) -> Duration {
+/// Runs `netsync ARGS EXTRA --repo REPO --dial-timeout 1s` (`extra`: how to connect, when
+/// not the plain endpoints); panics unless it exits 0; returns how long it took.
+fn timed(env: &TestEnv, repo: &Path, args: &[&str], extra: &[String], round: usize) -> Duration {
     let started = Instant::now();
     let out = env
         .netsync_std()
         .args(args)
+        .args(extra)
         .args(["--dial-timeout", "1s", "--repo"])
         .arg(repo)
         .output()
@@ -40,14 +42,14 @@ fn timed(env: &TestEnv, repo: &Path, args: &[&str], round: usize) -> Duration {
 /// persisted, then diff and status see nothing left to do. Returns the slowest command's time.
 /// `kv`: the test's own client, on members that answer (etcd-client's balanced channel hangs
 /// on a stopped member).
-fn round(env: &TestEnv, kv: &Kv, repo: &Path, i: usize) -> Duration {
+fn round(env: &TestEnv, kv: &Kv, repo: &Path, i: usize, extra: &[String]) -> Duration {
     let mtu = format!("{}", 1300 + i);
     env.commit_files(repo, &[("kv/params/mtu", mtu.as_bytes())], &[], "mtu");
-    let mut slowest = timed(env, repo, &["apply"], i);
+    let mut slowest = timed(env, repo, &["apply"], extra, i);
     kv.put("/net/params/dns", format!("10.88.0.{i}"));
-    slowest = slowest.max(timed(env, repo, &["persist", "--no-push"], i));
-    slowest = slowest.max(timed(env, repo, &["diff", "--exit-code"], i));
-    slowest = slowest.max(timed(env, repo, &["status"], i));
+    slowest = slowest.max(timed(env, repo, &["persist", "--no-push"], extra, i));
+    slowest = slowest.max(timed(env, repo, &["diff", "--exit-code"], extra, i));
+    slowest = slowest.max(timed(env, repo, &["status"], extra, i));
     assert_eq!(
         kv.get("/net/params/mtu").as_deref(),
         Some(mtu.as_bytes()),
@@ -62,14 +64,16 @@ fn round(env: &TestEnv, kv: &Kv, repo: &Path, i: usize) -> Duration {
 }
 
 /// Every command after a disaster too: the cluster emptied, `restore` rebuilds it.
-fn restore_works(env: &TestEnv, kv: &Kv, repo: &Path) {
+fn restore_works(env: &TestEnv, kv: &Kv, repo: &Path, extra: &[String]) {
     let want = kv.dump(b"/net/");
     kv.delete_prefix("/net/");
     kv.delete_prefix("/netsync/");
     let started = Instant::now();
     let out = env
         .netsync_std()
-        .args(["restore", "--dial-timeout", "1s", "--from"])
+        .args(["restore", "--dial-timeout", "1s"])
+        .args(extra)
+        .arg("--from")
         .arg(repo)
         .output()
         .expect("run netsync");
@@ -101,7 +105,7 @@ fn every_command_works_with_a_member_already_down() {
     env.cluster().kill(0);
     let kv = others(&mut env, 0);
     for i in 0..20 {
-        round(&env, &kv, &repo, i);
+        round(&env, &kv, &repo, i, &[]);
     }
     // status reports the dead member and everything else; --fail-on unhealthy fails on it.
     let dead = env.cluster().member(0).endpoint();
@@ -137,7 +141,7 @@ fn every_command_works_with_a_member_already_down() {
         assert!(e["latency_ms"].is_u64(), "{doc}");
     }
     assert_eq!(doc["status"]["counts"]["drift"], 0, "{doc}");
-    restore_works(&env, &kv, &repo);
+    restore_works(&env, &kv, &repo, &[]);
     env.fsck(&repo);
 }
 
@@ -149,14 +153,14 @@ fn every_command_works_with_a_member_hung_and_pays_the_dial_timeout_at_most_once
     let kv = others(&mut env, 0);
     let mut slowest = Duration::ZERO;
     for i in 0..3 {
-        slowest = slowest.max(round(&env, &kv, &repo, i));
+        slowest = slowest.max(round(&env, &kv, &repo, i, &[]));
     }
     // One dial timeout (1 s) for the hung member, and the work itself.
     assert!(
         slowest < Duration::from_secs(4),
         "slowest command {slowest:?}"
     );
-    restore_works(&env, &kv, &repo);
+    restore_works(&env, &kv, &repo, &[]);
     env.cluster().resume(0);
     env.fsck(&repo);
 }
@@ -192,4 +196,56 @@ fn a_member_that_hangs_mid_apply_is_left_behind() {
         .arg(&repo)
         .assert()
         .success();
+}
+
+/// The same over TLS that authenticates the server (`--cacert`) and over mutual TLS
+/// (`--cert`, `--key` too), with a member killed, and over mutual TLS with a member hung:
+/// one connection strategy for every mode.
+#[test]
+fn over_tls_and_mutual_tls_every_command_works_with_a_member_down_or_hung() {
+    for (mutual, hung) in [(false, false), (true, false), (true, true)] {
+        let dir = tempfile::Builder::new()
+            .prefix("netsync-pki-")
+            .tempdir()
+            .unwrap();
+        let pki = Pki::generate(dir.path());
+        let etcd_args = match mutual {
+            true => pki.etcd_args(),
+            false => pki.server_only_args(),
+        };
+        let mut env = TestEnv::with_tls_cluster(3, &etcd_args);
+        let repo = synced(&env);
+        let path = |p: &Path| p.to_string_lossy().into_owned();
+        let mut extra = vec![
+            "--endpoints".to_owned(),
+            env.cluster().tls_endpoints(),
+            "--cacert".to_owned(),
+            path(&pki.ca),
+        ];
+        if mutual {
+            extra.extend([
+                "--cert".to_owned(),
+                path(&pki.client_cert),
+                "--key".to_owned(),
+                path(&pki.client_key),
+            ]);
+        }
+        match hung {
+            true => env.cluster().pause(0),
+            false => env.cluster().kill(0),
+        }
+        let kv = others(&mut env, 0);
+        let mut slowest = Duration::ZERO;
+        for i in 0..3 {
+            slowest = slowest.max(round(&env, &kv, &repo, i, &extra));
+        }
+        restore_works(&env, &kv, &repo, &extra);
+        assert!(
+            slowest < Duration::from_secs(4),
+            "mutual {mutual}, hung {hung}: slowest command {slowest:?}"
+        );
+        if hung {
+            env.cluster().resume(0);
+        }
+    }
 }

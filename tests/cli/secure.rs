@@ -13,14 +13,14 @@ use rcgen::{
 use crate::harness::{fixture_kv, Etcd, Kv, TestEnv};
 
 /// PEM files of a test PKI.
-struct Pki {
-    ca: PathBuf,
-    server_cert: PathBuf,
-    server_key: PathBuf,
-    client_cert: PathBuf,
-    client_key: PathBuf,
+pub(crate) struct Pki {
+    pub(crate) ca: PathBuf,
+    pub(crate) server_cert: PathBuf,
+    pub(crate) server_key: PathBuf,
+    pub(crate) client_cert: PathBuf,
+    pub(crate) client_key: PathBuf,
     /// A second CA that signed nothing here: verifying against it must fail.
-    other_ca: PathBuf,
+    pub(crate) other_ca: PathBuf,
 }
 
 fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
@@ -48,7 +48,7 @@ fn leaf(
 }
 
 impl Pki {
-    fn generate(dir: &Path) -> Pki {
+    pub(crate) fn generate(dir: &Path) -> Pki {
         std::fs::create_dir_all(dir).unwrap();
         let write = |name: &str, pem: &str| {
             let path = dir.join(name);
@@ -68,16 +68,26 @@ impl Pki {
         }
     }
 
-    fn etcd_args(&self) -> Vec<String> {
+    /// etcd's flags for TLS with client certificates required (mutual TLS).
+    pub(crate) fn etcd_args(&self) -> Vec<String> {
+        let s = |p: &Path| p.to_string_lossy().into_owned();
+        let mut args = self.server_only_args();
+        args.extend([
+            "--trusted-ca-file".into(),
+            s(&self.ca),
+            "--client-cert-auth".into(),
+        ]);
+        args
+    }
+
+    /// etcd's flags for TLS that authenticates the server only.
+    pub(crate) fn server_only_args(&self) -> Vec<String> {
         let s = |p: &Path| p.to_string_lossy().into_owned();
         vec![
             "--cert-file".into(),
             s(&self.server_cert),
             "--key-file".into(),
             s(&self.server_key),
-            "--trusted-ca-file".into(),
-            s(&self.ca),
-            "--client-cert-auth".into(),
         ]
     }
 }

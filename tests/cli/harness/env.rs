@@ -43,6 +43,12 @@ impl TestEnv {
         Self::with_backend(Backend::Cluster(Cluster::start(n)))
     }
 
+    /// A fresh environment with an `n`-member cluster that also listens with TLS
+    /// ([`Cluster::start_with_tls`]); netsync's default endpoints stay the plain ones.
+    pub fn with_tls_cluster(n: usize, tls_args: &[String]) -> TestEnv {
+        Self::with_backend(Backend::Cluster(Cluster::start_with_tls(n, tls_args)))
+    }
+
     fn with_backend(backend: Backend) -> TestEnv {
         let root = tempfile::Builder::new()
             .prefix("netsync-test-")

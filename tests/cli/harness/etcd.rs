@@ -433,10 +433,21 @@ pub struct Cluster {
 impl Cluster {
     /// Starts `n` members concurrently and waits until every one is healthy.
     pub fn start(n: usize) -> Cluster {
+        Self::start_with(n, None)
+    }
+
+    /// Like [`Cluster::start`], each member also listening with TLS (`tls_args`: etcd's TLS
+    /// flags, as for [`Etcd::start_with_tls`]) on its [`Etcd::tls_endpoint`]; the plain
+    /// endpoints stay, for health checks and for inspecting etcd from tests.
+    pub fn start_with_tls(n: usize, tls_args: &[String]) -> Cluster {
+        Self::start_with(n, Some(tls_args))
+    }
+
+    fn start_with(n: usize, tls_args: Option<&[String]>) -> Cluster {
         assert!(n >= 1, "a cluster needs at least one member");
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS {
-            let ports = free_ports(2 * n);
+            let ports = free_ports(3 * n);
             let token = unique_token("netsync-cluster");
             let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
             let initial = names
@@ -449,13 +460,18 @@ impl Cluster {
                 .into_iter()
                 .enumerate()
                 .map(|(i, name)| {
-                    Etcd::new(
+                    let mut etcd = Etcd::new(
                         name,
                         ports[2 * i],
                         ports[2 * i + 1],
                         initial.clone(),
                         token.clone(),
-                    )
+                    );
+                    if let Some(args) = tls_args {
+                        etcd.tls_port = Some(ports[2 * n + i]);
+                        etcd.extra_args = args.to_vec();
+                    }
+                    etcd
                 })
                 .collect();
             for m in &mut members {
@@ -487,6 +503,15 @@ impl Cluster {
         self.members
             .iter()
             .map(Etcd::endpoint)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The members' TLS client URLs, comma-separated (a cluster from `start_with_tls`).
+    pub fn tls_endpoints(&self) -> String {
+        self.members
+            .iter()
+            .map(Etcd::tls_endpoint)
             .collect::<Vec<_>>()
             .join(",")
     }
