@@ -249,3 +249,49 @@ fn over_tls_and_mutual_tls_every_command_works_with_a_member_down_or_hung() {
         }
     }
 }
+
+/// Two of three members down: no quorum. Every command fails with the error naming the
+/// cluster, within the dial and command timeouts, and records nothing; once the members are
+/// back, the next persist records what changed meanwhile.
+#[test]
+fn without_quorum_every_command_fails_clearly_and_the_rerun_converges() {
+    let mut env = TestEnv::with_cluster(3);
+    let repo = synced(&env);
+    env.kv().put("/net/params/dns", "changed before the outage");
+    let head = env.head(&repo);
+    let point = env.kv().dump(b"/netsync/sync/");
+    env.cluster().kill(1);
+    env.cluster().kill(2);
+    for args in [
+        &["persist", "--no-push"][..],
+        &["apply"],
+        &["diff"],
+        &["status"],
+    ] {
+        let started = Instant::now();
+        let out = env
+            .netsync_std()
+            .args(args)
+            .args(["--dial-timeout", "1s", "--command-timeout", "3s", "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?} succeeded: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("etcd"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Os {"), "{args:?}: {stderr}");
+        assert!(took < Duration::from_secs(12), "{args:?} took {took:?}");
+    }
+    assert_eq!(env.head(&repo), head, "nothing committed");
+    env.cluster().restart(1);
+    env.cluster().restart(2);
+    assert_eq!(env.kv().dump(b"/netsync/sync/"), point, "nothing recorded");
+    env.netsync_ok(&["persist", "--no-push"], &repo);
+    assert_eq!(
+        env.show_file(&repo, "main", "kv/params/dns"),
+        Some(b"changed before the outage".to_vec())
+    );
+    env.netsync_ok(&["diff", "--exit-code"], &repo);
+}
