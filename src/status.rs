@@ -292,11 +292,9 @@ async fn endpoint_status(one: ConnectSettings) -> EndpointStatus {
     };
     let started = std::time::Instant::now();
     match EtcdKv::connect(&one).await {
-        Err(crate::kv::Error::Unreachable { reason, .. }) => status.errors.extend(
-            reason
-                .lines()
-                .map(|l| l.trim_end_matches(": transport error").to_owned()),
-        ),
+        Err(crate::kv::Error::Unreachable { reason, .. }) => status
+            .errors
+            .extend(crate::kv::causes(&reason).map(str::to_owned)),
         Err(err) => status.errors.push(err.to_string()),
         Ok(mut kv) => {
             let timeout = one.command_timeout.max(Duration::from_secs(1));

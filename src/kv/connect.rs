@@ -12,6 +12,7 @@
 //! and the caller's retry makes the request again when it is safe to.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -162,19 +163,10 @@ fn client_config(settings: &ConnectSettings) -> Result<ClientConfig> {
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider))),
         (false, Some(path)) => {
             let mut roots = RootCertStore::empty();
-            let pem = std::fs::read(path).map_err(|source| Error::TlsFile {
-                what: "CA bundle",
-                path: path.clone(),
-                source,
-            })?;
-            for cert in CertificateDer::pem_slice_iter(&pem) {
-                let cert = cert.map_err(|e| not_pem("CA bundle", path, &e.to_string()))?;
+            for cert in certificates("CA bundle", path)? {
                 roots
                     .add(cert)
                     .map_err(|e| not_pem("CA bundle", path, &e.to_string()))?;
-            }
-            if roots.is_empty() {
-                return Err(not_pem("CA bundle", path, "no certificate in it"));
             }
             builder.with_root_certificates(roots)
         }
@@ -187,17 +179,13 @@ fn client_config(settings: &ConnectSettings) -> Result<ClientConfig> {
     };
     let mut config = match &settings.identity {
         Some((cert, key)) => {
-            let certs = CertificateDer::pem_file_iter(cert)
-                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| not_pem("client certificate", cert, &e.to_string()))?;
-            if certs.is_empty() {
-                return Err(not_pem("client certificate", cert, "no certificate in it"));
-            }
-            let key = PrivateKeyDer::from_pem_file(key)
+            let certs = certificates("client certificate", cert)?;
+            let pem = read("client key", key)?;
+            let private = PrivateKeyDer::from_pem_slice(&pem)
                 .map_err(|e| not_pem("client key", key, &e.to_string()))?;
             builder
-                .with_client_auth_cert(certs, key)
-                .map_err(|e| tls_error(format!("the client certificate and key: {e}")))?
+                .with_client_auth_cert(certs, private)
+                .map_err(|e| not_pem("client key", key, &format!("with its certificate: {e}")))?
         }
         None => builder.with_no_client_auth(),
     };
@@ -205,7 +193,27 @@ fn client_config(settings: &ConnectSettings) -> Result<ClientConfig> {
     Ok(config)
 }
 
-fn not_pem(what: &'static str, path: &std::path::Path, reason: &str) -> Error {
+fn read(what: &'static str, path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::TlsFile {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Every certificate of a PEM file; none at all is an error naming the file.
+fn certificates(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let pem = read(what, path)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| not_pem(what, path, &e.to_string()))?;
+    if certs.is_empty() {
+        return Err(not_pem(what, path, "no certificate in it"));
+    }
+    Ok(certs)
+}
+
+fn not_pem(what: &'static str, path: &Path, reason: &str) -> Error {
     Error::TlsPem {
         what,
         path: path.to_owned(),

@@ -338,12 +338,18 @@ pub fn prefix_range_end(prefix: &[u8]) -> Vec<u8> {
 /// Each line of `reason` as a `caused by:` line of its own, without the transport's generic
 /// last word.
 fn caused_by(reason: &str) -> String {
+    causes(reason)
+        .map(|line| format!("\n  caused by: {line}"))
+        .collect()
+}
+
+/// The causes of an [`Error::Unreachable`]'s `reason`, one per line (per endpoint tried),
+/// without the transport's generic last word.
+pub fn causes(reason: &str) -> impl Iterator<Item = &str> {
     reason
         .lines()
         .map(|line| line.trim_end_matches(": transport error"))
         .filter(|line| !line.is_empty())
-        .map(|line| format!("\n  caused by: {line}"))
-        .collect()
 }
 
 #[cfg(test)]

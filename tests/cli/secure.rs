@@ -247,6 +247,35 @@ fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
         )),
         "{err}"
     );
+    // The client's files likewise: a missing certificate, a key that is not PEM.
+    let client = |cert: &Path, key: &Path| {
+        let assert = env
+            .netsync()
+            .args(["apply", "--endpoints", &endpoint, "--cacert"])
+            .arg(&pki.ca)
+            .arg("--cert")
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .arg("--repo")
+            .arg(&repo)
+            .assert()
+            .code(1);
+        stderr_of(&assert)
+    };
+    let err = client(Path::new("/nonexistent/client.pem"), &pki.client_key);
+    assert!(
+        err.starts_with("error: cannot read the client certificate /nonexistent/client.pem"),
+        "{err}"
+    );
+    let err = client(&pki.client_cert, &not_pem);
+    assert!(
+        err.starts_with(&format!(
+            "error: the client key {} is not a PEM file netsync can use",
+            not_pem.display()
+        )),
+        "{err}"
+    );
     assert_eq!(env.kv().dump_all(), before, "etcd changed");
     assert_eq!(env.kv().revision(), revision, "etcd was written");
 }
