@@ -133,6 +133,9 @@ impl Error {
             Error::Kv(kv::Error::TlsPem { .. }) => vec![
                 "give PEM files (-----BEGIN CERTIFICATE----- blocks), as etcdctl takes; convert DER with `openssl x509 -inform der -in FILE -out FILE.pem`".into(),
             ],
+            Error::Kv(kv::Error::TlsKeyMismatch { key, cert }) => vec![
+                format!("give the key the certificate was issued for: `openssl x509 -noout -pubkey -in {}` and `openssl pkey -pubout -in {}` print the same key when they belong together", cert.display(), key.display()),
+            ],
             Error::Kv(kv::Error::AuthFailed { .. }) => vec![
                 "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
             ],

@@ -83,6 +83,10 @@ impl Dialer {
             targets: Arc::new(targets),
             next: Arc::new(AtomicUsize::new(0)),
             dial_timeout: settings.dial_timeout,
+            facts: Arc::new(Facts {
+                cacert: settings.cacert.clone(),
+                client_cert: settings.identity.as_ref().map(|(cert, _)| cert.clone()),
+            }),
         };
         Ok(Self {
             endpoint,
@@ -107,6 +111,21 @@ impl Dialer {
             .clone()
             .connect_with_connector_lazy(self.connector.clone());
         Client::from_channel(Channel::Tonic(channel), Some(self.options.clone())).await
+    }
+
+    /// Why the servers turned the connection down after accepting it, one line per endpoint,
+    /// or `None` when none says more than the failed request did. A TLS 1.3 server refuses a
+    /// missing or untrusted client certificate only after the handshake, in an alert the
+    /// HTTP/2 layer reports as a broken pipe; a probe that speaks first reads the alert.
+    pub(super) async fn diagnose(&self) -> Option<String> {
+        let mut lines = Vec::new();
+        for target in self.connector.targets.iter() {
+            let probe = self.connector.open_probe(target);
+            if let Ok(Err(e)) = tokio::time::timeout(self.connector.dial_timeout, probe).await {
+                lines.push(format!("{}: {e}", target.address));
+            }
+        }
+        (!lines.is_empty()).then(|| lines.join("\n"))
     }
 }
 
@@ -185,7 +204,13 @@ fn client_config(settings: &ConnectSettings) -> Result<ClientConfig> {
                 .map_err(|e| not_pem("client key", key, &e.to_string()))?;
             builder
                 .with_client_auth_cert(certs, private)
-                .map_err(|e| not_pem("client key", key, &format!("with its certificate: {e}")))?
+                .map_err(|e| match e {
+                    rustls::Error::InconsistentKeys(_) => Error::TlsKeyMismatch {
+                        key: key.clone(),
+                        cert: cert.clone(),
+                    },
+                    other => not_pem("client key", key, &other.to_string()),
+                })?
         }
         None => builder.with_no_client_auth(),
     };
@@ -240,36 +265,184 @@ struct Connector {
     /// The target to try first next time.
     next: Arc<AtomicUsize>,
     dial_timeout: Duration,
+    facts: Arc<Facts>,
+}
+
+/// What a failure is explained with: the files the settings named.
+struct Facts {
+    cacert: Option<std::path::PathBuf>,
+    client_cert: Option<std::path::PathBuf>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Connector {
+    /// The connection tonic speaks over. For `http://`, a probe connection first proves that
+    /// the server answers HTTP/2 (the TLS handshake proves it for `https://`).
     async fn open(&self, target: &Target) -> std::io::Result<Box<dyn Io>> {
         let tcp = TcpStream::connect(target.address.as_str()).await?;
         tcp.set_nodelay(true)?;
         match (&target.name, &self.tls) {
-            (Some(name), Some(tls)) => Ok(Box::new(tls.connect(name.clone(), tcp).await?)),
+            (Some(name), Some(tls)) => match tls.connect(name.clone(), tcp).await {
+                Ok(stream) => Ok(Box::new(stream)),
+                Err(e) => Err(self.explain(target, e).await),
+            },
             _ => {
-                probe(target).await?;
+                self.open_probe(target).await?;
                 Ok(Box::new(tcp))
             }
         }
     }
+
+    /// A connection of its own that speaks first (HTTP/2's connection preface) and reads the
+    /// server's first frame: a stopped process accepts TCP connections (the kernel does) and
+    /// then never answers; a server that refuses the client's certificate says so only now.
+    async fn open_probe(&self, target: &Target) -> std::io::Result<()> {
+        let tcp = TcpStream::connect(target.address.as_str()).await?;
+        let result = match (&target.name, &self.tls) {
+            (Some(name), Some(tls)) => match tls.connect(name.clone(), tcp).await {
+                Ok(stream) => greet(stream, true).await,
+                Err(e) => return Err(self.explain(target, e).await),
+            },
+            _ => greet(tcp, false).await,
+        };
+        match result {
+            Err(e)
+                if target.name.is_none() && e.kind() == std::io::ErrorKind::ConnectionAborted =>
+            {
+                // Closed without a word: a TLS listener does that to a plain client.
+                Err(match speaks_tls(target).await {
+                    true => std::io::Error::other(format!(
+                        "it speaks TLS, not plain HTTP/2: use https://{} (and --cacert)",
+                        target.address
+                    )),
+                    false => e,
+                })
+            }
+            Err(e) => Err(self.explain(target, e).await),
+            Ok(()) => Ok(()),
+        }
+    }
+
+    /// A failed TLS handshake or probe in words an operator acts on: which certificate is
+    /// wrong, or that the other side does not speak TLS at all.
+    async fn explain(&self, target: &Target, err: std::io::Error) -> std::io::Error {
+        let said = |text: String| std::io::Error::new(err.kind(), text);
+        let tls_error = err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        use rustls::AlertDescription as Alert;
+        use rustls::CertificateError as Cert;
+        let facts = &self.facts;
+        match tls_error {
+            Some(rustls::Error::InvalidCertificate(Cert::UnknownIssuer)) => said(match &facts.cacert {
+                Some(ca) => format!(
+                    "its certificate is not signed by the CA in {} (UnknownIssuer)",
+                    ca.display()
+                ),
+                None => "its certificate is not signed by a CA this system trusts (UnknownIssuer): give the CA that signed it with --cacert".to_owned(),
+            }),
+            Some(rustls::Error::InvalidCertificate(
+                Cert::NotValidForName | Cert::NotValidForNameContext { .. },
+            )) => said(format!(
+                "its certificate does not name {} (NotValidForName): connect with a name or address it lists",
+                target.address
+            )),
+            Some(rustls::Error::InvalidCertificate(
+                Cert::Expired | Cert::ExpiredContext { .. },
+            )) => said("its certificate has expired".to_owned()),
+            Some(rustls::Error::AlertReceived(
+                alert @ (Alert::CertificateRequired | Alert::BadCertificate | Alert::HandshakeFailure | Alert::UnknownCA | Alert::CertificateUnknown),
+            )) => said(match &facts.client_cert {
+                None => format!(
+                    "it asks for a client certificate (mutual TLS; alert {alert:?}): give --cert and --key"
+                ),
+                Some(cert) => format!(
+                    "it refused the client certificate {} (alert {alert:?}): is it signed by a CA the servers trust (their --trusted-ca-file)?",
+                    cert.display()
+                ),
+            }),
+            Some(rustls::Error::InvalidMessage(_)) => {
+                said("answered, but not in TLS: is this etcd's client URL, and does it use TLS? (try http://)".to_owned())
+            }
+            _ if err.kind() == std::io::ErrorKind::UnexpectedEof && target.name.is_some() => {
+                match speaks_plain_http2(target).await {
+                    true => said(format!(
+                        "it speaks plain HTTP/2, not TLS: use http://{}",
+                        target.address
+                    )),
+                    false => said("closed the connection during the TLS handshake".to_owned()),
+                }
+            }
+            _ => err,
+        }
+    }
 }
 
-/// Whether a plain server answers HTTP/2 at all, on a connection of its own: a stopped
-/// process accepts TCP connections (the kernel does) and then never answers.
-async fn probe(target: &Target) -> std::io::Result<()> {
-    let mut tcp = TcpStream::connect(target.address.as_str()).await?;
-    tcp.write_all(H2_PREFACE).await?;
-    let mut byte = [0u8; 1];
-    match tcp.read(&mut byte).await? {
+/// Speak first on `io`: HTTP/2's connection preface, then wait for the server's first frame
+/// header and check that it is a SETTINGS frame, as every HTTP/2 server sends first.
+async fn greet(mut io: impl AsyncRead + AsyncWrite + Unpin, tls: bool) -> std::io::Result<()> {
+    io.write_all(H2_PREFACE).await?;
+    io.flush().await?;
+    let mut head = [0u8; 9];
+    let mut got = 0;
+    while got < head.len() {
+        match io.read(&mut head[got..]).await? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    match got {
+        0 if tls => Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "closed the connection after the TLS handshake",
+        )),
         0 => Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
-            "closed the connection without a word (is it a TLS listener? try https://)",
+            "closed the connection without a word",
         )),
-        _ => Ok(()),
+        // Frame type 4: SETTINGS.
+        9 if head[3] == 4 => Ok(()),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "answered, but not in HTTP/2: is this etcd's client URL (not its peer URL)?",
+        )),
+    }
+}
+
+/// Whether `target` completes a TLS handshake, any certificate accepted: to tell a TLS
+/// listener from one that closes plain connections for another reason.
+async fn speaks_tls(target: &Target) -> bool {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(builder) =
+        ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()
+    else {
+        return false;
+    };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+        .with_no_client_auth();
+    let host = target.address.rsplit_once(':').map_or("", |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (Ok(name), Ok(tcp)) = (
+        ServerName::try_from(host.to_owned()),
+        TcpStream::connect(target.address.as_str()).await,
+    ) else {
+        return false;
+    };
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .is_ok()
+}
+
+/// Whether `target` answers plain HTTP/2: to tell a plain listener from a TLS server that
+/// closed the handshake for another reason.
+async fn speaks_plain_http2(target: &Target) -> bool {
+    match TcpStream::connect(target.address.as_str()).await {
+        Ok(tcp) => greet(tcp, false).await.is_ok(),
+        Err(_) => false,
     }
 }
 

@@ -220,10 +220,20 @@ impl EtcdKv {
         let mut client = tokio::time::timeout(deadline, connecting)
             .await
             .map_err(|_| no_answer())??;
-        tokio::time::timeout(deadline.saturating_sub(started.elapsed()), client.status())
-            .await
-            .map_err(|_| no_answer())?
-            .map_err(failed)?;
+        let answered =
+            tokio::time::timeout(deadline.saturating_sub(started.elapsed()), client.status())
+                .await
+                .map_err(|_| no_answer())?;
+        if let Err(err) = answered {
+            // A server that accepted the connection and then dropped it (a TLS 1.3 server
+            // refusing the client's certificate) says why only to a client that asks again.
+            if !is_auth_failure(&err) {
+                if let Some(reason) = dialer.diagnose().await {
+                    return Err(unreachable(reason));
+                }
+            }
+            return Err(failed(err));
+        }
         let kv = client
             .kv_client()
             .max_decoding_message_size(MAX_DECODING_BYTES);

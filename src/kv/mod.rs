@@ -118,6 +118,11 @@ pub enum Error {
         path: std::path::PathBuf,
         reason: String,
     },
+    #[error("the client key {key} does not belong to the client certificate {cert}")]
+    TlsKeyMismatch {
+        key: std::path::PathBuf,
+        cert: std::path::PathBuf,
+    },
     #[error("invalid etcd endpoint `{endpoint}`: {reason}")]
     BadEndpoint { endpoint: String, reason: String },
     #[error("etcd request timed out after {0:?}")]

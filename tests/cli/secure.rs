@@ -19,8 +19,11 @@ pub(crate) struct Pki {
     pub(crate) server_key: PathBuf,
     pub(crate) client_cert: PathBuf,
     pub(crate) client_key: PathBuf,
-    /// A second CA that signed nothing here: verifying against it must fail.
+    /// A second CA that signed nothing the servers use: verifying against it must fail.
     pub(crate) other_ca: PathBuf,
+    /// A client certificate the second CA signed, which the servers do not trust.
+    pub(crate) rogue_cert: PathBuf,
+    pub(crate) rogue_key: PathBuf,
 }
 
 fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
@@ -58,13 +61,17 @@ impl Pki {
         let ca = new_ca("netsync test CA");
         let (server_cert, server_key) = leaf(&ca, "etcd", ExtendedKeyUsagePurpose::ServerAuth);
         let (client_cert, client_key) = leaf(&ca, "netsync", ExtendedKeyUsagePurpose::ClientAuth);
+        let other = new_ca("somebody else's CA");
+        let (rogue_cert, rogue_key) = leaf(&other, "rogue", ExtendedKeyUsagePurpose::ClientAuth);
         Pki {
             ca: write("ca.pem", &ca.pem()),
             server_cert: write("server.pem", &server_cert),
             server_key: write("server-key.pem", &server_key),
             client_cert: write("client.pem", &client_cert),
             client_key: write("client-key.pem", &client_key),
-            other_ca: write("other-ca.pem", &new_ca("somebody else's CA").pem()),
+            other_ca: write("other-ca.pem", &other.pem()),
+            rogue_cert: write("rogue.pem", &rogue_cert),
+            rogue_key: write("rogue-key.pem", &rogue_key),
         }
     }
 
@@ -171,6 +178,16 @@ fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
         os(&pki.client_cert),
         os(&pki.client_key),
     );
+    // Each failure names the endpoint and what is wrong with it, in words to act on.
+    let cause = |err: &str| {
+        assert!(err.starts_with("error: cannot reach etcd"), "{err}");
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("  caused by: "))
+            .unwrap_or_else(|| panic!("no cause: {err}"));
+        assert!(!err.contains("Os {") && !err.contains("Custom {"), "{err}");
+        line.to_owned()
+    };
     // A CA that did not sign the server's certificate.
     let err = run(&[
         "--cacert".as_ref(),
@@ -180,19 +197,46 @@ fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
         "--key".as_ref(),
         &key,
     ]);
-    assert!(err.starts_with("error: cannot reach etcd"), "{err}");
+    let line = cause(&err);
     assert!(
-        err.contains("UnknownIssuer") || err.contains("certificate"),
+        line.contains(&format!(
+            "its certificate is not signed by the CA in {}",
+            pki.other_ca.display()
+        )),
         "{err}"
     );
     assert!(err.contains("hint: check --cacert"), "{err}");
     // No CA at all: the system roots do not know the test CA either.
     let err = run(&["--cert".as_ref(), &cert, "--key".as_ref(), &key]);
-    assert!(err.contains("certificate"), "{err}");
-    // The right CA, but no client certificate: the server refuses the handshake.
+    assert!(
+        cause(&err).contains("not signed by a CA this system trusts") && err.contains("--cacert"),
+        "{err}"
+    );
+    // The right CA, but no client certificate: the server refuses after the handshake.
     let err = run(&["--cacert".as_ref(), &ca]);
-    assert!(err.starts_with("error: cannot reach etcd"), "{err}");
-    // Plain HTTP to a TLS listener.
+    assert!(
+        cause(&err).contains("it asks for a client certificate (mutual TLS")
+            && err.contains("give --cert and --key"),
+        "{err}"
+    );
+    // A client certificate from a CA the server does not trust.
+    let (rogue_cert, rogue_key) = (os(&pki.rogue_cert), os(&pki.rogue_key));
+    let err = run(&[
+        "--cacert".as_ref(),
+        &ca,
+        "--cert".as_ref(),
+        &rogue_cert,
+        "--key".as_ref(),
+        &rogue_key,
+    ]);
+    assert!(
+        cause(&err).contains(&format!(
+            "it refused the client certificate {}",
+            pki.rogue_cert.display()
+        )),
+        "{err}"
+    );
+    // Plain HTTP to a TLS listener, and TLS to a plain one.
     let assert = env
         .netsync()
         .args(["apply", "--dial-timeout", "3s", "--endpoints"])
@@ -201,7 +245,51 @@ fn tls_without_the_right_ca_or_client_certificate_fails_clearly() {
         .arg(&repo)
         .assert()
         .code(1);
-    assert!(stderr_of(&assert).starts_with("error: cannot reach etcd"));
+    let err = stderr_of(&assert);
+    let address = endpoint.trim_start_matches("https://");
+    assert!(
+        cause(&err).contains(&format!(
+            "it speaks TLS, not plain HTTP/2: use https://{address}"
+        )),
+        "{err}"
+    );
+    let plain = env.endpoints();
+    let assert = env
+        .netsync()
+        .args(["apply", "--dial-timeout", "3s", "--endpoints"])
+        .arg(plain.replace("http://", "https://"))
+        .arg("--cacert")
+        .arg(&pki.ca)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let err = stderr_of(&assert);
+    assert!(
+        cause(&err).contains(&format!("it speaks plain HTTP/2, not TLS: use {plain}")),
+        "{err}"
+    );
+    // A key that is not the certificate's: named before dialling.
+    let err = run(&[
+        "--cacert".as_ref(),
+        &ca,
+        "--cert".as_ref(),
+        &cert,
+        "--key".as_ref(),
+        &rogue_key,
+    ]);
+    assert!(
+        err.starts_with(&format!(
+            "error: the client key {} does not belong to the client certificate {}",
+            pki.rogue_key.display(),
+            pki.client_cert.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: give the key the certificate was issued for"),
+        "{err}"
+    );
     // A certificate without its key is a usage error, before connecting.
     let assert = env
         .netsync()
