@@ -27,6 +27,12 @@ pub enum Error {
     },
     #[error("lost the etcd lock (lease expired, process paused or cut off); stopped before writing more ({transactions} transaction(s) of this run were applied)")]
     LockLost { transactions: usize },
+    #[error("etcd refused the value of {key} ({bytes} bytes) as too large: the servers' --max-request-bytes is lower than netsync was told ({transactions} earlier transaction(s) of this run were applied)")]
+    RefusedAsTooLarge {
+        key: String,
+        bytes: usize,
+        transactions: usize,
+    },
     #[error(transparent)]
     Kv(#[from] kv::Error),
 }
@@ -146,6 +152,9 @@ pub async fn execute(
         limits.ops = limits.ops.saturating_sub(1).max(1);
         limits.bytes = limits.bytes.saturating_sub(kv::wire::fence(fence)).max(1);
     }
+    // A user whose role may write only part of the keys: refused before the first write.
+    let keys: Vec<&[u8]> = ops.iter().map(|op| op.key).collect();
+    kv.may_write(&keys).await?;
     let bar = progress.bar("writing etcd", ops.len() as u64);
     let mut written = Written::default();
     let mut done = 0;
@@ -189,11 +198,18 @@ pub async fn execute(
                 );
             }
             Err(kv::Error::RequestTooLarge { .. }) if batch.len() > 1 => {
-                limits.bytes /= 2;
+                limits.bytes = (batch.iter().map(Guarded::request_bytes).sum::<usize>() / 2).max(1);
                 tracing::warn!(
                     byte_limit = limits.bytes,
                     "etcd allows smaller requests; retrying with smaller batches"
                 );
+            }
+            Err(kv::Error::RequestTooLarge { .. }) => {
+                return Err(Error::RefusedAsTooLarge {
+                    key: display_key(batch[0].key),
+                    bytes: batch[0].value.map_or(0, <[u8]>::len),
+                    transactions: written.revisions.len(),
+                });
             }
             Err(err)
                 if err.is_transient()

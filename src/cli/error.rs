@@ -55,7 +55,7 @@ pub enum Error {
     #[error(transparent)]
     Restore(restore::Error),
     #[error(transparent)]
-    Write(#[from] write::Error),
+    Write(write::Error),
     #[error(transparent)]
     SecretCommand(secrets::CommandError),
     #[error(transparent)]
@@ -136,6 +136,29 @@ impl Error {
             Error::Kv(kv::Error::TlsKeyMismatch { key, cert }) => vec![
                 format!("give the key the certificate was issued for: `openssl x509 -noout -pubkey -in {}` and `openssl pkey -pubout -in {}` print the same key when they belong together", cert.display(), key.display()),
             ],
+            Error::Kv(kv::Error::AuthNotEnabled { .. }) => vec![
+                "leave out --user (and NETSYNC_USER / ETCDCTL_USER), or enable authentication on the cluster (etcdctl auth enable)".into(),
+            ],
+            Error::Kv(kv::Error::AuthRequired) => vec![
+                "give a user: --user NAME, the password from NETSYNC_PASSWORD (or ETCDCTL_PASSWORD) or asked on the terminal".into(),
+                "or a client certificate whose common name is an etcd user (--cert, --key), if the servers run with --client-cert-auth".into(),
+            ],
+            Error::Kv(kv::Error::PermissionDenied { user, access, keys, .. }) => {
+                let user = user.as_deref().unwrap_or("USER");
+                let kind = match access {
+                    kv::Access::Read => "read",
+                    kv::Access::Write => "readwrite",
+                };
+                vec![
+                    format!("grant it: etcdctl role grant-permission ROLE {kind} --prefix {} (`etcdctl user get {user}` lists the user's roles, `etcdctl role get ROLE` what each may do)", common_folder(keys)),
+                    "netsync needs read on the managed prefixes, write on the keys it writes, and read and write on /netsync/ (its lock and sync point)".into(),
+                ]
+            }
+            Error::Kv(kv::Error::NoSpace { .. }) => vec![
+                "etcd refuses writes until room is made and the alarm is disarmed: compact old revisions (etcdctl compact REV), defragment each member (etcdctl defrag), then `etcdctl alarm disarm`".into(),
+                "or raise the servers' --quota-backend-bytes; `etcdctl endpoint status -w table` shows each member's database size".into(),
+                "this run recorded nothing (no sync point moved); rerun once etcd accepts writes".into(),
+            ],
             Error::Kv(kv::Error::AuthFailed { .. }) => vec![
                 "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
             ],
@@ -158,6 +181,10 @@ impl Error {
             Error::Desired(desired::Error::NoConfig { .. }) => {
                 vec!["create one with `netsync init --prefix /net/ --dir kv` and commit it".into()]
             }
+            Error::Write(write::Error::RefusedAsTooLarge { .. }) => vec![
+                "give netsync the servers' limit: --max-request-bytes, or `etcd.max_request_bytes` in netsync.toml (etcd's default is 1572864)".into(),
+                "with the servers' limit, netsync refuses such a value before writing anything; the keys this run wrote stay written, and a rerun does not write them again".into(),
+            ],
             Error::Write(write::Error::ValueTooLarge { .. }) => vec![
                 "if the etcd servers run with a larger --max-request-bytes, pass the same value to --max-request-bytes".into(),
             ],
@@ -236,6 +263,33 @@ impl Error {
     }
 }
 
+/// The folder all `keys` are in (up to the last `/` they share), to grant a permission on;
+/// "the keys under P" names P itself.
+fn common_folder(keys: &[String]) -> String {
+    let keys: Vec<&str> = keys
+        .iter()
+        .map(|k| k.strip_prefix("the keys under ").unwrap_or(k))
+        .collect();
+    let Some(first) = keys.first() else {
+        return "/".to_owned();
+    };
+    let mut len = keys.iter().fold(first.len(), |len, k| {
+        first
+            .bytes()
+            .zip(k.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    match first[..len].rfind('/') {
+        Some(slash) => first[..=slash].to_owned(),
+        None => first[..len].to_owned(),
+    }
+}
+
 /// A secret command's error, flattened so that its causes get their usual hints.
 impl From<secrets::CommandError> for Error {
     fn from(err: secrets::CommandError) -> Self {
@@ -267,7 +321,7 @@ impl From<restore::Error> for Error {
     fn from(err: restore::Error) -> Self {
         match err {
             restore::Error::BaseMissing(e) => Error::BaseMissing(e),
-            restore::Error::Write(e) => Error::Write(e),
+            restore::Error::Write(e) => e.into(),
             restore::Error::Kv(e) => Error::Kv(e),
             restore::Error::Git(e) => Error::Git(e),
             restore::Error::Remote(e) => Error::Remote(e),
@@ -275,6 +329,16 @@ impl From<restore::Error> for Error {
             restore::Error::Secrets(e) => Error::Secrets(e),
             restore::Error::PruneGuard(e) => Error::PruneGuard(e),
             other => Error::Restore(other),
+        }
+    }
+}
+
+/// A write's error, flattened so that etcd's refusals get their usual hints.
+impl From<write::Error> for Error {
+    fn from(err: write::Error) -> Self {
+        match err {
+            write::Error::Kv(e) => Error::Kv(e),
+            other => Error::Write(other),
         }
     }
 }
@@ -316,7 +380,7 @@ impl From<apply::Error> for Error {
             apply::Error::PruneGuard(e) => Error::PruneGuard(e),
             apply::Error::StalePlan { reasons } => Error::StalePlan { reasons },
             apply::Error::Prepare(e) => e.into(),
-            apply::Error::Write(e) => Error::Write(e),
+            apply::Error::Write(e) => e.into(),
             apply::Error::Lock(e) => e.into(),
         }
     }

@@ -8,11 +8,12 @@ use etcd_client::{
 };
 use tracing::{debug, warn};
 
+use super::grants::Grants;
 use super::Password;
 
 use super::{
-    prefix_range_end, Delta, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot,
-    TxnOutcome,
+    prefix_range_end, Access, Delta, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result,
+    Snapshot, TxnOutcome, KEYS_NAMED,
 };
 
 /// Deadline of one attempt of a retried request.
@@ -68,6 +69,10 @@ pub struct EtcdKv {
     timeout: Duration,
     /// Length of the user name etcd puts in every request's header (0 without auth).
     user_len: usize,
+    /// The user netsync authenticated as, to name in refusals.
+    user: Option<String>,
+    /// What the user may write, once asked (see [`Kv::may_write`]).
+    grants: Option<Grants>,
 }
 
 /// etcdctl accepts `host:port`; gRPC needs a scheme: `https://` when TLS is on.
@@ -202,6 +207,9 @@ impl EtcdKv {
             reason,
         };
         let failed = |e: etcd_client::Error| match &settings.auth {
+            Some((user, _)) if e.to_string().contains("authentication is not enabled") => {
+                Error::AuthNotEnabled { user: user.clone() }
+            }
             Some((user, _)) if is_auth_failure(&e) => Error::AuthFailed {
                 user: user.clone(),
                 reason: chain(&e),
@@ -243,6 +251,8 @@ impl EtcdKv {
             dialer,
             timeout: settings.command_timeout,
             user_len: settings.auth.as_ref().map_or(0, |(user, _)| user.len()),
+            user: settings.auth.as_ref().map(|(user, _)| user.clone()),
+            grants: None,
         })
     }
 
@@ -318,6 +328,68 @@ impl EtcdKv {
         }
     }
 
+    /// The server's refusals that say what the request touched (`touched`: keys, or "the
+    /// keys under PREFIX"): no user while auth is enabled, a missing permission, a full
+    /// database. Other errors pass through.
+    fn refused(&self, err: Error, access: Access, touched: &[String]) -> Error {
+        let Error::Etcd(etcd_client::Error::GRpcStatus(status)) = &err else {
+            return err;
+        };
+        let msg = status.message();
+        let named = || touched.iter().take(KEYS_NAMED).cloned().collect::<Vec<_>>();
+        if msg.contains("user name is empty") && self.user.is_none() {
+            Error::AuthRequired
+        } else if msg.contains("permission denied") {
+            Error::PermissionDenied {
+                user: self.user.clone(),
+                access,
+                keys: named(),
+                more: touched.len().saturating_sub(KEYS_NAMED),
+            }
+        } else if msg.contains("database space exceeded") {
+            Error::NoSpace { keys: named() }
+        } else {
+            err
+        }
+    }
+
+    /// What the user may write, from etcd's auth API (a user may read its own user and
+    /// roles). `Grants::All` when the server does not tell: its refusals still name keys.
+    async fn fetch_grants(&mut self, user: &str) -> Grants {
+        let mut client = self.client.clone();
+        let roles = match self.with_timeout(client.user_get(user)).await {
+            Ok(Ok(response)) => response.roles().to_vec(),
+            Ok(Err(err)) => {
+                debug!(%err, "etcd does not tell the user's roles; permissions checked as written");
+                return Grants::All;
+            }
+            Err(err) => {
+                debug!(%err, "etcd does not tell the user's roles; permissions checked as written");
+                return Grants::All;
+            }
+        };
+        let mut permissions = Vec::new();
+        for role in &roles {
+            match self.with_timeout(client.role_get(role.as_str())).await {
+                Ok(Ok(response)) => permissions.extend(
+                    response
+                        .permissions()
+                        .iter()
+                        .map(|p| (p.get_type(), p.key().to_vec(), p.range_end().to_vec())),
+                ),
+                _ if role == "root" => {}
+                _ => {
+                    debug!(
+                        role,
+                        "etcd does not tell a role's permissions; checked as written"
+                    );
+                    return Grants::All;
+                }
+            }
+        }
+        Grants::from_permissions(&roles, permissions)
+    }
+
     /// Move to a new connection, to the member after the one that stopped answering. Requests
     /// already made on the old one finish or time out there; what fails here is retried by
     /// the caller as before.
@@ -386,7 +458,10 @@ impl EtcdKv {
                         debug!(page, "response too large; reading smaller pages");
                         continue;
                     }
-                    Err(Error::Etcd(e)) => return Err(classify(e, 0, 0, snapshot.revision)),
+                    Err(Error::Etcd(e)) => {
+                        let err = classify(e, 0, 0, snapshot.revision);
+                        return Err(self.refused(err, Access::Read, &[under(prefix)]));
+                    }
                     Err(e) => return Err(e),
                 };
                 let mut response = response;
@@ -519,15 +594,42 @@ impl Kv for EtcdKv {
         let count = actions.len();
         let txn = Txn::new().when(compares).and_then(actions);
         let mut kv = self.kv.clone();
-        let response = self
-            .write(kv.txn(txn))
-            .await?
-            .map_err(|e| classify(e, count, bytes, 0))?;
+        let response = match self.write(kv.txn(txn)).await? {
+            Ok(response) => response,
+            Err(e) => {
+                let keys: Vec<String> = ops.iter().map(|op| shown(op.key)).collect();
+                return Err(self.refused(classify(e, count, bytes, 0), Access::Write, &keys));
+            }
+        };
         if response.succeeded() {
             let revision = response.header().map_or(0, |h| h.revision());
             Ok(TxnOutcome::Committed { revision })
         } else {
             Ok(TxnOutcome::GuardFailed)
+        }
+    }
+
+    async fn may_write(&mut self, keys: &[&[u8]]) -> Result<()> {
+        let Some(user) = self.user.clone() else {
+            return Ok(());
+        };
+        if self.grants.is_none() {
+            self.grants = Some(self.fetch_grants(&user).await);
+        }
+        let grants = self.grants.as_ref().unwrap_or(&Grants::All);
+        let denied: Vec<String> = keys
+            .iter()
+            .filter(|key| !grants.may_write(key))
+            .map(|key| shown(key))
+            .collect();
+        match denied.is_empty() {
+            true => Ok(()),
+            false => Err(Error::PermissionDenied {
+                user: Some(user),
+                access: Access::Write,
+                more: denied.len().saturating_sub(KEYS_NAMED),
+                keys: denied.into_iter().take(KEYS_NAMED).collect(),
+            }),
         }
     }
 
@@ -537,7 +639,8 @@ impl Kv for EtcdKv {
                 let key = key.to_vec();
                 async move { kv.get(key, None).await }
             })
-            .await?;
+            .await
+            .map_err(|e| self.refused(e, Access::Read, &[shown(key)]))?;
         Ok(response.take_kvs().into_iter().next().map(key_value))
     }
 
@@ -546,7 +649,7 @@ impl Kv for EtcdKv {
         let response = self
             .with_timeout(client.lease_grant(ttl, None))
             .await?
-            .map_err(Error::Etcd)?;
+            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[]))?;
         Ok(response.id())
     }
 
@@ -573,7 +676,10 @@ impl Kv for EtcdKv {
             )])
             .or_else([TxnOp::get(key, None)]);
         let mut kv = self.kv.clone();
-        let response = self.write(kv.txn(txn)).await?.map_err(Error::Etcd)?;
+        let response = self
+            .write(kv.txn(txn))
+            .await?
+            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[shown(key)]))?;
         if response.succeeded() {
             return Ok(Ok(()));
         }
@@ -606,7 +712,10 @@ impl Kv for EtcdKv {
             .when([Compare::lease(fence_key, CompareOp::Equal, lease)])
             .and_then([TxnOp::put(key, value, None)]);
         let mut kv = self.kv.clone();
-        let response = self.with_timeout(kv.txn(txn)).await?.map_err(Error::Etcd)?;
+        let response = self
+            .with_timeout(kv.txn(txn))
+            .await?
+            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[shown(key)]))?;
         Ok(response.succeeded())
     }
 
@@ -654,6 +763,16 @@ impl Kv for EtcdKv {
         });
         liveness.with_task(task)
     }
+}
+
+/// A key as an error names it.
+fn shown(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).into_owned()
+}
+
+/// A prefix as an error names it.
+fn under(prefix: &[u8]) -> String {
+    format!("the keys under {}", String::from_utf8_lossy(prefix))
 }
 
 fn to_key_value(kv: &etcd_client::KeyValue) -> KeyValue {

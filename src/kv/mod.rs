@@ -3,6 +3,7 @@
 
 mod connect;
 mod etcd;
+pub mod grants;
 #[cfg(test)]
 pub mod memory;
 pub mod wire;
@@ -123,6 +124,20 @@ pub enum Error {
         key: std::path::PathBuf,
         cert: std::path::PathBuf,
     },
+    #[error("etcd has authentication disabled, and netsync was given user `{user}`")]
+    AuthNotEnabled { user: String },
+    #[error("etcd has authentication enabled, and netsync gave it no user")]
+    AuthRequired,
+    /// `keys`: what was refused, at most a few; `more`: how many others.
+    #[error("{} may not {access} {}{}", user.as_ref().map_or("this client".to_owned(), |u| format!("etcd user `{u}`")), keys.join(", "), match more { 0 => String::new(), n => format!(" and {n} more key(s)") })]
+    PermissionDenied {
+        user: Option<String>,
+        access: Access,
+        keys: Vec<String>,
+        more: usize,
+    },
+    #[error("etcd's database is full (the NOSPACE alarm is raised): it refuses every write{}", match keys.is_empty() { true => String::new(), false => format!("; refused {}", keys.join(", ")) })]
+    NoSpace { keys: Vec<String> },
     #[error("invalid etcd endpoint `{endpoint}`: {reason}")]
     BadEndpoint { endpoint: String, reason: String },
     #[error("etcd request timed out after {0:?}")]
@@ -169,6 +184,25 @@ impl Error {
         }
     }
 }
+
+/// What a refused request wanted to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        })
+    }
+}
+
+/// How many keys an error names; the rest are counted.
+pub const KEYS_NAMED: usize = 5;
 
 /// Where a write is fenced: it applies only while `key` is attached to `lease` (the holder of
 /// the repository's lock), so a run whose lease expired cannot write.
@@ -236,6 +270,13 @@ pub trait Kv {
         ops: &[Guarded<'_>],
         fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome>;
+
+    /// Fails with [`Error::PermissionDenied`] naming the keys of `keys` the store's user may
+    /// not write, as far as the store can tell before writing (it cannot always: then the
+    /// server's own refusal names the transaction's keys).
+    async fn may_write(&mut self, _keys: &[&[u8]]) -> Result<()> {
+        Ok(())
+    }
 
     /// Read one key at the latest revision.
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>>;

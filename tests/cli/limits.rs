@@ -176,3 +176,131 @@ fn a_limit_above_the_servers_is_reported_by_the_server() {
     );
     assert_eq!(env.kv().dump_all(), before, "etcd unchanged");
 }
+
+/// netsync told a limit ten times the server's: the first refusal teaches it the server's
+/// pace, the apply carries on in smaller transactions and ends with etcd equal to the commit;
+/// a single value the server cannot take is named.
+#[test]
+fn a_server_limit_lower_than_told_is_learnt_and_a_value_too_large_is_named() {
+    let env = TestEnv::with_etcd(limited_etcd());
+    let repo = applied(&env);
+    let files: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| (format!("kv/blobs/b{i:03}"), value(20_000 + i)))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, v)| (p.as_str(), v.as_slice()))
+        .collect();
+    env.commit_files(&repo, &refs, &[], "many blobs");
+    let out = env
+        .netsync()
+        .args(["apply", "--max-request-bytes", "1000000", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(env.kv().get("/net/blobs/b299"), Some(value(20_299)));
+    env.netsync_ok(&["diff", "--exit-code"], &repo);
+
+    // One value over the server's limit, among others that fit.
+    env.commit_files(
+        &repo,
+        &[
+            ("kv/blobs/a-small", b"fits"),
+            ("kv/blobs/big", &value(LIMIT + 10)),
+        ],
+        &[],
+        "too big for the server",
+    );
+    let out = env
+        .netsync()
+        .args(["apply", "--max-request-bytes", "1000000", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "\nerror: etcd refused the value of {BIG} ({} bytes) as too large: the servers' --max-request-bytes is lower than netsync was told (1 earlier transaction(s) of this run were applied)",
+            LIMIT + 10
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: give netsync the servers' limit"),
+        "{stderr}"
+    );
+    assert_eq!(env.kv().get(BIG), None);
+    // The sync point did not move: the next diff still has the big value to apply.
+    let out = env
+        .netsync()
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// etcd's quota alarm (NOSPACE): every writing command says the database is full, with
+/// the way out, and records nothing; reading commands still work.
+#[test]
+fn a_full_database_is_named_with_the_way_out() {
+    let env = TestEnv::with_etcd(Etcd::start_with(&["--quota-backend-bytes", "4194304"]));
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    env.netsync_ok(&["apply"], &repo);
+    let kv = env.kv();
+    kv.put("/net/params/dns", "changed in etcd");
+    let mut full = false;
+    for i in 0..64 {
+        let mut client = kv.client();
+        let put = kv.block_on(async move {
+            client
+                .put(format!("/filler/{i}"), value(512 * 1024), None)
+                .await
+        });
+        if let Err(err) = put {
+            assert!(err.to_string().contains("database space exceeded"), "{err}");
+            full = true;
+            break;
+        }
+    }
+    assert!(full, "the quota was never reached");
+    env.commit_files(&repo, &[("kv/params/mtu", b"1280")], &[], "mtu");
+    let before = kv.dump_all();
+    let head = env.head(&repo);
+    for args in [&["apply"][..], &["persist", "--no-push"]] {
+        let out = env
+            .netsync()
+            .args(args)
+            .arg("--repo")
+            .arg(&repo)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: etcd's database is full (the NOSPACE alarm is raised): it refuses every write"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("etcdctl alarm disarm"), "{stderr}");
+        assert!(stderr.contains("--quota-backend-bytes"), "{stderr}");
+    }
+    assert_eq!(kv.dump_all(), before, "etcd changed");
+    assert_eq!(env.head(&repo), head, "something was committed");
+    // Reading still works: diff shows the change waiting.
+    let out = env
+        .netsync()
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -445,7 +445,8 @@ fn apply_with_user_and_password() {
         .arg(&repo)
         .assert()
         .code(1);
-    assert!(stderr_of(&assert).starts_with("error: "));
+    assert!(stderr_of(&assert)
+        .starts_with("error: etcd has authentication enabled, and netsync gave it no user"));
     assert!(root.dump(b"/net/").is_empty());
 
     env.netsync()
@@ -548,4 +549,133 @@ fn a_long_apply_outlives_a_short_auth_token() {
     let root = Kv::connect_as(&env.endpoints(), "root", "rootpw");
     assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
     env.fsck(&repo);
+}
+
+/// A role that may write only part of the managed prefix: the apply is refused before its
+/// first write, naming the keys and the permission, though it would take several
+/// transactions; a user who may only read can diff, and is refused the lock; a user who may
+/// not read is told which prefix; no user at all is told that etcd wants one.
+#[test]
+fn missing_permissions_are_named_before_anything_is_written() {
+    let (env, repo, root) = auth_env();
+    root.block_on(async {
+        let mut c = root.client();
+        c.role_add("part").await.unwrap();
+        for perm in [
+            Permission::read("/net/"),
+            Permission::read_write("/netsync/"),
+            Permission::read_write("/net/users/"),
+        ] {
+            c.role_grant_permission("part", perm.with_prefix())
+                .await
+                .unwrap();
+        }
+        c.user_add("op", "op-pw", None).await.unwrap();
+        c.user_grant_role("op", "part").await.unwrap();
+        c.role_add("reader").await.unwrap();
+        for perm in [Permission::read("/net/"), Permission::read("/netsync/")] {
+            c.role_grant_permission("reader", perm.with_prefix())
+                .await
+                .unwrap();
+        }
+        c.user_add("reader", "reader-pw", None).await.unwrap();
+        c.user_grant_role("reader", "reader").await.unwrap();
+        c.user_add("nobody", "nobody-pw", None).await.unwrap();
+    });
+    // Enough keys for several transactions, most of them writable by `op`.
+    let files: Vec<(String, Vec<u8>)> = (0..400)
+        .map(|i| {
+            (
+                format!("kv/users/u{i:03}/profile"),
+                format!("user {i}").into_bytes(),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, v)| (p.as_str(), v.as_slice()))
+        .collect();
+    env.commit_files(&repo, &files, &[], "many users");
+    let before = root.dump_all();
+    let run = |user: Option<&str>, args: &[&str]| {
+        let mut cmd = env.netsync();
+        cmd.args(args);
+        if let Some(user) = user {
+            cmd.args(["--user", user]);
+        }
+        let assert = cmd.arg("--repo").arg(&repo).assert();
+        let code = assert.get_output().status.code();
+        (code, stderr_of(&assert))
+    };
+
+    let (code, err) = run(Some("op:op-pw"), &["apply"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("error: etcd user `op` may not write /net/acl/policy, /net/devices/"),
+        "{err}"
+    );
+    assert!(err.contains(" and 25 more key(s)\n"), "{err}");
+    assert!(!err.contains("/net/users/"), "{err}");
+    assert!(
+        err.contains("hint: grant it: etcdctl role grant-permission ROLE readwrite --prefix /net/"),
+        "{err}"
+    );
+    // (The revision moved: the lock was taken and given back.)
+    assert_eq!(root.dump_all(), before, "etcd changed");
+
+    // Read only: diff works; apply is refused the lock, which it names.
+    let (code, err) = run(Some("reader:reader-pw"), &["diff"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(Some("reader:reader-pw"), &["apply"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("error: etcd user `reader` may not write /netsync/lock/"),
+        "{err}"
+    );
+    // No role at all: the first read is refused, naming the prefix.
+    let (code, err) = run(Some("nobody:nobody-pw"), &["diff"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("error: etcd user `nobody` may not read the keys under /net/\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("etcdctl role grant-permission ROLE read --prefix /net/ "),
+        "{err}"
+    );
+    // No user: etcd wants one.
+    let (code, err) = run(None, &["persist", "--no-push"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.starts_with("error: etcd has authentication enabled, and netsync gave it no user\nhint: give a user: --user NAME"),
+        "{err}"
+    );
+    // (The revision moved: the lock was taken and given back.)
+    assert_eq!(root.dump_all(), before, "etcd changed");
+
+    // The same apply with every permission goes through.
+    let (code, err) = run(Some("netsync:s3cret-pw"), &["apply"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(Some("netsync:s3cret-pw"), &["diff", "--exit-code"]);
+    assert_eq!(code, Some(0), "{err}");
+    env.fsck(&repo);
+}
+
+#[test]
+fn a_user_for_a_cluster_without_auth_is_a_clear_error() {
+    let env = TestEnv::new();
+    let repo = env.init_repo("network", true);
+    env.copy_fixture(&repo, "network");
+    let assert = env
+        .netsync()
+        .args(["apply", "--user", "netsync:pw", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1);
+    let err = stderr_of(&assert);
+    assert!(
+        err.starts_with("error: etcd has authentication disabled, and netsync was given user `netsync`\nhint: leave out --user"),
+        "{err}"
+    );
+    assert!(env.kv().dump_all().is_empty(), "etcd was written");
 }
