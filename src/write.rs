@@ -162,6 +162,8 @@ pub async fn execute(
     // backoff, and forgotten after the next success.
     let mut failing_since: Option<std::time::Instant> = None;
     let mut backoff = Duration::from_millis(50);
+    // The batch in hand was sent before without an answer and read back as not applied.
+    let mut unknown_before = false;
     while done < ops.len() {
         let end = done + next_batch(&ops[done..], limits.ops, limits.bytes);
         let batch = &ops[done..end];
@@ -170,10 +172,23 @@ pub async fn execute(
                 written.revisions.push(revision);
                 done = end;
                 bar.set(done as u64);
+                unknown_before = false;
                 failing_since = None;
                 backoff = Duration::from_millis(50);
             }
             Ok(TxnOutcome::GuardFailed) => {
+                // This batch was sent before with no answer, read back as not applied, and
+                // sent again: the first attempt may have landed since.
+                if unknown_before {
+                    if let Resolved::Applied(revision) = resolve(kv, batch).await? {
+                        tracing::info!("the transaction sent before applied after all");
+                        written.revisions.push(revision);
+                        done = end;
+                        bar.set(done as u64);
+                        unknown_before = false;
+                        continue;
+                    }
+                }
                 if let Some(fence) = fence {
                     let holder = kv.get(fence.key).await?;
                     if holder.is_none_or(|h| h.lease != fence.lease) {
@@ -227,9 +242,11 @@ pub async fn execute(
                         written.revisions.push(revision);
                         done = end;
                         bar.set(done as u64);
+                        unknown_before = false;
                     }
                     Resolved::NotApplied => {
                         tracing::info!("the transaction did not apply; sending it again");
+                        unknown_before = true;
                     }
                     Resolved::Mixed(keys) => {
                         return Err(Error::ConcurrentModification {
@@ -249,28 +266,26 @@ pub async fn execute(
 /// gives up (leaving a state a rerun converges from).
 const UNKNOWN_OUTCOME_PATIENCE: Duration = Duration::from_secs(30);
 
-/// Read a batch's keys back after a transaction with an unknown outcome. All of them as the
-/// transaction would leave them: it applied. All of them as the plan read them: it did not.
-/// Anything else: someone else wrote meanwhile.
+/// Read a batch's keys back after a transaction with an unknown outcome, all at one
+/// revision. All of them as the transaction would leave them: it applied. All of them as the
+/// plan read them: it did not (yet: it may still land, which the resend's guards catch).
+/// Anything else: someone else wrote meanwhile, and the keys they wrote are named.
 async fn resolve(kv: &mut impl Kv, batch: &[Guarded<'_>]) -> Result<Resolved, Error> {
+    let keys: Vec<&[u8]> = batch.iter().map(|op| op.key).collect();
+    let now = kv.get_many(&keys).await?;
     let (mut applied, mut untouched, mut revision) = (true, true, 0);
-    let mut moved = Vec::new();
-    for op in batch {
-        let now = kv.get(op.key).await?;
-        let as_written = match (&now, op.value) {
-            (Some(kv), Some(value)) => {
-                kv.value == value && kv.mod_revision != op.expect_mod_revision
-            }
-            (None, None) => op.expect_mod_revision != 0,
-            _ => false,
-        };
+    let (mut moved, mut as_ours) = (Vec::new(), Vec::new());
+    for (op, now) in batch.iter().zip(&now) {
+        let as_written = written_as_planned(op, now.as_ref());
         let as_planned = now.as_ref().map_or(0, |kv| kv.mod_revision) == op.expect_mod_revision;
-        if let Some(kv) = &now {
+        if let Some(kv) = now {
             revision = revision.max(kv.mod_revision);
         }
         applied &= as_written;
         untouched &= as_planned;
-        if !as_written && !as_planned {
+        if as_written {
+            as_ours.push(display_key(op.key));
+        } else if !as_planned {
             moved.push(display_key(op.key));
         }
     }
@@ -278,21 +293,36 @@ async fn resolve(kv: &mut impl Kv, batch: &[Guarded<'_>]) -> Result<Resolved, Er
         Resolved::Applied(revision)
     } else if untouched {
         Resolved::NotApplied
+    } else if moved.is_empty() {
+        // Some keys as the transaction would leave them and the rest as planned: the
+        // transaction is atomic, so someone else wrote those values.
+        Resolved::Mixed(as_ours)
     } else {
         Resolved::Mixed(moved)
     })
 }
 
-/// After a failed guard: which keys of the batch moved since the plan read them.
-async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded<'_>]) -> Result<Vec<String>, Error> {
-    let mut changed = Vec::new();
-    for op in ops {
-        let now = kv.get(op.key).await?.map_or(0, |e| e.mod_revision);
-        if now != op.expect_mod_revision {
-            changed.push(display_key(op.key));
-        }
+/// Whether `now` is what `op` leaves: its value (or the key's absence), written after the
+/// revision the plan read.
+fn written_as_planned(op: &Guarded<'_>, now: Option<&kv::KeyValue>) -> bool {
+    match (now, op.value) {
+        (Some(kv), Some(value)) => kv.value == value && kv.mod_revision != op.expect_mod_revision,
+        (None, None) => op.expect_mod_revision != 0,
+        _ => false,
     }
-    Ok(changed)
+}
+
+/// After a failed guard: which keys of the batch moved since the plan read them, read at
+/// one revision.
+async fn changed_keys(kv: &mut impl Kv, ops: &[Guarded<'_>]) -> Result<Vec<String>, Error> {
+    let keys: Vec<&[u8]> = ops.iter().map(|op| op.key).collect();
+    let now = kv.get_many(&keys).await?;
+    Ok(ops
+        .iter()
+        .zip(&now)
+        .filter(|(op, now)| now.as_ref().map_or(0, |e| e.mod_revision) != op.expect_mod_revision)
+        .map(|(op, _)| display_key(op.key))
+        .collect())
 }
 
 #[cfg(test)]
@@ -334,6 +364,7 @@ mod tests {
 
     fn run<T>(fut: impl std::future::Future<Output = T>) -> T {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .expect("runtime")
             .block_on(fut)
@@ -416,6 +447,162 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, Error::LockLost { transactions: 0 }), "{err}");
         assert_eq!(kv.data.len(), 1, "nothing written without the lock");
+    }
+
+    /// A store whose transactions get no answer: `Lost::Applied` applies and then times out;
+    /// `Lost::Late` times out and lands only just before the next transaction (a proposal
+    /// still in flight when the read-back said "not applied").
+    #[derive(Default)]
+    struct Unanswered {
+        inner: MemoryKv,
+        faults: std::collections::VecDeque<Lost>,
+        late: Option<Vec<Op>>,
+    }
+
+    /// A key and what a transaction leaves in it (`None`: deleted).
+    type Op = (Vec<u8>, Option<Vec<u8>>);
+
+    #[derive(Clone, Copy)]
+    enum Lost {
+        Answered,
+        Applied,
+        Late,
+    }
+
+    impl Unanswered {
+        fn land(&mut self, ops: &[Op]) {
+            for (key, value) in ops {
+                match value {
+                    Some(value) => self.inner.put(key, value),
+                    None => {
+                        self.inner.data.remove(key);
+                    }
+                }
+            }
+        }
+    }
+
+    impl Kv for Unanswered {
+        async fn snapshot(
+            &mut self,
+            prefixes: &[Vec<u8>],
+            page_size: usize,
+            progress: &mut dyn FnMut(usize),
+        ) -> kv::Result<kv::Snapshot> {
+            self.inner.snapshot(prefixes, page_size, progress).await
+        }
+
+        async fn guarded_txn(
+            &mut self,
+            ops: &[Guarded<'_>],
+            fence: Option<Fence<'_>>,
+        ) -> kv::Result<TxnOutcome> {
+            if let Some(late) = self.late.take() {
+                self.land(&late);
+            }
+            let owned = || {
+                ops.iter()
+                    .map(|op| (op.key.to_vec(), op.value.map(<[u8]>::to_vec)))
+                    .collect::<Vec<_>>()
+            };
+            match self.faults.pop_front().unwrap_or(Lost::Answered) {
+                Lost::Answered => self.inner.guarded_txn(ops, fence).await,
+                Lost::Applied => {
+                    self.inner.guarded_txn(ops, fence).await?;
+                    Err(kv::Error::Timeout(Duration::from_secs(5)))
+                }
+                Lost::Late => {
+                    self.late = Some(owned());
+                    Err(kv::Error::Timeout(Duration::from_secs(5)))
+                }
+            }
+        }
+
+        async fn get(&mut self, key: &[u8]) -> kv::Result<Option<kv::KeyValue>> {
+            self.inner.get(key).await
+        }
+
+        async fn grant_lease(&mut self, ttl: i64) -> kv::Result<i64> {
+            self.inner.grant_lease(ttl).await
+        }
+
+        async fn revoke_lease(&mut self, lease: i64) -> kv::Result<()> {
+            self.inner.revoke_lease(lease).await
+        }
+
+        async fn create_leased(
+            &mut self,
+            key: &[u8],
+            value: &[u8],
+            lease: i64,
+        ) -> kv::Result<Result<(), kv::KeyValue>> {
+            self.inner.create_leased(key, value, lease).await
+        }
+
+        async fn fenced_put(
+            &mut self,
+            fence_key: &[u8],
+            lease: i64,
+            key: &[u8],
+            value: &[u8],
+        ) -> kv::Result<bool> {
+            self.inner.fenced_put(fence_key, lease, key, value).await
+        }
+
+        fn keep_alive(&mut self, lease: i64, ttl: Duration) -> kv::Liveness {
+            self.inner.keep_alive(lease, ttl)
+        }
+    }
+
+    #[test]
+    fn an_unanswered_transaction_is_read_back_never_blindly_resent() {
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        for faults in [
+            vec![Lost::Applied],
+            vec![Lost::Answered, Lost::Late],
+            vec![Lost::Late, Lost::Applied, Lost::Late],
+        ] {
+            let ops = ops_with_point(7);
+            let mut kv = Unanswered {
+                faults: faults.into(),
+                ..Unanswered::default()
+            };
+            run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap();
+            if let Some(late) = kv.late.take() {
+                kv.land(&late);
+            }
+            assert_eq!(kv.inner.data.len(), 8);
+            assert!(kv
+                .inner
+                .data
+                .values()
+                .all(|e| e.value.len() == 3 || e.key == POINT.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn a_read_back_that_finds_another_writer_names_the_keys() {
+        let ops = ops_with_point(2);
+        let mut kv = Unanswered {
+            faults: vec![Lost::Late].into(),
+            ..Unanswered::default()
+        };
+        let limits = Limits {
+            ops: 3,
+            bytes: 1 << 20,
+        };
+        // Someone else wrote one of the values this run writes: the read-back finds one key
+        // as the transaction would leave it and the other as planned, which one atomic
+        // transaction cannot do, and names the key written by the other.
+        kv.inner.put(b"/k/00", b"xxx");
+        let err = run(execute(&mut kv, &ops, None, limits, &Progress::disabled())).unwrap_err();
+        match err {
+            Error::ConcurrentModification { keys, .. } => assert_eq!(keys, vec!["/k/00"]),
+            other => panic!("unexpected {other}"),
+        }
     }
 
     #[test]

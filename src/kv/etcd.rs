@@ -107,7 +107,7 @@ fn normalize_endpoint(endpoint: &str, tls: bool) -> Result<String> {
 
 /// An error and its causes on one line: tonic's transport errors say what went wrong (an
 /// unknown issuer, a refused connection) only in their sources.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let (mut text, mut source) = said(err);
     while let Some(cause) = source {
         let (more, next) = said(cause);
@@ -291,16 +291,38 @@ impl EtcdKv {
     /// election) with exponential backoff and jitter, for at most the command timeout. Each
     /// attempt gets a shorter deadline, so that a request stuck on a dead member is retried
     /// on another.
-    async fn retry<T, F, Fut>(&mut self, what: &'static str, mut attempt: F) -> Result<T>
+    async fn retry<T, F, Fut>(&mut self, what: &'static str, attempt: F) -> Result<T>
     where
         F: FnMut(KvClient) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.retry_on(what, |this| this.kv.clone(), attempt).await
+    }
+
+    /// [`EtcdKv::retry`] for requests made on the whole client (leases).
+    async fn retry_client<T, F, Fut>(&mut self, what: &'static str, attempt: F) -> Result<T>
+    where
+        F: FnMut(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
+    {
+        self.retry_on(what, |this| this.client.clone(), attempt).await
+    }
+
+    async fn retry_on<C, T, F, Fut>(
+        &mut self,
+        what: &'static str,
+        handle: fn(&Self) -> C,
+        mut attempt: F,
+    ) -> Result<T>
+    where
+        F: FnMut(C) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let started = tokio::time::Instant::now();
         let per_attempt = self.timeout.min(ATTEMPT_TIMEOUT);
         let mut delay = Duration::from_millis(50);
         loop {
-            let result = match tokio::time::timeout(per_attempt, attempt(self.kv.clone())).await {
+            let result = match tokio::time::timeout(per_attempt, attempt(handle(self))).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(err)) => Error::Etcd(err),
                 Err(_) => Error::Timeout(per_attempt),
@@ -388,6 +410,57 @@ impl EtcdKv {
             }
         }
         Grants::from_permissions(&roles, permissions)
+    }
+
+    /// Send a single-key transaction; when its answer is lost (a timeout, a member gone), read
+    /// `key` back and let `settled` say whether that settles it (`Some`), or whether the
+    /// transaction did not apply and goes again (`None`), with backoff, within the command
+    /// timeout: never a blind resend.
+    async fn write_or_read_back(
+        &mut self,
+        txn: Txn,
+        key: &[u8],
+        settled: impl Fn(Option<&KeyValue>) -> Option<bool>,
+    ) -> Result<Settled> {
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(50);
+        loop {
+            let mut kv = self.kv.clone();
+            let err = match self.write(kv.txn(txn.clone())).await {
+                Ok(Ok(response)) => return Ok(Settled::Answered(response)),
+                Ok(Err(e)) => Error::Etcd(e),
+                Err(timeout) => timeout,
+            };
+            if !err.is_transient() {
+                return Err(self.refused(err, Access::Write, &[shown(key)]));
+            }
+            if started.elapsed() + delay >= self.timeout {
+                return Err(Error::Unavailable {
+                    what: "a write",
+                    waited: started.elapsed(),
+                    last: err.to_string(),
+                });
+            }
+            debug!(%err, "write outcome unknown; reading it back");
+            let jitter = Duration::from_millis(fastrand::u64(0..=delay.as_millis() as u64 / 2));
+            tokio::time::sleep(delay + jitter).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+            let now = self.get(key).await?;
+            if let Some(done) = settled(now.as_ref()) {
+                return Ok(Settled::ReadBack(done));
+            }
+        }
+    }
+
+    /// Who holds `key`, for a lock attempt that found it taken.
+    async fn create_leased_answer(&mut self, key: &[u8]) -> Result<Result<(), KeyValue>> {
+        Ok(Err(self.get(key).await?.unwrap_or_else(|| KeyValue {
+            key: key.to_vec(),
+            value: Vec::new(),
+            mod_revision: 0,
+            create_revision: 0,
+            lease: 0,
+        })))
     }
 
     /// Move to a new connection, to the member after the one that stopped answering. Requests
@@ -644,21 +717,57 @@ impl Kv for EtcdKv {
         Ok(response.take_kvs().into_iter().next().map(key_value))
     }
 
-    async fn grant_lease(&mut self, ttl: i64) -> Result<i64> {
-        let mut client = self.client.clone();
+    async fn get_many(&mut self, keys: &[&[u8]]) -> Result<Vec<Option<KeyValue>>> {
+        // One read-only transaction: every range at the same revision.
+        let ops: Vec<TxnOp> = keys.iter().map(|key| TxnOp::get(*key, None)).collect();
         let response = self
-            .with_timeout(client.lease_grant(ttl, None))
-            .await?
-            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[]))?;
+            .retry("a read", |mut kv| {
+                let txn = Txn::new().and_then(ops.clone());
+                async move { kv.txn(txn).await }
+            })
+            .await
+            .map_err(|e| {
+                let shown: Vec<String> = keys.iter().map(|k| shown(k)).collect();
+                self.refused(e, Access::Read, &shown)
+            })?;
+        let mut out = Vec::with_capacity(keys.len());
+        for op in response.op_responses() {
+            match op {
+                etcd_client::TxnOpResponse::Get(get) => {
+                    out.push(get.kvs().first().map(to_key_value));
+                }
+                _ => out.push(None),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn grant_lease(&mut self, ttl: i64) -> Result<i64> {
+        // Safe to send again: a lease granted by an attempt whose answer was lost expires.
+        let response = self
+            .retry_client("a lease grant", |mut client| async move {
+                client.lease_grant(ttl, None).await
+            })
+            .await
+            .map_err(|e| self.refused(e, Access::Write, &[]))?;
         Ok(response.id())
     }
 
     async fn revoke_lease(&mut self, lease: i64) -> Result<()> {
-        let mut client = self.client.clone();
-        self.with_timeout(client.lease_revoke(lease))
-            .await?
-            .map_err(Error::Etcd)?;
-        Ok(())
+        // Safe to send again: a lease an earlier attempt revoked is simply not found.
+        match self
+            .retry_client("a lease revoke", |mut client| async move {
+                client.lease_revoke(lease).await
+            })
+            .await
+        {
+            Err(Error::Etcd(etcd_client::Error::GRpcStatus(status)))
+                if status.message().contains("lease not found") =>
+            {
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     async fn create_leased(
@@ -675,11 +784,20 @@ impl Kv for EtcdKv {
                 Some(PutOptions::new().with_lease(lease)),
             )])
             .or_else([TxnOp::get(key, None)]);
-        let mut kv = self.kv.clone();
         let response = self
-            .write(kv.txn(txn))
-            .await?
-            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[shown(key)]))?;
+            .write_or_read_back(txn, key, |now| match now {
+                // An attempt whose answer was lost took it.
+                Some(now) if now.lease == lease => Some(true),
+                // Someone holds it: the next attempt reports who.
+                Some(_) => Some(false),
+                None => None,
+            })
+            .await?;
+        let response = match response {
+            Settled::Answered(response) => response,
+            Settled::ReadBack(true) => return Ok(Ok(())),
+            Settled::ReadBack(false) => return self.create_leased_answer(key).await,
+        };
         if response.succeeded() {
             return Ok(Ok(()));
         }
@@ -711,12 +829,17 @@ impl Kv for EtcdKv {
         let txn = Txn::new()
             .when([Compare::lease(fence_key, CompareOp::Equal, lease)])
             .and_then([TxnOp::put(key, value, None)]);
-        let mut kv = self.kv.clone();
-        let response = self
-            .with_timeout(kv.txn(txn))
+        // Read back after a lost answer: the value there is the attempt's (only the lock's
+        // holder writes it); otherwise the put is sent again, fenced as before.
+        match self
+            .write_or_read_back(txn, key, |now| {
+                now.filter(|now| now.value == value).map(|_| true)
+            })
             .await?
-            .map_err(|e| self.refused(Error::Etcd(e), Access::Write, &[shown(key)]))?;
-        Ok(response.succeeded())
+        {
+            Settled::Answered(response) => Ok(response.succeeded()),
+            Settled::ReadBack(done) => Ok(done),
+        }
     }
 
     fn keep_alive(&mut self, lease: i64, ttl: Duration) -> Liveness {
@@ -763,6 +886,13 @@ impl Kv for EtcdKv {
         });
         liveness.with_task(task)
     }
+}
+
+/// How [`EtcdKv::write_or_read_back`] learnt a write's outcome.
+enum Settled {
+    Answered(etcd_client::TxnResponse),
+    /// Read back: what the caller's `settled` said.
+    ReadBack(bool),
 }
 
 /// A key as an error names it.

@@ -154,7 +154,8 @@ pub enum Error {
         waited: std::time::Duration,
         last: String,
     },
-    #[error("etcd: {0}")]
+    /// Displayed as the status's message and its causes, never the client's `Debug` form.
+    #[error("etcd: {}", etcd::chain(.0))]
     Etcd(#[from] etcd_client::Error),
 }
 
@@ -280,6 +281,17 @@ pub trait Kv {
 
     /// Read one key at the latest revision.
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>>;
+
+    /// Read `keys` at one revision (at most a transaction's worth), in order: what a write
+    /// whose outcome is unknown did is read back in one view, never key by key while the
+    /// write may still be landing.
+    async fn get_many(&mut self, keys: &[&[u8]]) -> Result<Vec<Option<KeyValue>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.get(key).await?);
+        }
+        Ok(out)
+    }
 
     /// Grant a lease of `ttl` seconds; returns its id.
     async fn grant_lease(&mut self, ttl: i64) -> Result<i64>;

@@ -290,3 +290,90 @@ fn without_quorum_every_command_fails_clearly_and_the_rerun_converges() {
     );
     env.netsync_ok(&["diff", "--exit-code"], &repo);
 }
+
+/// The leader hangs in the middle of an apply of thousands of keys (SIGSTOP for 20 s, the
+/// other two keep quorum and elect another): the writes that got no answer are read back,
+/// the apply carries on with the new leader, and etcd ends holding exactly the commit.
+#[test]
+fn a_leader_that_hangs_for_20s_mid_apply_is_outlived() {
+    let mut env = TestEnv::with_cluster(3);
+    let (repo, want) = crate::consistency::generated(&env, 3000);
+    let leader = env.cluster().leader_index();
+    let kv = others(&mut env, leader);
+    let mut child = crate::consistency::spawn_apply(&env, &repo, "60");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kv.dump(b"/net/").len() < 300 {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    env.cluster().pause(leader);
+    let paused = Instant::now();
+    while paused.elapsed() < Duration::from_secs(20) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let finished_while_hung = child.try_wait().unwrap().is_some();
+    env.cluster().resume(leader);
+    let status = child.wait().unwrap();
+    let stderr = std::fs::read_to_string(env.root().join("apply.stderr")).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(finished_while_hung, "the apply waited for the hung leader");
+    assert_eq!(kv.dump(b"/net/"), want);
+    env.netsync_ok(&["diff", "--exit-code"], &repo);
+}
+
+/// The leader dies in the middle of a persist of thousands of changes, once while it reads
+/// etcd's pages and once right before it records the sync point: each run completes on the
+/// other members, and Git ends equal to etcd.
+#[test]
+fn a_leader_killed_mid_persist_is_outlived() {
+    for hook in [
+        "NETSYNC_TEST_HOOK_BETWEEN_PAGES",
+        "NETSYNC_TEST_HOOK_BEFORE_SYNC_POINT",
+    ] {
+        let mut env = TestEnv::with_cluster(3);
+        let (repo, _) = crate::consistency::generated(&env, 2000);
+        env.netsync_ok(&["apply"], &repo);
+        let leader = env.cluster().leader_index();
+        let kv = others(&mut env, leader);
+        kv.block_on(async {
+            let mut client = kv.client();
+            for i in (0..2000).step_by(2) {
+                let key = format!("/net/gen/{:02}/k{i:05}", i % 10);
+                client
+                    .put(key, format!("changed in etcd {i}\n"), None)
+                    .await
+                    .unwrap();
+            }
+        });
+        let pid = env.cluster().member(leader).pid().unwrap();
+        let flag = env.root().join("killed");
+        let command = format!(
+            "[ -e {flag} ] || {{ touch {flag}; kill -9 {pid}; }}",
+            flag = flag.display()
+        );
+        let started = Instant::now();
+        let out = env
+            .netsync_std()
+            .env("NETSYNC_PAGE_SIZE", "100")
+            .env(hook, &command)
+            .args(["persist", "--no-push", "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{hook}: after {took:?}: {stderr}");
+        assert!(flag.exists(), "{hook}: the hook never ran");
+        env.cluster().restart(leader);
+        assert_eq!(
+            env.show_file(&repo, "main", "kv/gen/04/k01234"),
+            Some(b"changed in etcd 1234\n".to_vec()),
+            "{hook}"
+        );
+        env.netsync_ok(&["diff", "--exit-code"], &repo);
+        env.fsck(&repo);
+    }
+}

@@ -324,6 +324,11 @@ impl Etcd {
         }
     }
 
+    /// The process id while it runs, for a hook of the program under test to signal it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the process (SIGKILL, like a crash) and reaps it. The data dir stays.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
