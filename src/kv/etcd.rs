@@ -305,7 +305,8 @@ impl EtcdKv {
         F: FnMut(Client) -> Fut,
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
-        self.retry_on(what, |this| this.client.clone(), attempt).await
+        self.retry_on(what, |this| this.client.clone(), attempt)
+            .await
     }
 
     async fn retry_on<C, T, F, Fut>(

@@ -89,12 +89,42 @@ fn restore_works(env: &TestEnv, kv: &Kv, repo: &Path, extra: &[String]) {
 
 /// A client of the test's own on the members other than `down`.
 fn others(env: &mut TestEnv, down: usize) -> Kv {
+    Kv::connect(&live(env, down))
+}
+
+/// The client URLs of the members other than `down`.
+fn live(env: &mut TestEnv, down: usize) -> String {
     let cluster = env.cluster();
     let live: Vec<String> = (0..cluster.len())
         .filter(|&i| i != down)
         .map(|i| cluster.member(i).endpoint())
         .collect();
-    Kv::connect(&live.join(","))
+    live.join(",")
+}
+
+/// Half of the 2,000 generated keys changed in etcd, for a persist to record.
+fn change_half(kv: &Kv) {
+    kv.block_on(async {
+        let mut client = kv.client();
+        for i in (0..2000).step_by(2) {
+            let key = format!("/net/gen/{:02}/k{i:05}", i % 10);
+            client
+                .put(key, format!("changed in etcd {i}\n"), None)
+                .await
+                .unwrap();
+        }
+    });
+}
+
+/// A hook command that kills process `pid` the first time it runs, and the file that says
+/// it ran.
+fn kill_once(env: &TestEnv, pid: u32) -> (String, PathBuf) {
+    let flag = env.root().join("killed");
+    let command = format!(
+        "[ -e {0} ] || {{ touch {0}; kill -9 {pid}; }}",
+        flag.display()
+    );
+    (command, flag)
 }
 
 #[test]
@@ -193,56 +223,238 @@ fn a_member_that_hangs_mid_apply_is_left_behind() {
     env.netsync_ok(&["diff", "--exit-code"], &repo);
 }
 
-/// The same over TLS that authenticates the server (`--cacert`) and over mutual TLS
-/// (`--cert`, `--key` too), with a member killed, and over mutual TLS with a member hung:
-/// one connection strategy for every mode.
-#[test]
-fn over_tls_and_mutual_tls_every_command_works_with_a_member_down_or_hung() {
-    for (mutual, hung) in [(false, false), (true, false), (true, true)] {
-        let dir = tempfile::Builder::new()
-            .prefix("netsync-pki-")
-            .tempdir()
-            .unwrap();
-        let pki = Pki::generate(dir.path());
-        let etcd_args = match mutual {
-            true => pki.etcd_args(),
-            false => pki.server_only_args(),
-        };
-        let mut env = TestEnv::with_tls_cluster(3, &etcd_args);
-        let repo = synced(&env);
-        let path = |p: &Path| p.to_string_lossy().into_owned();
-        let mut extra = vec![
-            "--endpoints".to_owned(),
-            env.cluster().tls_endpoints(),
-            "--cacert".to_owned(),
-            path(&pki.ca),
-        ];
-        if mutual {
-            extra.extend([
-                "--cert".to_owned(),
-                path(&pki.client_cert),
-                "--key".to_owned(),
-                path(&pki.client_key),
-            ]);
+/// How netsync connects in a failover test.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// TLS that authenticates the server (`--cacert`).
+    Tls,
+    /// Mutual TLS (`--cert`, `--key` too).
+    MutualTls,
+    /// etcd's authentication, user and password.
+    Password,
+}
+
+/// A synced 3-member cluster set up for `mode`, and the flags netsync connects with. Keeps
+/// the PKI's folder alive with the environment.
+fn cluster_for(mode: Mode) -> (TestEnv, PathBuf, Vec<String>, Option<tempfile::TempDir>) {
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    match mode {
+        Mode::Tls | Mode::MutualTls => {
+            let dir = tempfile::Builder::new()
+                .prefix("netsync-pki-")
+                .tempdir()
+                .unwrap();
+            let pki = Pki::generate(dir.path());
+            let mutual = matches!(mode, Mode::MutualTls);
+            let etcd_args = match mutual {
+                true => pki.etcd_args(),
+                false => pki.server_only_args(),
+            };
+            let mut env = TestEnv::with_tls_cluster(3, &etcd_args);
+            let repo = synced(&env);
+            let mut extra = vec![
+                "--endpoints".to_owned(),
+                env.cluster().tls_endpoints(),
+                "--cacert".to_owned(),
+                path(&pki.ca),
+            ];
+            if mutual {
+                extra.extend([
+                    "--cert".to_owned(),
+                    path(&pki.client_cert),
+                    "--key".to_owned(),
+                    path(&pki.client_key),
+                ]);
+            }
+            (env, repo, extra, Some(dir))
         }
-        match hung {
-            true => env.cluster().pause(0),
-            false => env.cluster().kill(0),
-        }
-        let kv = others(&mut env, 0);
-        let mut slowest = Duration::ZERO;
-        for i in 0..3 {
-            slowest = slowest.max(round(&env, &kv, &repo, i, &extra));
-        }
-        restore_works(&env, &kv, &repo, &extra);
-        assert!(
-            slowest < Duration::from_secs(4),
-            "mutual {mutual}, hung {hung}: slowest command {slowest:?}"
-        );
-        if hung {
-            env.cluster().resume(0);
+        Mode::Password => {
+            let env = TestEnv::with_cluster(3);
+            let repo = synced(&env);
+            let kv = env.kv();
+            kv.block_on(async {
+                let mut c = kv.client();
+                c.user_add("root", ROOT_PASSWORD, None).await.unwrap();
+                c.user_grant_role("root", "root").await.unwrap();
+                c.role_add("rw").await.unwrap();
+                c.role_grant_permission(
+                    "rw",
+                    etcd_client::Permission::read_write(vec![0]).with_from_key(),
+                )
+                .await
+                .unwrap();
+                c.user_add("netsync", "s3cret-pw", None).await.unwrap();
+                c.user_grant_role("netsync", "rw").await.unwrap();
+                c.auth_enable().await.unwrap();
+            });
+            let extra = vec!["--user".to_owned(), "netsync:s3cret-pw".to_owned()];
+            (env, repo, extra, None)
         }
     }
+}
+
+const ROOT_PASSWORD: &str = "rootpw";
+
+/// The test's own client on the members other than `down`, as root when auth is on.
+fn others_for(env: &mut TestEnv, mode: Mode, down: usize) -> Kv {
+    match mode {
+        Mode::Password => Kv::connect_as(&live(env, down), "root", ROOT_PASSWORD),
+        _ => others(env, down),
+    }
+}
+
+/// One member killed (the first endpoint, the one every client tries first), then 20
+/// rounds of every command and a restore, all succeeding.
+fn member_down(mode: Mode) {
+    let (mut env, repo, extra, _pki) = cluster_for(mode);
+    env.cluster().kill(0);
+    let kv = others_for(&mut env, mode, 0);
+    let mut slowest = Duration::ZERO;
+    for i in 0..20 {
+        slowest = slowest.max(round(&env, &kv, &repo, i, &extra));
+    }
+    restore_works(&env, &kv, &repo, &extra);
+    eprintln!("{mode:?}, a member killed: 20 rounds, slowest command {slowest:?}");
+    env.fsck(&repo);
+}
+
+/// One member hung (SIGSTOP) for the whole run: every command succeeds, paying the dial
+/// timeout (1 s) once.
+fn member_hung(mode: Mode) {
+    let (mut env, repo, extra, _pki) = cluster_for(mode);
+    env.cluster().pause(0);
+    let kv = others_for(&mut env, mode, 0);
+    let mut slowest = Duration::ZERO;
+    for i in 0..3 {
+        slowest = slowest.max(round(&env, &kv, &repo, i, &extra));
+    }
+    restore_works(&env, &kv, &repo, &extra);
+    env.cluster().resume(0);
+    assert!(
+        slowest < Duration::from_secs(4),
+        "{mode:?}, a member hung: slowest command {slowest:?}"
+    );
+    env.fsck(&repo);
+}
+
+/// The leader killed in the middle of an apply of 2,000 keys, then (restarted) the new
+/// leader killed in the middle of a persist of 1,000 changes made in etcd: both complete,
+/// and etcd and Git end equal to the plan.
+fn leader_lost(mode: Mode) {
+    let (mut env, repo, extra, _pki) = cluster_for(mode);
+    let files: Vec<(String, Vec<u8>)> = (0..2000)
+        .map(|i| {
+            (
+                format!("kv/gen/{:02}/k{i:05}", i % 10),
+                format!("value {i}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, v)| (p.as_str(), v.as_slice()))
+        .collect();
+    env.commit_files(&repo, &refs, &[], "generated");
+
+    let leader = env.cluster().leader_index();
+    let kv = others_for(&mut env, mode, leader);
+    let before = kv.dump(b"/net/").len();
+    let mut child = env
+        .netsync_std()
+        .args(["apply", "--max-txn-ops", "5", "--dial-timeout", "1s"])
+        .args(&extra)
+        .arg("--repo")
+        .arg(&repo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(env.root().join("apply.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kv.dump(b"/net/").len() < before + 600 {
+        assert!(
+            Instant::now() < deadline,
+            "{mode:?}: apply made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    env.cluster().kill(leader);
+    let status = child.wait().unwrap();
+    let stderr = std::fs::read_to_string(env.root().join("apply.stderr")).unwrap();
+    assert!(status.success(), "{mode:?}: apply: {stderr}");
+    env.cluster().restart(leader);
+    assert_eq!(kv.dump(b"/net/").len(), before + 2000, "{mode:?}");
+
+    let leader = env.cluster().leader_index();
+    let kv = others_for(&mut env, mode, leader);
+    change_half(&kv);
+    let pid = env.cluster().member(leader).pid().unwrap();
+    let (command, flag) = kill_once(&env, pid);
+    let out = env
+        .netsync_std()
+        .env("NETSYNC_PAGE_SIZE", "100")
+        .env("NETSYNC_TEST_HOOK_BETWEEN_PAGES", command)
+        .args(["persist", "--no-push", "--dial-timeout", "1s"])
+        .args(&extra)
+        .arg("--repo")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{mode:?}: persist: {stderr}");
+    assert!(flag.exists(), "{mode:?}: the hook never ran");
+    env.cluster().restart(leader);
+    assert_eq!(
+        env.show_file(&repo, "main", "kv/gen/04/k01234"),
+        Some(b"changed in etcd 1234\n".to_vec()),
+        "{mode:?}"
+    );
+    timed(&env, &repo, &["diff", "--exit-code"], &extra, 0);
+    env.fsck(&repo);
+}
+
+#[test]
+fn over_tls_a_leader_lost_mid_apply_and_mid_persist_is_outlived() {
+    leader_lost(Mode::Tls);
+}
+
+#[test]
+fn over_mutual_tls_a_leader_lost_mid_apply_and_mid_persist_is_outlived() {
+    leader_lost(Mode::MutualTls);
+}
+
+#[test]
+fn with_a_password_a_leader_lost_mid_apply_and_mid_persist_is_outlived() {
+    leader_lost(Mode::Password);
+}
+
+#[test]
+fn over_tls_every_command_works_with_a_member_down() {
+    member_down(Mode::Tls);
+}
+
+#[test]
+fn over_mutual_tls_every_command_works_with_a_member_down() {
+    member_down(Mode::MutualTls);
+}
+
+#[test]
+fn with_a_password_every_command_works_with_a_member_down() {
+    member_down(Mode::Password);
+}
+
+#[test]
+fn over_tls_every_command_works_with_a_member_hung() {
+    member_hung(Mode::Tls);
+}
+
+#[test]
+fn over_mutual_tls_every_command_works_with_a_member_hung() {
+    member_hung(Mode::MutualTls);
+}
+
+#[test]
+fn with_a_password_every_command_works_with_a_member_hung() {
+    member_hung(Mode::Password);
 }
 
 /// Two of three members down: no quorum. Every command fails with the error naming the
@@ -338,22 +550,9 @@ fn a_leader_killed_mid_persist_is_outlived() {
         env.netsync_ok(&["apply"], &repo);
         let leader = env.cluster().leader_index();
         let kv = others(&mut env, leader);
-        kv.block_on(async {
-            let mut client = kv.client();
-            for i in (0..2000).step_by(2) {
-                let key = format!("/net/gen/{:02}/k{i:05}", i % 10);
-                client
-                    .put(key, format!("changed in etcd {i}\n"), None)
-                    .await
-                    .unwrap();
-            }
-        });
+        change_half(&kv);
         let pid = env.cluster().member(leader).pid().unwrap();
-        let flag = env.root().join("killed");
-        let command = format!(
-            "[ -e {flag} ] || {{ touch {flag}; kill -9 {pid}; }}",
-            flag = flag.display()
-        );
+        let (command, flag) = kill_once(&env, pid);
         let started = Instant::now();
         let out = env
             .netsync_std()

@@ -42,9 +42,17 @@ impl Kv {
             .with_connect_timeout(Duration::from_secs(2))
             .with_timeout(Duration::from_secs(5))
             .with_user(user, password);
-        let client = rt
-            .block_on(Client::connect(&list, Some(opts)))
-            .unwrap_or_else(|e| panic!("connect to etcd at {endpoints} as {user}: {e}"));
+        // Authenticating needs a leader: retried through an election.
+        let deadline = Instant::now() + KV_RETRY_FOR;
+        let client = loop {
+            match rt.block_on(Client::connect(&list, Some(opts.clone()))) {
+                Ok(client) => break client,
+                Err(e) if is_transient(&e) && Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => panic!("connect to etcd at {endpoints} as {user}: {e}"),
+            }
+        };
         Kv {
             rt,
             client,
