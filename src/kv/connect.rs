@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -83,6 +83,7 @@ impl Dialer {
             targets: Arc::new(targets),
             next: Arc::new(AtomicUsize::new(0)),
             dial_timeout: settings.dial_timeout,
+            opened: Arc::new(AtomicBool::new(false)),
             facts: Arc::new(Facts {
                 cacert: settings.cacert.clone(),
                 client_cert: settings.identity.as_ref().map(|(cert, _)| cert.clone()),
@@ -118,6 +119,11 @@ impl Dialer {
     /// missing or untrusted client certificate only after the handshake, in an alert the
     /// HTTP/2 layer reports as a broken pipe; a probe that speaks first reads the alert.
     pub(super) async fn diagnose(&self) -> Option<String> {
+        // No connection was ever opened: the connector's own failures say it all, and a
+        // second round of probes would cost a hung member's dial timeout again.
+        if !self.connector.opened.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut lines = Vec::new();
         for target in self.connector.targets.iter() {
             let probe = self.connector.open_probe(target);
@@ -265,6 +271,8 @@ struct Connector {
     /// The target to try first next time.
     next: Arc<AtomicUsize>,
     dial_timeout: Duration,
+    /// Whether any connection was opened (and then, maybe, turned down).
+    opened: Arc<AtomicBool>,
     facts: Arc<Facts>,
 }
 
@@ -352,7 +360,7 @@ impl Connector {
                 Cert::Expired | Cert::ExpiredContext { .. },
             )) => said("its certificate has expired".to_owned()),
             Some(rustls::Error::AlertReceived(
-                alert @ (Alert::CertificateRequired | Alert::BadCertificate | Alert::HandshakeFailure | Alert::UnknownCA | Alert::CertificateUnknown),
+                alert @ (Alert::CertificateRequired | Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateUnknown),
             )) => said(match &facts.client_cert {
                 None => format!(
                     "it asks for a client certificate (mutual TLS; alert {alert:?}): give --cert and --key"
@@ -466,6 +474,7 @@ impl tower_service::Service<http::Uri> for Connector {
                 match tokio::time::timeout(this.dial_timeout, this.open(target)).await {
                     Ok(Ok(stream)) => {
                         this.next.store(i, Ordering::Relaxed);
+                        this.opened.store(true, Ordering::Relaxed);
                         if !failures.is_empty() {
                             tracing::debug!(endpoint = %target.address, skipped = %failures.join("; "), "connected past unreachable members");
                         }
