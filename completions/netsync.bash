@@ -162,7 +162,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -248,7 +248,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -306,7 +306,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -368,7 +368,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -434,7 +434,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -492,7 +492,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -786,7 +786,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -868,7 +868,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -946,7 +946,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1004,7 +1004,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1154,7 +1154,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1212,7 +1212,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1274,7 +1274,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1336,7 +1336,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -1363,7 +1363,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__status)
-            opts="-v -q -h --max-age --fail-on --offline --branch --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-v -q -h --max-age --fail-on --warn-on --warn-age --max-lock-age --nagios --offline --branch --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1374,7 +1374,19 @@ _netsync() {
                     return 0
                     ;;
                 --fail-on)
-                    COMPREPLY=($(compgen -W "drift conflict unhealthy" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "drift conflict unhealthy remote lock no-remote refused" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn-on)
+                    COMPREPLY=($(compgen -W "drift conflict unhealthy remote lock no-remote refused" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lock-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --branch)
@@ -1406,7 +1418,7 @@ _netsync() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -30,8 +30,9 @@ complete -c netsync -n "__fish_netsync_needs_command" -l cacert -d 'CA bundle (P
 complete -c netsync -n "__fish_netsync_needs_command" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_needs_command" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_needs_command" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_needs_command" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_needs_command" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_needs_command" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -63,8 +64,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand init" -l cacert -d 'CA b
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand init" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand init" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -85,8 +87,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand diff" -l cacert -d 'CA b
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand diff" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand diff" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -112,8 +115,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand apply" -l cacert -d 'CA 
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand apply" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand apply" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -134,8 +138,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand config" -l cacert -d 'CA
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand config" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand config" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -152,8 +157,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_s
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey help" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -176,8 +182,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -195,8 +202,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -215,8 +223,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -233,8 +242,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -262,8 +272,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand persist" -l cacert -d 'C
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand persist" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand persist" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -289,8 +300,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand restore" -l cacert -d 'C
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand restore" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand restore" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -304,9 +316,22 @@ complete -c netsync -n "__fish_netsync_using_subcommand restore" -s v -l verbose
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l max-age -d 'Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m' -r
-complete -c netsync -n "__fish_netsync_using_subcommand status" -l fail-on -d 'Exit 7 when there is any key of this kind, or (unhealthy) an endpoint that is down or has no leader (repeatable). Example: --fail-on drift' -r -f -a "drift\t'Keys changed in etcd since the sync point and not persisted'
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l fail-on -d 'Fail (exit 7) on these conditions, comma-separated or repeated: drift, conflict, unhealthy (an endpoint down, hung or without a leader), remote (a remote that does not answer or lacks the sync commit), lock (held longer than --max-lock-age), no-remote (no persist.remotes), refused (the last persist was refused by a guard). Example: --fail-on conflict,unhealthy,remote' -r -f -a "drift\t'Keys changed in etcd since the sync point and not persisted'
 conflict\t'Keys changed on both sides'
-unhealthy\t'An endpoint that is down, hangs, or answers without a leader'"
+unhealthy\t'An endpoint that is down, hangs, or answers without a leader'
+remote\t'A remote that does not answer, or lacks the sync commit'
+lock\t'The lock held longer than --max-lock-age'
+no-remote\t'No persist.remotes: persist commits only locally'
+refused\t'The last persist was refused by a guard'"
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l warn-on -d 'Warn on these conditions (a `warning:` line; WARNING with --nagios), as --fail-on. Example: --warn-on drift' -r -f -a "drift\t'Keys changed in etcd since the sync point and not persisted'
+conflict\t'Keys changed on both sides'
+unhealthy\t'An endpoint that is down, hangs, or answers without a leader'
+remote\t'A remote that does not answer, or lacks the sync commit'
+lock\t'The lock held longer than --max-lock-age'
+no-remote\t'No persist.remotes: persist commits only locally'
+refused\t'The last persist was refused by a guard'"
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l warn-age -d 'Warn when the sync point is older than this (WARNING with --nagios). Example: --warn-age 15m' -r
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l max-lock-age -d 'How long a run may hold the lock before `lock` fails (default 10m). Example: --max-lock-age 30m' -r
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l branch -d 'Branch to compare with. Default: `branch` in netsync.toml, else HEAD\'s. Example: main' -r
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379' -r
@@ -314,14 +339,16 @@ complete -c netsync -n "__fish_netsync_using_subcommand status" -l cacert -d 'CA
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand status" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l dial-timeout -d 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s' -r
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l identity -d 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l command-timeout -d 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m' -r
+complete -c netsync -n "__fish_netsync_using_subcommand status" -l nagios -d 'A Nagios/Icinga plugin: one status line with perfdata on stdout, and the plugin exit codes: 0 OK, 1 WARNING (--warn-on, --warn-age), 2 CRITICAL (--fail-on, --max-age), 3 UNKNOWN (status could not be gathered). Example: --nagios --max-age 1h --fail-on conflict'
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l offline -d 'Do not ask the remotes (`git ls-remote`); judge them by the recorded pushes only. Example: --offline'
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
 complete -c netsync -n "__fish_netsync_using_subcommand status" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
@@ -333,8 +360,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand completions" -l cacert -
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand completions" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand completions" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -351,8 +379,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l cacert
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l output -d 'Output format on stdout: `human`, or `json` (one document, described in docs/json.md). Example: --output json' -r -f -a "human\t''
-json\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` only'"
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l color -d 'When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is set), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -362,7 +391,7 @@ complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l comman
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
-complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status completions generate-docs help" -f -a "init" -d 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status completions generate-docs help" -f -a "diff" -d 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status completions generate-docs help" -f -a "apply" -d 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'

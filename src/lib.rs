@@ -5,6 +5,7 @@
 
 pub mod adopt;
 pub mod apply;
+pub mod checks;
 pub mod config;
 pub mod desired;
 pub mod diff;

@@ -15,6 +15,8 @@ use netsync::settings::{self, Effective, Layer, Password, Setting, Source};
 pub enum Output {
     Human,
     Json,
+    /// OpenMetrics text, for `netsync status` only.
+    Openmetrics,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,8 +77,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,
 
-    /// Output format on stdout: `human`, or `json` (one document, described in docs/json.md).
-    /// Example: --output json
+    /// Output format on stdout: `human`, `json` (one document, described in docs/json.md),
+    /// or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     pub output: Output,
 
@@ -143,6 +145,8 @@ impl GlobalArgs {
         match self.output {
             Output::Human => OutputFormat::Human,
             Output::Json => OutputFormat::Json,
+            // Refused for every command but `status`, which renders it itself.
+            Output::Openmetrics => OutputFormat::Human,
         }
     }
 

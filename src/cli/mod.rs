@@ -117,6 +117,11 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     let global = &cli.global;
+    if global.output == global::Output::Openmetrics && !matches!(cli.command, Command::Status(_)) {
+        eprintln!("error: --output openmetrics is for `netsync status` only");
+        eprintln!("hint: use --output human or --output json");
+        return exit::USAGE;
+    }
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Init(args) => init::run(global, args),

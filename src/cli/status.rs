@@ -4,7 +4,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::error::exit;
+use crate::cli::global::Output;
 use clap::{Args, ValueEnum};
+use netsync::checks::{self, Check, Failed};
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
 use netsync::status::Status;
@@ -23,10 +25,30 @@ pub struct StatusArgs {
     /// Exit 6 when the sync point is older than this, or missing. Example: --max-age 30m
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub max_age: Option<Duration>,
-    /// Exit 7 when there is any key of this kind, or (unhealthy) an endpoint that is down or
-    /// has no leader (repeatable). Example: --fail-on drift
-    #[arg(long, value_name = "KIND")]
+    /// Fail (exit 7) on these conditions, comma-separated or repeated: drift, conflict,
+    /// unhealthy (an endpoint down, hung or without a leader), remote (a remote that does not
+    /// answer or lacks the sync commit), lock (held longer than --max-lock-age), no-remote
+    /// (no persist.remotes), refused (the last persist was refused by a guard).
+    /// Example: --fail-on conflict,unhealthy,remote
+    #[arg(long, value_name = "CHECKS", value_delimiter = ',')]
     pub fail_on: Vec<FailOn>,
+    /// Warn on these conditions (a `warning:` line; WARNING with --nagios), as --fail-on.
+    /// Example: --warn-on drift
+    #[arg(long, value_name = "CHECKS", value_delimiter = ',')]
+    pub warn_on: Vec<FailOn>,
+    /// Warn when the sync point is older than this (WARNING with --nagios).
+    /// Example: --warn-age 15m
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub warn_age: Option<Duration>,
+    /// How long a run may hold the lock before `lock` fails (default 10m).
+    /// Example: --max-lock-age 30m
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10m")]
+    pub max_lock_age: Duration,
+    /// A Nagios/Icinga plugin: one status line with perfdata on stdout, and the plugin exit
+    /// codes: 0 OK, 1 WARNING (--warn-on, --warn-age), 2 CRITICAL (--fail-on, --max-age),
+    /// 3 UNKNOWN (status could not be gathered). Example: --nagios --max-age 1h --fail-on conflict
+    #[arg(long)]
+    pub nagios: bool,
     /// Do not ask the remotes (`git ls-remote`); judge them by the recorded pushes only.
     /// Example: --offline
     #[arg(long)]
@@ -44,9 +66,133 @@ pub enum FailOn {
     Conflict,
     /// An endpoint that is down, hangs, or answers without a leader.
     Unhealthy,
+    /// A remote that does not answer, or lacks the sync commit.
+    Remote,
+    /// The lock held longer than --max-lock-age.
+    Lock,
+    /// No persist.remotes: persist commits only locally.
+    NoRemote,
+    /// The last persist was refused by a guard.
+    Refused,
+}
+
+impl From<FailOn> for Check {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Drift => Check::Drift,
+            FailOn::Conflict => Check::Conflict,
+            FailOn::Unhealthy => Check::Unhealthy,
+            FailOn::Remote => Check::Remote,
+            FailOn::Lock => Check::Lock,
+            FailOn::NoRemote => Check::NoRemote,
+            FailOn::Refused => Check::Refused,
+        }
+    }
+}
+
+/// Nagios plugin exit codes.
+mod nagios {
+    pub const OK: i32 = 0;
+    pub const WARNING: i32 = 1;
+    pub const CRITICAL: i32 = 2;
+    pub const UNKNOWN: i32 = 3;
 }
 
 pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::cli::error::Error> {
+    let gathered = gather(global, args).await;
+    let status = match gathered {
+        Ok(status) => status,
+        Err(err) if args.nagios => {
+            println!(
+                "NETSYNC UNKNOWN - {}",
+                err.to_string().lines().next().unwrap_or("")
+            );
+            return Ok(nagios::UNKNOWN);
+        }
+        Err(err) => {
+            if global.output == Output::Openmetrics {
+                print!("{}", render::openmetrics::failure());
+            }
+            return Err(err);
+        }
+    };
+    // The checks asked for, most severe first: the sync point's age, then the rest.
+    let judge = |max_age: Option<Duration>, on: &[FailOn]| {
+        let mut failed: Vec<Failed> = max_age
+            .and_then(|m| checks::stale(&status, m))
+            .into_iter()
+            .collect();
+        let mut kinds: Vec<Check> = on.iter().map(|&f| f.into()).collect();
+        kinds.sort();
+        kinds.dedup();
+        failed.extend(
+            kinds
+                .into_iter()
+                .filter_map(|k| checks::failed(&status, k, args.max_lock_age)),
+        );
+        failed
+    };
+    let critical = judge(args.max_age, &args.fail_on);
+    let warnings: Vec<Failed> = judge(args.warn_age, &args.warn_on)
+        .into_iter()
+        .filter(|w| !critical.iter().any(|c| c.check == w.check))
+        .collect();
+    if args.nagios {
+        return Ok(write_nagios(&status, args, &critical, &warnings));
+    }
+
+    let mut out = global.stdout();
+    match global.output {
+        Output::Openmetrics => out.write_all(render::openmetrics::status(&status).as_bytes()),
+        _ => match global.format() {
+            OutputFormat::Human if !global.human() => Ok(()),
+            OutputFormat::Human => write_human(&mut out, &status),
+            OutputFormat::Json => render::json::write(
+                &mut out,
+                &serde_json::json!({
+                    "format_version": render::json::FORMAT_VERSION,
+                    "command": "status",
+                    "status": status,
+                }),
+            ),
+        },
+    }
+    .map_err(output_error)?;
+    if !global.quiet {
+        for w in &warnings {
+            eprintln!("warning: {} (--warn-{})", w.message, flag_of(w));
+        }
+    }
+    for c in &critical {
+        eprintln!(
+            "error: {} (--{})",
+            c.message,
+            match c.check {
+                "stale" => "max-age".to_owned(),
+                check => format!("fail-on {check}"),
+            }
+        );
+    }
+    Ok(match critical.first() {
+        None => exit::OK,
+        // A stale backup is the most severe: it is checked first.
+        Some(c) if c.check == "stale" => exit::STALE,
+        Some(_) => exit::CHECK_FAILED,
+    })
+}
+
+/// Which flag asked for a warning.
+fn flag_of(w: &Failed) -> String {
+    match w.check {
+        "stale" => "age".to_owned(),
+        check => format!("on {check}"),
+    }
+}
+
+async fn gather(
+    global: &GlobalArgs,
+    args: &StatusArgs,
+) -> Result<Status, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
     // Each endpoint's health is asked while the rest is gathered: a hung member costs one
@@ -72,67 +218,63 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::c
     if let Some(endpoints) = probed {
         status.endpoints = endpoints;
     }
-    let mut out = global.stdout();
-    match global.format() {
-        OutputFormat::Human if !global.human() => Ok(()),
-        OutputFormat::Human => write_human(&mut out, &status),
-        OutputFormat::Json => render::json::write(
-            &mut out,
-            &serde_json::json!({
-                "format_version": render::json::FORMAT_VERSION,
-                "command": "status",
-                "status": status,
-            }),
+    Ok(status)
+}
+
+/// One plugin line, `NETSYNC STATE - what | perfdata`, and the plugin's exit code.
+fn write_nagios(s: &Status, args: &StatusArgs, critical: &[Failed], warnings: &[Failed]) -> i32 {
+    let (state, code, said) = match (critical.is_empty(), warnings.is_empty()) {
+        (false, _) => ("CRITICAL", nagios::CRITICAL, critical),
+        (true, false) => ("WARNING", nagios::WARNING, warnings),
+        (true, true) => ("OK", nagios::OK, &[][..]),
+    };
+    let c = &s.counts;
+    let summary = match said.is_empty() {
+        true => format!(
+            "sync point {}; {} key(s) in step, {} to apply, {} drifted, {} conflicting",
+            s.sync_point.as_ref().and_then(|p| p.age_seconds).map_or(
+                "missing".to_owned(),
+                |a| format!("{} old", humantime::format_duration(Duration::from_secs(a)))
+            ),
+            c.same,
+            c.git_only,
+            c.drift,
+            c.conflicts
         ),
-    }
-    .map_err(output_error)?;
-    if let Some(max) = args.max_age {
-        let age = status.sync_point.as_ref().and_then(|p| p.age_seconds);
-        if age.is_none_or(|a| a > max.as_secs()) {
-            eprintln!(
-                "error: the sync point is {} (allowed: {})",
-                age.map_or("missing".to_owned(), |a| format!(
-                    "{} old",
-                    humantime::format_duration(Duration::from_secs(a))
-                )),
-                humantime::format_duration(max)
-            );
-            return Ok(exit::STALE);
-        }
-    }
-    let c = &status.counts;
-    let failing: Vec<&str> = args
-        .fail_on
-        .iter()
-        .filter_map(|f| match f {
-            FailOn::Drift if c.drift > 0 => Some("drift"),
-            FailOn::Conflict if c.conflicts > 0 => Some("conflict"),
-            FailOn::Unhealthy if status.endpoints.iter().any(|e| !e.healthy) => Some("unhealthy"),
-            _ => None,
-        })
-        .collect();
-    if !failing.is_empty() {
-        let unhealthy: Vec<&str> = status
-            .endpoints
+        false => said
             .iter()
-            .filter(|e| !e.healthy)
-            .map(|e| e.endpoint.as_str())
-            .collect();
-        let mut what = vec![format!(
-            "{} drifted and {} conflicting key(s)",
-            c.drift, c.conflicts
-        )];
-        if failing.contains(&"unhealthy") {
-            what.push(format!("unhealthy endpoints: {}", unhealthy.join(", ")));
-        }
-        eprintln!(
-            "error: {} (--fail-on {})",
-            what.join("; "),
-            failing.join(",")
-        );
-        return Ok(exit::CHECK_FAILED);
-    }
-    Ok(exit::OK)
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let threshold = |d: Option<Duration>| d.map_or(String::new(), |d| d.as_secs().to_string());
+    let mut perf = vec![
+        format!(
+            "sync_point_age={}s;{};{};0",
+            s.sync_point
+                .as_ref()
+                .and_then(|p| p.age_seconds)
+                .map_or("U".to_owned(), |a| a.to_string()),
+            threshold(args.warn_age),
+            threshold(args.max_age)
+        ),
+        format!("keys_unchanged={}", c.same),
+        format!("keys_git_only={}", c.git_only),
+        format!("keys_etcd_only={}", c.drift),
+        format!("keys_conflict={}", c.conflicts),
+        format!(
+            "endpoints_down={};;;0;{}",
+            s.endpoints.iter().filter(|e| !e.healthy).count(),
+            s.endpoints.len()
+        ),
+    ];
+    perf.push(format!("lock_held={}", i64::from(s.lock.held)));
+    println!(
+        "NETSYNC {state} - {} | {}",
+        summary.replace('|', "/"),
+        perf.join(" ")
+    );
+    code
 }
 
 fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod openmetrics;
 pub mod settings;
 
 use sha2::Digest;
