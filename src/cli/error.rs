@@ -154,8 +154,12 @@ impl Error {
                     "netsync needs read on the managed prefixes, write on the keys it writes, and read and write on /netsync/ (its lock and sync point)".into(),
                 ]
             }
+            Error::Kv(kv::Error::Unavailable { .. }) => vec![
+                "etcd answers only while a majority of its members are up and joined: bring members back, then rerun; `etcdctl endpoint status -w table` shows each".into(),
+                "nothing of this run was recorded: the sync point moves only once every write is in, and the lock expires with its lease".into(),
+            ],
             Error::Kv(kv::Error::NoSpace { .. }) => vec![
-                "etcd refuses writes until room is made and the alarm is disarmed: compact old revisions (etcdctl compact REV), defragment each member (etcdctl defrag), then `etcdctl alarm disarm`".into(),
+                "etcd refuses writes until room is made and the alarm is disarmed: delete keys no longer needed, compact old revisions (etcdctl compact REV), defragment each member (etcdctl defrag), then `etcdctl alarm disarm`".into(),
                 "or raise the servers' --quota-backend-bytes; `etcdctl endpoint status -w table` shows each member's database size".into(),
                 "this run recorded nothing (no sync point moved); rerun once etcd accepts writes".into(),
             ],

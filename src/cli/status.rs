@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use netsync::checks::{self, Check, Failed};
 use netsync::git::Repo;
 use netsync::render::{self, OutputFormat};
-use netsync::status::Status;
+use netsync::status::{EndpointStatus, Status};
 
 use super::{output_error, GlobalArgs};
 
@@ -99,19 +99,46 @@ mod nagios {
 }
 
 pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::cli::error::Error> {
-    let gathered = gather(global, args).await;
+    let (gathered, probed) = gather(global, args).await;
     let status = match gathered {
         Ok(status) => status,
-        Err(err) if args.nagios => {
-            println!(
-                "NETSYNC UNKNOWN - {}",
-                err.to_string().lines().next().unwrap_or("")
-            );
-            return Ok(nagios::UNKNOWN);
-        }
+        // etcd did not answer (no quorum, say): each endpoint's health is still told, since
+        // that is what a monitoring check needs most then.
         Err(err) => {
-            if global.output == Output::Openmetrics {
-                print!("{}", render::openmetrics::failure());
+            let endpoints = probed.unwrap_or_default();
+            let down: Vec<&str> = endpoints
+                .iter()
+                .filter(|e| !e.healthy)
+                .map(|e| e.endpoint.as_str())
+                .collect();
+            let first = err.to_string();
+            let first = first.lines().next().unwrap_or("");
+            if args.nagios {
+                return Ok(match down.is_empty() {
+                    true => {
+                        println!("NETSYNC UNKNOWN - {first}");
+                        nagios::UNKNOWN
+                    }
+                    false => {
+                        println!(
+                            "NETSYNC CRITICAL - {first}; unhealthy endpoints: {} | endpoints_down={};;;0;{}",
+                            down.join(", "),
+                            down.len(),
+                            endpoints.len()
+                        );
+                        nagios::CRITICAL
+                    }
+                });
+            }
+            let mut out = global.stdout();
+            match global.output {
+                Output::Openmetrics => out
+                    .write_all(render::openmetrics::failure(&endpoints).as_bytes())
+                    .map_err(output_error)?,
+                _ if global.human() => {
+                    write_endpoints(&mut out, &endpoints).map_err(output_error)?
+                }
+                _ => {}
             }
             return Err(err);
         }
@@ -189,12 +216,22 @@ fn flag_of(w: &Failed) -> String {
     }
 }
 
+/// The status, and each endpoint's health on its own (also when the rest failed).
 async fn gather(
     global: &GlobalArgs,
     args: &StatusArgs,
-) -> Result<Status, crate::cli::error::Error> {
-    let repo = Repo::open(&global.repo)?;
-    let (branch, config) = netsync::persist::target_branch(&repo, args.branch.as_deref())?;
+) -> (
+    Result<Status, crate::cli::error::Error>,
+    Option<Vec<EndpointStatus>>,
+) {
+    let repo = match Repo::open(&global.repo) {
+        Ok(repo) => repo,
+        Err(err) => return (Err(err.into()), None),
+    };
+    let (branch, config) = match netsync::persist::target_branch(&repo, args.branch.as_deref()) {
+        Ok(found) => found,
+        Err(err) => return (Err(err.into()), None),
+    };
     // Each endpoint's health is asked while the rest is gathered: a hung member costs one
     // dial timeout, not two.
     let settings = global
@@ -214,11 +251,15 @@ async fn gather(
         Ok::<_, crate::cli::error::Error>(status)
     };
     let (gathered, probed) = tokio::join!(gathering, probing);
-    let mut status = gathered?;
-    if let Some(endpoints) = probed {
-        status.endpoints = endpoints;
+    match gathered {
+        Ok(mut status) => {
+            if let Some(endpoints) = probed {
+                status.endpoints = endpoints;
+            }
+            (Ok(status), None)
+        }
+        Err(err) => (Err(err), probed),
     }
-    Ok(status)
 }
 
 /// One plugin line, `NETSYNC STATE - what | perfdata`, and the plugin's exit code.
@@ -361,7 +402,12 @@ fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {
                 .map_or(String::new(), |e| format!(" ({e})"))
         )?;
     }
-    for e in &s.endpoints {
+    write_endpoints(out, &s.endpoints)
+}
+
+/// One line per endpoint: its health, or what went wrong.
+fn write_endpoints(out: &mut impl Write, endpoints: &[EndpointStatus]) -> std::io::Result<()> {
+    for e in endpoints {
         match e.healthy {
             true => writeln!(
                 out,

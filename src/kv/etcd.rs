@@ -73,6 +73,8 @@ pub struct EtcdKv {
     user: Option<String>,
     /// What the user may write, once asked (see [`Kv::may_write`]).
     grants: Option<Grants>,
+    /// How to reach each endpoint alone, to say what each answers when the cluster does not.
+    settings: ConnectSettings,
 }
 
 /// etcdctl accepts `host:port`; gRPC needs a scheme: `https://` when TLS is on.
@@ -253,6 +255,10 @@ impl EtcdKv {
             user_len: settings.auth.as_ref().map_or(0, |(user, _)| user.len()),
             user: settings.auth.as_ref().map(|(user, _)| user.clone()),
             grants: None,
+            settings: ConnectSettings {
+                endpoints,
+                ..settings.clone()
+            },
         })
     }
 
@@ -320,9 +326,14 @@ impl EtcdKv {
         Fut: std::future::Future<Output = Result<T, etcd_client::Error>>,
     {
         let started = tokio::time::Instant::now();
-        let per_attempt = self.timeout.min(ATTEMPT_TIMEOUT);
         let mut delay = Duration::from_millis(50);
+        // Asked at the first failure, while the request is retried: what each endpoint says
+        // alone, for the error if the cluster never answers.
+        let mut survey: Option<tokio::task::JoinHandle<String>> = None;
         loop {
+            // No attempt runs past the command timeout.
+            let left = self.timeout.saturating_sub(started.elapsed());
+            let per_attempt = left.min(ATTEMPT_TIMEOUT).max(Duration::from_millis(1));
             let result = match tokio::time::timeout(per_attempt, attempt(handle(self))).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(err)) => Error::Etcd(err),
@@ -331,12 +342,24 @@ impl EtcdKv {
             if !result.is_transient() {
                 return Err(result);
             }
+            if survey.is_none() {
+                survey = Some(tokio::spawn(survey_endpoints(self.settings.clone())));
+            }
             let waited = started.elapsed();
             if waited + delay >= self.timeout {
+                let endpoints = match survey {
+                    Some(task) => tokio::time::timeout(Duration::from_millis(500), task)
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
                 return Err(Error::Unavailable {
                     what,
                     waited,
                     last: result.to_string(),
+                    endpoints,
                 });
             }
             debug!(%result, ?delay, "etcd {what} failed; retrying");
@@ -440,6 +463,7 @@ impl EtcdKv {
                     what: "a write",
                     waited: started.elapsed(),
                     last: err.to_string(),
+                    endpoints: survey_endpoints(self.settings.clone()).await,
                 });
             }
             debug!(%err, "write outcome unknown; reading it back");
@@ -887,6 +911,66 @@ impl Kv for EtcdKv {
         });
         liveness.with_task(task)
     }
+}
+
+/// What each endpoint answers alone, one line each, all asked at once within the dial
+/// timeout: up with or without a leader, or why not. For the error of a cluster that does
+/// not answer (no quorum, members up but not joined). Asks without the user: a member's
+/// status needs no authentication, and authenticating needs a leader.
+async fn survey_endpoints(settings: ConnectSettings) -> String {
+    let mut asked = tokio::task::JoinSet::new();
+    for (i, endpoint) in settings.endpoints.iter().enumerate() {
+        let one = ConnectSettings {
+            endpoints: vec![endpoint.clone()],
+            auth: None,
+            ..settings.clone()
+        };
+        asked.spawn(async move {
+            let address = endpoint_address(&one.endpoints[0]);
+            let options = ConnectOptions::new().with_timeout(one.dial_timeout);
+            let line = match super::connect::Dialer::new(&one.endpoints, &one, options) {
+                Err(err) => err.to_string(),
+                Ok(dialer) => {
+                    let asking = async {
+                        let mut client = dialer.client(false).await?;
+                        client.status().await
+                    };
+                    match tokio::time::timeout(one.dial_timeout, asking).await {
+                        Err(_) => format!("no answer within {:?}", one.dial_timeout),
+                        Ok(Err(err)) => chain(&err),
+                        Ok(Ok(status)) if status.leader() == 0 => {
+                            "up, but it has no leader (too few members to elect one?)".to_owned()
+                        }
+                        Ok(Ok(status)) => format!(
+                            "up, member {:x}, leader {:x}",
+                            status.header().map_or(0, |h| h.member_id()),
+                            status.leader()
+                        ),
+                    }
+                }
+            };
+            // The connector's own failures already start with the address.
+            let line = line
+                .strip_prefix(&format!("{address}: "))
+                .map_or(line.clone(), str::to_owned);
+            (i, format!("{address}: {line}"))
+        });
+    }
+    let mut lines = asked.join_all().await;
+    lines.sort();
+    lines
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `host:port` of an endpoint URL.
+fn endpoint_address(endpoint: &str) -> &str {
+    endpoint
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
 }
 
 /// How [`EtcdKv::write_or_read_back`] learnt a write's outcome.

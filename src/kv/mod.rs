@@ -148,11 +148,16 @@ pub enum Error {
     RequestTooLarge { bytes: usize },
     #[error("revision {revision} has been compacted")]
     Compacted { revision: i64 },
-    #[error("etcd did not answer {what} for {waited:?} (members down, or no quorum?): {last}")]
+    /// `endpoints`: what each endpoint said when asked alone, one line each (may be empty).
+    #[error(
+        "etcd did not answer {what} for {waited:.1?} (members down, or no quorum?): {last}{}",
+        caused_by(endpoints)
+    )]
     Unavailable {
         what: &'static str,
         waited: std::time::Duration,
         last: String,
+        endpoints: String,
     },
     /// Displayed as the status's message and its causes, never the client's `Debug` form.
     #[error("etcd: {}", etcd::chain(.0))]

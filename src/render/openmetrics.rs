@@ -9,7 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
-use crate::status::{age_of, Status};
+use crate::status::{age_of, EndpointStatus, Status};
 
 type Labels = Vec<(String, String)>;
 type Seconds = Gauge<f64, AtomicU64>;
@@ -116,16 +116,7 @@ pub fn status(s: &Status) -> String {
         remotes,
     );
 
-    let up = Family::<Labels, Gauge>::default();
-    for e in &s.endpoints {
-        up.get_or_create(&label("endpoint", &e.endpoint))
-            .set(i64::from(e.healthy));
-    }
-    registry.register(
-        "endpoint_up",
-        "Whether the etcd endpoint answered with a leader",
-        up,
-    );
+    register_endpoints(&mut registry, &s.endpoints);
 
     let held = Gauge::<i64>::default();
     held.set(i64::from(s.lock.held));
@@ -165,8 +156,9 @@ pub fn status(s: &Status) -> String {
     out
 }
 
-/// The metrics of a `status` that could not gather the state: success 0, nothing else.
-pub fn failure() -> String {
+/// The metrics of a `status` that could not gather the state: success 0, and each
+/// endpoint's health as asked alone.
+pub fn failure(endpoints: &[EndpointStatus]) -> String {
     let mut registry = Registry::with_prefix("netsync");
     let success = Gauge::<i64>::default();
     registry.register(
@@ -174,9 +166,23 @@ pub fn failure() -> String {
         "Whether netsync status could gather the state (0: see its exit code and stderr)",
         success,
     );
+    register_endpoints(&mut registry, endpoints);
     let mut out = String::new();
     let _ = encode(&mut out, &registry);
     out
+}
+
+fn register_endpoints(registry: &mut Registry, endpoints: &[EndpointStatus]) {
+    let up = Family::<Labels, Gauge>::default();
+    for e in endpoints {
+        up.get_or_create(&label("endpoint", &e.endpoint))
+            .set(i64::from(e.healthy));
+    }
+    registry.register(
+        "endpoint_up",
+        "Whether the etcd endpoint answered with a leader",
+        up,
+    );
 }
 
 /// Unix time of an RFC 3339 timestamp.

@@ -92,6 +92,20 @@ fn restore_works(env: &TestEnv, kv: &Kv, repo: &Path, extra: &[String]) {
     assert_eq!(kv.dump(b"/net/"), want);
 }
 
+/// `host:port` of every member.
+fn addresses(env: &mut TestEnv) -> Vec<String> {
+    let cluster = env.cluster();
+    (0..cluster.len())
+        .map(|i| {
+            cluster
+                .member(i)
+                .endpoint()
+                .trim_start_matches("http://")
+                .to_owned()
+        })
+        .collect()
+}
+
 /// A client of the test's own on the members other than `down`.
 fn others(env: &mut TestEnv, down: usize) -> Kv {
     Kv::connect(&live(env, down))
@@ -471,6 +485,7 @@ fn without_quorum_every_command_fails_clearly_and_the_rerun_converges() {
     let point = env.kv().dump(b"/netsync/sync/");
     env.cluster().kill(1);
     env.cluster().kill(2);
+    let addresses = addresses(&mut env);
     for args in [
         &["persist", "--no-push"][..],
         &["apply"],
@@ -481,18 +496,61 @@ fn without_quorum_every_command_fails_clearly_and_the_rerun_converges() {
         let out = env
             .netsync_std()
             .args(args)
-            .args(["--dial-timeout", "1s", "--command-timeout", "3s", "--repo"])
+            .args(["--dial-timeout", "2s", "--command-timeout", "6s", "--repo"])
             .arg(&repo)
             .output()
             .unwrap();
         let took = started.elapsed();
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
         assert_ne!(out.status.code(), Some(0), "{args:?} succeeded: {stderr}");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(stderr.contains("etcd"), "{args:?}: {stderr}");
         assert!(!stderr.contains("Os {"), "{args:?}: {stderr}");
-        assert!(took < Duration::from_secs(12), "{args:?} took {took:?}");
+        // Each endpoint is named with what it answered: the dead ones refuse, the live one
+        // has no leader.
+        for address in &addresses {
+            assert!(
+                stderr.contains(&format!("  caused by: {address}: ")),
+                "{args:?}: {address} not named: {stderr}"
+            );
+        }
+        assert!(
+            stderr.contains(&format!("{}: up, but it has no leader", addresses[0])),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            stderr.contains("hint: etcd answers only while a majority"),
+            "{args:?}: {stderr}"
+        );
+        // Within the dial and command timeouts (8 s), with a little slack for the process.
+        assert!(took < Duration::from_millis(9000), "{args:?} took {took:?}");
+        if args[0] == "status" {
+            assert!(stdout.contains("UNHEALTHY"), "status: {stdout}");
+        }
     }
+    // As a Nagios check: CRITICAL, naming the members that are down.
+    let out = env
+        .netsync_std()
+        .args([
+            "status",
+            "--nagios",
+            "--dial-timeout",
+            "1s",
+            "--command-timeout",
+            "3s",
+            "--repo",
+        ])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{line}");
+    assert!(
+        line.starts_with("NETSYNC CRITICAL - etcd did not answer"),
+        "{line}"
+    );
+    assert!(line.contains("unhealthy endpoints: "), "{line}");
     assert_eq!(env.head(&repo), head, "nothing committed");
     env.cluster().restart(1);
     env.cluster().restart(2);

@@ -269,11 +269,17 @@ fn monitoring_openmetrics_nagios_and_fail_on_lists() {
         "--dial-timeout",
         "1s",
     ]);
-    assert_eq!(code, 3, "{line}");
+    // etcd unreachable is CRITICAL (the endpoint is down); not being able to check at all
+    // (here: a branch that does not exist) is UNKNOWN.
+    assert_eq!(code, 2, "{line}");
     assert!(
-        line.starts_with("NETSYNC UNKNOWN - cannot reach etcd"),
+        line.starts_with("NETSYNC CRITICAL - cannot reach etcd at http://127.0.0.1:1; unhealthy endpoints: http://127.0.0.1:1 |"),
         "{line}"
     );
+    let (code, line, _) = run(&["--nagios", "--branch", "no-such-branch"]);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("NETSYNC UNKNOWN - "), "{line}");
+    assert_eq!(line.lines().count(), 1, "{line}");
 
     // --fail-on lists: every failing check named on its own line.
     let (code, _, err) = run(&[
