@@ -83,6 +83,8 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, crate::
     .await?;
     let mut out = global.stdout();
     match (&outcome, global.format()) {
+        // -q: nothing but errors; the exit code tells the result.
+        (_, OutputFormat::Human) if !global.human() => Ok(()),
         (Persisted::Busy(holder), OutputFormat::Human) => {
             use std::io::Write;
             writeln!(

@@ -211,6 +211,14 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
         "re-encrypted 1 secret(s) to 2 recipient(s)"
     ));
     outputs.extend([stdout, stderr]);
+    // Again, as JSON in the envelope every command's document has.
+    let (stdout, stderr) = run_traced(&env, &["secret", "rekey", "--output", "json"], &bare, &id);
+    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(doc["format_version"], 1, "{doc}");
+    assert_eq!(doc["command"], "secret rekey", "{doc}");
+    assert_eq!(doc["rekey"]["secrets"], 1, "{doc}");
+    assert_eq!(doc["rekey"]["recipients"], 2, "{doc}");
+    outputs.extend([stdout, stderr]);
     let shown = env
         .netsync()
         .args(["secret", "show", ALICE, "--repo"])
@@ -220,9 +228,9 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
         .assert()
         .success();
     assert_eq!(shown.get_output().stdout, CANARY.as_bytes());
-    // Before the rekey, the new recipient could not read it.
+    // Before the rekeys (two commits ago), the new recipient could not read it.
     env.netsync()
-        .args(["secret", "show", ALICE, "--rev", "main~1", "--repo"])
+        .args(["secret", "show", ALICE, "--rev", "main~2", "--repo"])
         .arg(&bare)
         .arg("--identity")
         .arg(&id2)

@@ -375,12 +375,19 @@ fn no_remotes_are_warned_about_and_checked() {
         ),
         "{err}"
     );
+    // -q: nothing but errors, though it commits a change.
+    env.kv().put("/net/params/mtu", "1400");
     env.netsync()
         .args(["persist", "-q", "--repo"])
         .arg(&repo)
         .assert()
         .success()
+        .stdout("")
         .stderr("");
+    assert_eq!(
+        env.show_file(&repo, "main", "kv/params/mtu"),
+        Some(b"1400".to_vec())
+    );
     env.netsync()
         .args(["status", "--fail-on", "no-remote", "--repo"])
         .arg(&repo)

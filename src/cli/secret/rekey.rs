@@ -24,7 +24,15 @@ pub fn run(global: &GlobalArgs, _args: &RekeyArgs) -> Result<i32, crate::cli::er
     let report = netsync::secrets::rekey(&repo, &identities)?;
     let mut out = global.stdout();
     match global.format() {
-        OutputFormat::Json => render::json::write(&mut out, &report),
+        OutputFormat::Json => render::json::write(
+            &mut out,
+            &serde_json::json!({
+                "format_version": render::json::FORMAT_VERSION,
+                "command": "secret rekey",
+                "rekey": report,
+            }),
+        ),
+        OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => match &report.commit {
             Some(commit) => writeln!(
                 out,
