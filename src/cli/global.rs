@@ -125,14 +125,47 @@ pub fn init_tracing(global: &GlobalArgs) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let from_env = tracing_subscriber::EnvFilter::try_from_default_env();
+    let detailed = global.verbose > 0 || from_env.is_ok();
+    let filter = from_env
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("netsync={level},warn")));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    // By default only warnings show: as `warning: …` lines, like every other warning netsync
+    // prints, not as timestamped log records (those come with -v or RUST_LOG).
+    let _ = match detailed {
+        true => builder.try_init(),
+        false => builder.event_format(Plain).try_init(),
+    };
+}
+
+/// Log events as `warning: message fields` lines.
+struct Plain;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let label = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "info",
+            _ => "debug",
+        };
+        write!(writer, "{label}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 impl GlobalArgs {

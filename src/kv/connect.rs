@@ -52,8 +52,9 @@ impl Dialer {
         settings: &ConnectSettings,
         options: ConnectOptions,
     ) -> Result<Self> {
+        // The command line warns about --insecure-skip-tls-verify, once per run.
         if settings.insecure_skip_tls_verify {
-            tracing::warn!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
+            tracing::debug!("TLS certificate verification is OFF (--insecure-skip-tls-verify)");
         }
         let mut targets = Vec::with_capacity(endpoints.len());
         for endpoint in endpoints {
