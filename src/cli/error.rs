@@ -105,6 +105,46 @@ impl Error {
         }
     }
 
+    /// A stable name for the kind of failure, for `--output json`'s error document.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Kv(
+                kv::Error::Unreachable { .. }
+                | kv::Error::Unavailable { .. }
+                | kv::Error::Timeout(_),
+            ) => "etcd_unavailable",
+            Error::Kv(
+                kv::Error::AuthFailed { .. }
+                | kv::Error::AuthRequired
+                | kv::Error::AuthNotEnabled { .. },
+            ) => "etcd_auth",
+            Error::Kv(kv::Error::PermissionDenied { .. }) => "etcd_permission",
+            Error::Kv(kv::Error::NoSpace { .. }) => "etcd_no_space",
+            Error::Kv(
+                kv::Error::TlsFile { .. }
+                | kv::Error::TlsPem { .. }
+                | kv::Error::TlsKeyMismatch { .. },
+            ) => "tls",
+            Error::Kv(_) => "etcd",
+            Error::Config(_) => "config",
+            Error::Settings(_) if self.exit_code() == exit::USAGE => "usage",
+            Error::Settings(_) => "settings",
+            Error::Git(_) | Error::Desired(_) | Error::BaseMissing(_) | Error::Remote(_) => "git",
+            Error::Secrets(_) | Error::SecretCommand(_) => "secrets",
+            Error::LockBusy { .. } => "lock_busy",
+            Error::Write(write::Error::LockLost { .. }) => "lock_lost",
+            Error::Write(
+                write::Error::ValueTooLarge { .. } | write::Error::RefusedAsTooLarge { .. },
+            ) => "value_too_large",
+            _ => match self.exit_code() {
+                exit::REFUSED => "refused",
+                exit::CONCURRENT_MODIFICATION => "concurrent_modification",
+                exit::CONFLICT => "conflict",
+                _ => "error",
+            },
+        }
+    }
+
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {

@@ -138,7 +138,65 @@ pub fn run(cli: Cli) -> i32 {
     });
     match result {
         Ok(code) => code,
-        Err(err) => report(&err),
+        Err(err) => {
+            if global.output == global::Output::Json {
+                error_document(&cli.command, &err);
+            }
+            report(&err)
+        }
+    }
+}
+
+/// With `--output json`, a failed command still prints one document on stdout, as
+/// Terraform's `-json` does: what went wrong, its causes and hints, and the exit code.
+fn error_document(command: &Command, err: &crate::cli::error::Error) {
+    // restore printed its report, mismatches included, before failing on them.
+    if matches!(
+        err,
+        crate::cli::error::Error::Restore(netsync::restore::Error::Verify { .. })
+    ) {
+        return;
+    }
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    let mut last = err.to_string();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            causes.push(text.clone());
+        }
+        last = text;
+        source = cause.source();
+    }
+    let doc = serde_json::json!({
+        "format_version": netsync::render::json::FORMAT_VERSION,
+        "command": command.name(),
+        "error": {
+            "kind": err.kind(),
+            "message": err.to_string(),
+            "causes": causes,
+            "hints": err.hints(),
+            "exit_code": err.exit_code(),
+        },
+    });
+    let _ = netsync::render::json::write(&mut std::io::stdout().lock(), &doc);
+}
+
+impl Command {
+    /// The command's name, as JSON documents give it.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::Diff(_) => "diff",
+            Command::Apply(_) => "apply",
+            Command::Config(_) => "config",
+            Command::Secret(args) => args.name(),
+            Command::Persist(_) => "persist",
+            Command::Restore(_) => "restore",
+            Command::Status(_) => "status",
+            Command::Completions(_) => "completions",
+            Command::GenerateDocs(_) => "generate-docs",
+        }
     }
 }
 

@@ -534,31 +534,13 @@ pub(super) fn check_author(author: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// `500ms`, `5s`, `2m`, `1h`: a positive whole number and a unit, nothing else, so that what
-/// the file says is what netsync does.
+/// A duration as flags and the environment take it (humantime: `500ms`, `5s`, `1m30s`,
+/// `2h`), and more than zero.
 pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
-    pub(super) const FORM: &str =
-        "expected a whole number and a unit, such as \"500ms\", \"5s\", \"2m\" or \
-                        \"1h\"";
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    if digits.is_empty() {
-        return Err(FORM.to_owned());
-    }
-    let n: u64 = digits.parse().map_err(|_| "number too large".to_owned())?;
-    let secs_per_unit = match unit {
-        "ms" => return positive(Duration::from_millis(n)),
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => return Err(FORM.to_owned()),
-    };
-    let secs = n
-        .checked_mul(secs_per_unit)
-        .ok_or_else(|| "number too large".to_owned())?;
-    positive(Duration::from_secs(secs))
+    let d = humantime::parse_duration(text).map_err(|e| {
+        format!("{e}; expected a number and a unit, such as \"500ms\", \"5s\", \"1m30s\" or \"1h\"")
+    })?;
+    positive(d)
 }
 
 pub(super) fn positive(d: Duration) -> Result<Duration, String> {

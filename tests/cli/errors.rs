@@ -349,3 +349,63 @@ fn a_file_that_is_not_a_key_path_is_refused() {
         &["kv/bad%41name", "not a netsync key file"],
     );
 }
+
+/// With `--output json`, a failure is a JSON document on stdout too (kind, message, causes,
+/// hints, exit code), whatever the command, and stderr keeps the human error.
+#[test]
+fn with_output_json_a_failure_is_a_json_document() {
+    let (env, repo) = setup();
+    let document = |args: &[&str]| {
+        let out = env
+            .netsync()
+            .args(args)
+            .args(["--output", "json", "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: {e}: stdout {:?}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert_eq!(
+            doc["error"]["exit_code"].as_i64(),
+            out.status.code().map(i64::from),
+            "{doc}"
+        );
+        doc
+    };
+    let doc = document(&[
+        "apply",
+        "--endpoints",
+        "http://127.0.0.1:1",
+        "--dial-timeout",
+        "1s",
+    ]);
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "apply");
+    assert_eq!(doc["error"]["kind"], "etcd_unavailable", "{doc}");
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("cannot reach etcd at http://127.0.0.1:1"));
+    assert!(doc["error"]["hints"][0]
+        .as_str()
+        .unwrap()
+        .contains("--endpoints"));
+    let doc = document(&["diff", "--rev", "no-such-revision"]);
+    assert_eq!(doc["command"], "diff");
+    assert_eq!(doc["error"]["kind"], "git", "{doc}");
+    // A conflict: mtu changed in etcd (setup) and in Git since the sync point.
+    env.netsync_ok(&["apply", "--force"], &repo);
+    env.kv().put("/net/params/mtu", "1300");
+    env.commit_files(&repo, &[("kv/params/mtu", b"1400")], &[], "mtu");
+    let doc = document(&["apply"]);
+    assert_eq!(doc["error"]["kind"], "conflict", "{doc}");
+    assert_eq!(doc["error"]["exit_code"], 5, "{doc}");
+    let doc = document(&["status", "--branch", "nope"]);
+    assert_eq!(doc["command"], "status");
+}

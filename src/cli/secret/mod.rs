@@ -27,6 +27,18 @@ pub enum SecretCommand {
     Rekey(rekey::RekeyArgs),
 }
 
+impl SecretArgs {
+    /// `secret keygen`, `secret set`, …, as JSON documents name the command.
+    pub fn name(&self) -> &'static str {
+        match self.command {
+            SecretCommand::Keygen(_) => "secret keygen",
+            SecretCommand::Set(_) => "secret set",
+            SecretCommand::Show(_) => "secret show",
+            SecretCommand::Rekey(_) => "secret rekey",
+        }
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &SecretArgs) -> Result<i32, crate::cli::error::Error> {
     match &args.command {
         SecretCommand::Keygen(a) => keygen::run(a),
