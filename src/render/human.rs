@@ -53,6 +53,25 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     write_values(out, change.old.as_deref(), change.new.as_deref(), None)
 }
 
+/// `line` with its control characters escaped (`\r`, `\u{1b}`, …; tabs stay): a value
+/// holding a carriage return or an escape sequence cannot hide or restyle text on a
+/// terminal.
+fn escaped(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A unified diff from `old` to `new` for text (headed `--- from`/`+++ to` when `labels`
 /// are given), or a size/hash line for binary values.
 fn write_values(
@@ -67,7 +86,10 @@ fn write_values(
     };
     match diff {
         Some(diff) => {
-            for line in diff.lines().skip(if labels.is_some() { 0 } else { 2 }) {
+            // `split`, not `lines`: a `\r` before the newline is shown, not dropped.
+            let lines = diff.strip_suffix('\n').unwrap_or(&diff).split('\n');
+            for line in lines.skip(if labels.is_some() { 0 } else { 2 }) {
+                let line = escaped(line);
                 let style = match line.as_bytes().first() {
                     _ if line.starts_with("--- ") || line.starts_with("+++ ") => BOLD,
                     Some(b'+') => ADD,
@@ -434,4 +456,28 @@ pub fn write_persist(out: &mut impl Write, report: &PersistReport) -> io::Result
         writeln!(out, "removed stale lock file {path}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_values_are_shown_escaped() {
+        let mut out = Vec::new();
+        write_values(
+            &mut out,
+            Some(b"user=alice\n"),
+            Some(b"user=mallory\rserver=trusted\r\n\x1b[2Kclean\tok\n"),
+            None,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        // (similar splits lines at a lone `\r` too; each piece is escaped.)
+        assert!(text.contains("+user=mallory\\r"), "{text}");
+        assert!(text.contains("+server=trusted\\r"), "{text}");
+        assert!(text.contains("+\\u{1b}[2Kclean\tok"), "{text}");
+        assert!(!text.contains('\r'), "{text:?}");
+        assert!(text.contains("-user=alice"), "{text}");
+    }
 }
