@@ -317,9 +317,13 @@ impl Connector {
         };
         match result {
             Err(e)
-                if target.name.is_none() && e.kind() == std::io::ErrorKind::ConnectionAborted =>
+                if target.name.is_none()
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::ConnectionReset
+                    ) =>
             {
-                // Closed without a word: a TLS listener does that to a plain client.
+                // Closed or reset without a word: a TLS listener does that to a plain client.
                 Err(match speaks_tls(target).await {
                     true => std::io::Error::other(format!(
                         "it speaks TLS, not plain HTTP/2: use https://{} (and --cacert)",
@@ -374,7 +378,15 @@ impl Connector {
             Some(rustls::Error::InvalidMessage(_)) => {
                 said("answered, but not in TLS: is this etcd's client URL, and does it use TLS? (try http://)".to_owned())
             }
-            _ if err.kind() == std::io::ErrorKind::UnexpectedEof && target.name.is_some() => {
+            // A plain listener given a TLS ClientHello closes or resets the connection.
+            _ if target.name.is_some()
+                && matches!(
+                    err.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
                 match speaks_plain_http2(target).await {
                     true => said(format!(
                         "it speaks plain HTTP/2, not TLS: use http://{}",
