@@ -157,24 +157,13 @@ fn error_document(command: &Command, err: &crate::cli::error::Error) {
     ) {
         return;
     }
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(err);
-    let mut last = err.to_string();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !last.contains(&text) {
-            causes.push(text.clone());
-        }
-        last = text;
-        source = cause.source();
-    }
     let doc = serde_json::json!({
         "format_version": netsync::render::json::FORMAT_VERSION,
         "command": command.name(),
         "error": {
             "kind": err.kind(),
             "message": err.to_string(),
-            "causes": causes,
+            "causes": causes(err),
             "hints": err.hints(),
             "exit_code": err.exit_code(),
         },
@@ -205,22 +194,31 @@ fn report(err: &crate::cli::error::Error) -> i32 {
     let mut stderr = anstream::stderr().lock();
     let red = anstyle::AnsiColor::Red.on_default().bold();
     let _ = writeln!(stderr, "{red}error:{red:#} {err}");
-    let mut source = std::error::Error::source(err);
-    let mut last = err.to_string();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        // transparent wrappers repeat their inner message; print each distinct cause once
-        if !last.contains(&text) {
-            let _ = writeln!(stderr, "  caused by: {text}");
-        }
-        last = text;
-        source = cause.source();
+    for cause in causes(err) {
+        let _ = writeln!(stderr, "  caused by: {cause}");
     }
     let cyan = anstyle::AnsiColor::Cyan.on_default().bold();
     for hint in err.hints() {
         let _ = writeln!(stderr, "{cyan}hint:{cyan:#} {hint}");
     }
     err.exit_code()
+}
+
+/// The distinct causes of `err` below its message: transparent wrappers repeat their inner
+/// message, so each is given once.
+fn causes(err: &crate::cli::error::Error) -> Vec<String> {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    let mut last = err.to_string();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            causes.push(text.clone());
+        }
+        last = text;
+        source = cause.source();
+    }
+    causes
 }
 
 /// Map an I/O error while writing output: a closed pipe is a clean exit.

@@ -329,7 +329,7 @@ impl EtcdKv {
         let mut delay = Duration::from_millis(50);
         // Asked at the first failure, while the request is retried: what each endpoint says
         // alone, for the error if the cluster never answers.
-        let mut survey: Option<tokio::task::JoinHandle<String>> = None;
+        let mut survey: Option<Survey> = None;
         loop {
             // No attempt runs past the command timeout.
             let left = self.timeout.saturating_sub(started.elapsed());
@@ -343,12 +343,14 @@ impl EtcdKv {
                 return Err(result);
             }
             if survey.is_none() {
-                survey = Some(tokio::spawn(survey_endpoints(self.settings.clone())));
+                survey = Some(Survey(tokio::spawn(survey_endpoints(
+                    self.settings.clone(),
+                ))));
             }
             let waited = started.elapsed();
             if waited + delay >= self.timeout {
-                let endpoints = match survey {
-                    Some(task) => tokio::time::timeout(Duration::from_millis(500), task)
+                let endpoints = match survey.as_mut() {
+                    Some(task) => tokio::time::timeout(Duration::from_millis(500), &mut task.0)
                         .await
                         .ok()
                         .and_then(Result::ok)
@@ -910,6 +912,16 @@ impl Kv for EtcdKv {
             state.set_lost();
         });
         liveness.with_task(task)
+    }
+}
+
+/// A survey of the endpoints under way; stopped when dropped, so that a request that
+/// succeeds on a retry leaves no dialling behind.
+struct Survey(tokio::task::JoinHandle<String>);
+
+impl Drop for Survey {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
