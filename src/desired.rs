@@ -17,6 +17,8 @@ pub enum Error {
         head: String,
         branches: Vec<String>,
     },
+    #[error("branch `{branch}` has no commit at or before {date}")]
+    NothingBefore { branch: String, date: String },
     #[error("{file} not found at commit {commit}")]
     NoConfig { file: &'static str, commit: String },
     #[error(transparent)]
@@ -79,10 +81,26 @@ pub struct Desired {
     pub ignored_ephemeral: Vec<String>,
 }
 
-/// Pick the revision to deploy: `rev` if given, else the configured branch, else HEAD.
+/// Pick the revision to deploy: `rev` if given (a branch, tag, commit, `HEAD~2`, ... or a
+/// date: the last commit of the target branch at or before it), else the configured branch,
+/// else HEAD.
 pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, String)> {
     if let Some(rev) = rev {
-        return Ok((repo.resolve(rev)?, rev.to_owned()));
+        let unknown = match repo.resolve(rev) {
+            Ok(revision) => return Ok((revision, rev.to_owned())),
+            Err(err) => err,
+        };
+        let Some(at) = parse_date(rev) else {
+            return Err(unknown.into());
+        };
+        let (tip, branch) = resolve_target(repo, None)?;
+        let Some(commit) = commit_at(repo, tip.commit, at) else {
+            return Err(Error::NothingBefore {
+                branch,
+                date: rev.to_owned(),
+            });
+        };
+        return Ok((repo.resolve(&commit.to_string())?, rev.to_owned()));
     }
     let head = match repo.resolve("HEAD") {
         Ok(head) => head,
@@ -103,6 +121,36 @@ pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, Strin
     match config.branch {
         Some(branch) => Ok((repo.resolve(&format!("refs/heads/{branch}"))?, branch)),
         None => Ok((head, "HEAD".to_owned())),
+    }
+}
+
+/// Parse `--rev` as a date: `YYYY-MM-DD` (midnight UTC at its start) or RFC 3339.
+pub fn parse_date(rev: &str) -> Option<i64> {
+    let text = if rev.len() == 10 && rev.as_bytes()[4] == b'-' && rev.as_bytes()[7] == b'-' {
+        format!("{rev}T00:00:00Z")
+    } else if rev.len() >= 20 && rev.as_bytes().get(10) == Some(&b'T') {
+        rev.to_owned()
+    } else {
+        return None;
+    };
+    let time = humantime::parse_rfc3339_weak(&text)
+        .or_else(|_| humantime::parse_rfc3339(&text))
+        .ok()?;
+    let secs = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
+}
+
+/// The last commit of `tip`'s first-parent history whose committer time is at or before
+/// `at` (seconds since the epoch).
+fn commit_at(repo: &Repo, tip: crate::git::ObjectId, at: i64) -> Option<crate::git::ObjectId> {
+    let mut id = tip;
+    loop {
+        let commit = repo.gix().find_commit(id).ok()?;
+        let time = commit.committer().ok()?.seconds();
+        if time <= at {
+            return Some(id);
+        }
+        id = commit.parent_ids().next()?.detach();
     }
 }
 
@@ -205,4 +253,18 @@ pub fn load_base(repo: &Repo, commit: &str) -> Result<Option<Desired>> {
         return Ok(None);
     }
     load(repo, Some(commit)).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_as_midnight_utc_or_rfc3339() {
+        assert_eq!(parse_date("1970-01-02"), Some(86_400));
+        assert_eq!(parse_date("1970-01-01T00:01:00Z"), Some(60));
+        assert_eq!(parse_date("main"), None);
+        assert_eq!(parse_date("v1.2.3-rc"), None);
+        assert_eq!(parse_date("2026-13-45"), None);
+    }
 }

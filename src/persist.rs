@@ -104,6 +104,8 @@ pub enum Error {
     LockFile { path: PathBuf, age: String },
     #[error("`{value}` in persist.author is not `Name <email>`")]
     BadAuthor { value: String },
+    #[error("{}", messages.join("; "))]
+    BadRemotes { messages: Vec<String> },
     #[error("the primary remote {remote} rejected the push")]
     PrimaryPush {
         remote: String,
@@ -248,6 +250,12 @@ pub async fn persist(
     options: &PersistOptions,
     progress: &Progress,
 ) -> Result<Persisted, Error> {
+    let invalid = &config.persist.invalid_remotes;
+    if options.push && !invalid.is_empty() {
+        return Err(Error::BadRemotes {
+            messages: invalid.iter().map(|r| r.message.clone()).collect(),
+        });
+    }
     let lock = if options.dry_run {
         None
     } else {

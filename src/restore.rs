@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::desired::{self, Desired};
-use crate::git::{ObjectId, Repo};
+use crate::git::Repo;
 use crate::keypath::display_key;
 use crate::kv::{Guarded, Kv};
 use crate::lock;
@@ -29,10 +29,6 @@ pub enum Error {
     LockLost,
     #[error("`git clone --bare {url}` failed: {detail}")]
     Clone { url: String, detail: String },
-    #[error("`{rev}` is not a date netsync understands (YYYY-MM-DD or RFC 3339)")]
-    BadDate { rev: String },
-    #[error("branch `{branch}` has no commit at or before {date}")]
-    NothingBefore { branch: String, date: String },
     #[error(transparent)]
     PruneGuard(#[from] plan::PruneRefused),
     #[error(transparent)]
@@ -141,54 +137,12 @@ impl Drop for Source {
     }
 }
 
-/// Parse `--rev` as a date: `YYYY-MM-DD` (midnight UTC at its start) or RFC 3339.
-pub fn parse_date(rev: &str) -> Option<i64> {
-    let text = if rev.len() == 10 && rev.as_bytes()[4] == b'-' && rev.as_bytes()[7] == b'-' {
-        format!("{rev}T00:00:00Z")
-    } else if rev.len() >= 20 && rev.as_bytes().get(10) == Some(&b'T') {
-        rev.to_owned()
-    } else {
-        return None;
-    };
-    let time = humantime::parse_rfc3339_weak(&text)
-        .or_else(|_| humantime::parse_rfc3339(&text))
-        .ok()?;
-    let secs = time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-    i64::try_from(secs).ok()
-}
-
-/// The last commit of `branch_tip`'s first-parent history whose committer time is at or
-/// before `at` (seconds since the epoch).
-fn commit_at(repo: &Repo, tip: ObjectId, at: i64) -> Option<ObjectId> {
-    let mut id = tip;
-    loop {
-        let commit = repo.gix().find_commit(id).ok()?;
-        let time = commit.committer().ok()?.seconds();
-        if time <= at {
-            return Some(id);
-        }
-        id = commit.parent_ids().next()?.detach();
-    }
-}
-
-/// Resolve `rev` to something `desired::load` accepts: a date becomes a commit id.
+/// Resolve `rev` to a commit id, so that every later read sees the same commit even when a
+/// date's branch moves meanwhile.
 pub fn resolve_rev(repo: &Repo, rev: Option<&str>) -> Result<Option<String>, Error> {
     let Some(rev) = rev else { return Ok(None) };
-    if repo.resolve(rev).is_ok() {
-        return Ok(Some(rev.to_owned()));
-    }
-    let Some(at) = parse_date(rev) else {
-        // Not a date either: let the normal resolution report the unknown revision.
-        return Ok(Some(rev.to_owned()));
-    };
-    let (tip, branch) = desired::resolve_target(repo, None)?;
-    match commit_at(repo, tip.commit, at) {
-        Some(id) => Ok(Some(id.to_string())),
-        None => Err(Error::NothingBefore {
-            branch,
-            date: rev.to_owned(),
-        }),
-    }
+    let (revision, _) = desired::resolve_target(repo, Some(rev))?;
+    Ok(Some(revision.commit.to_string()))
 }
 
 /// What will be written, shown before the first write.
@@ -455,18 +409,4 @@ async fn verify(
     }
     let verified = expected.len().saturating_sub(mismatches.len());
     Ok((verified, mismatches))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_parse_as_midnight_utc_or_rfc3339() {
-        assert_eq!(parse_date("1970-01-02"), Some(86_400));
-        assert_eq!(parse_date("1970-01-01T00:01:00Z"), Some(60));
-        assert_eq!(parse_date("main"), None);
-        assert_eq!(parse_date("v1.2.3-rc"), None);
-        assert_eq!(parse_date("2026-13-45"), None);
-    }
 }

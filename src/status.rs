@@ -192,7 +192,12 @@ pub async fn status(
             error: None,
         };
         if ls_remote {
-            match remote_tip(repo, remote, branch) {
+            match crate::git::remote::ls_remote(repo.gix().git_dir(), remote, branch).map_err(
+                |err| match err {
+                    crate::git::remote::Error::LsRemote { detail, .. } => detail,
+                    other => other.to_string(),
+                },
+            ) {
                 Ok(tip) => {
                     status.has_sync_commit = point.as_ref().and_then(|p| match &tip {
                         Some(t) => contains(repo, t, &p.commit),
@@ -206,6 +211,15 @@ pub async fn status(
             status.has_sync_commit = contains(repo, &push.commit, &p.commit);
         }
         remotes.push(status);
+    }
+    for invalid in &config.persist.invalid_remotes {
+        remotes.push(RemoteStatus {
+            remote: invalid.entry.clone(),
+            last_push: None,
+            tip: None,
+            has_sync_commit: None,
+            error: Some(invalid.message.clone()),
+        });
     }
 
     Ok(Status {
@@ -240,26 +254,6 @@ fn contains(repo: &Repo, tip: &str, commit: &str) -> Option<bool> {
     repo.gix().find_commit(tip).ok()?;
     let walk = repo.gix().rev_walk([tip]).all().ok()?;
     Some(walk.filter_map(Result::ok).any(|info| info.id == commit))
-}
-
-/// The tip of `branch` on `remote`, asked with `git ls-remote` (no fetch).
-fn remote_tip(repo: &Repo, remote: &str, branch: &str) -> Result<Option<String>, String> {
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo.gix().git_dir())
-        .args([
-            "ls-remote",
-            "--quiet",
-            remote,
-            &format!("refs/heads/{branch}"),
-        ])
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    Ok(text.split_whitespace().next().map(str::to_owned))
 }
 
 /// Connect to each endpoint alone and ask for its status, all at once: a member that hangs

@@ -22,7 +22,9 @@ use super::{output_error, GlobalArgs};
 /// Example: netsync apply --repo /srv/network.git --rev v42 --dry-run
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Git revision to deploy (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Git revision to deploy: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD =
+    /// midnight UTC, or RFC 3339): the configured branch's last first-parent commit at or
+    /// before it. Default: the configured branch, else HEAD.
     /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,

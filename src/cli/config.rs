@@ -18,7 +18,9 @@ use super::{output_error, GlobalArgs};
 /// Example: ETCDCTL_ENDPOINTS=https://10.0.0.1:2379 netsync config --cacert ca.crt --output json
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
-    /// Git revision to read netsync.toml from. Default: the configured branch, else HEAD.
+    /// Git revision to read netsync.toml from: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD =
+    /// midnight UTC, or RFC 3339): the configured branch's last first-parent commit at or
+    /// before it. Default: the configured branch, else HEAD.
     /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,

@@ -15,7 +15,9 @@ use super::{output_error, GlobalArgs};
 /// Example: netsync diff --repo /srv/network.git --endpoints http://10.0.0.1:2379 --exit-code
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Git revision to compare (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Git revision to compare: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD =
+    /// midnight UTC, or RFC 3339): the configured branch's last first-parent commit at or
+    /// before it. Default: the configured branch, else HEAD.
     /// Example: --rev origin/main
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,

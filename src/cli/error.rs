@@ -212,8 +212,16 @@ impl Error {
             Error::Settings(settings::Error::HalfIdentity { .. }) => vec![
                 "give both --cert and --key (or NETSYNC_CERT and NETSYNC_KEY)".into(),
             ],
-            Error::Git(git::Error::UnknownRevision { .. }) => {
-                vec!["list revisions with `git log --oneline` or `git branch -a`".into()]
+            Error::Git(git::Error::UnknownRevision { branches, .. })
+            | Error::Desired(desired::Error::Git(git::Error::UnknownRevision { branches, .. })) => {
+                let mut hints = vec![
+                    "a revision is a branch, tag, commit id, `HEAD~2`, or a date (YYYY-MM-DD or RFC 3339: the branch's last commit at or before it)".to_owned(),
+                ];
+                if !branches.is_empty() {
+                    hints.push(format!("branches here: {}", branches.join(", ")));
+                }
+                hints.push("list commits with `git log --oneline`".to_owned());
+                hints
             }
             Error::Desired(desired::Error::HeadUnborn { repo, branches, .. }) => {
                 let branch = branches.first().map_or("main", String::as_str);
@@ -262,6 +270,10 @@ impl Error {
                     &last_good[..last_good.len().min(12)]
                 ),
                 "if the deletion is meant, rerun with --allow-mass-delete; the fraction is `persist.max_delete_fraction` in netsync.toml".into(),
+            ],
+            Error::Persist(persist::Error::BadRemotes { .. }) => vec![
+                "an entry of persist.remotes is a remote name (`git remote -v` lists them), a URL (ssh://host/net.git, git@host:net.git, https://…) or a path (/srv/backup.git, or relative to the repository)".into(),
+                "`netsync persist --no-push` commits without pushing meanwhile".into(),
             ],
             Error::Persist(persist::Error::NoRecipients { .. }) => vec![
                 "add the operators' public keys to `secrets.recipients` in netsync.toml (age1… or ssh-ed25519 …) and commit it; persist needs no private key".into(),

@@ -1,6 +1,6 @@
 //! Options every command takes, and what they resolve to: endpoints, output, colours, logs.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,6 +17,15 @@ pub enum Output {
     Json,
     /// OpenMetrics text, for `netsync status` only.
     Openmetrics,
+}
+
+/// How log lines on stderr are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `warning: …` lines by default; timestamped records with -v or RUST_LOG.
+    Text,
+    /// One JSON object per line (timestamp, level, message, fields), for journald or Loki.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,14 +87,33 @@ pub struct GlobalArgs {
     pub user: Option<String>,
 
     /// Output format on stdout: `human`, `json` (one document, described in docs/json.md),
-    /// or for `status` only `openmetrics` (docs/monitoring.md). Example: --output json
-    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    /// or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json
+    #[arg(
+        short = 'o',
+        long,
+        global = true,
+        value_enum,
+        default_value_t = Output::Human,
+        value_name = "FORMAT"
+    )]
     pub output: Output,
 
-    /// When to colour human output: `auto` (only on a terminal, and not when NO_COLOR is
-    /// set), `always` or `never`. Example: --color never
+    /// When to colour output and log lines: `auto` (only on a terminal, and not when
+    /// NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
+
+    /// How log lines on stderr are written: `text`, or `json` (one object per line, for
+    /// journald or Loki). Also NETSYNC_LOG_FORMAT. Example: --log-format json -v
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = LogFormat::Text,
+        value_name = "FORMAT",
+        env = "NETSYNC_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
 
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     /// Example: -vv
@@ -116,8 +144,22 @@ pub struct GlobalArgs {
     pub command_timeout: Option<Duration>,
 }
 
-/// Logs to stderr: warnings by default, more with -v, RUST_LOG wins.
+/// Whether stderr gets colours: as `--color` says; in `auto`, only on a terminal that is not
+/// `TERM=dumb` and without NO_COLOR (CLICOLOR_FORCE forces them), as for stdout.
+fn stderr_colours() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
+/// Whether a person watches stderr: a terminal that can redraw a line (not `TERM=dumb`).
+fn attended() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// Logs to stderr: warnings by default, more with -v, RUST_LOG wins. Also makes every
+/// coloured stderr line (`error:`, `warning:`, `hint:`) follow `--color`.
 pub fn init_tracing(global: &GlobalArgs) {
+    anstream::ColorChoice::write_global(global.color_choice());
+    let colours = stderr_colours();
     let level = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -132,18 +174,26 @@ pub fn init_tracing(global: &GlobalArgs) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(colours)
         .with_target(false);
     // By default only warnings show: as `warning: …` lines, like every other warning netsync
     // prints, not as timestamped log records (those come with -v or RUST_LOG).
-    let _ = match detailed {
-        true => builder.try_init(),
-        false => builder.event_format(Plain).try_init(),
+    let _ = match (global.log_format, detailed) {
+        (LogFormat::Json, _) => builder
+            .json()
+            .with_ansi(false)
+            .with_target(true)
+            .flatten_event(true)
+            .try_init(),
+        (LogFormat::Text, true) => builder.try_init(),
+        (LogFormat::Text, false) => builder.event_format(Plain { colours }).try_init(),
     };
 }
 
-/// Log events as `warning: message fields` lines.
-struct Plain;
+/// Log events as `warning: message fields` lines, the label coloured as netsync's own.
+struct Plain {
+    colours: bool,
+}
 
 impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
 where
@@ -156,13 +206,17 @@ where
         mut writer: tracing_subscriber::fmt::format::Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
-        let label = match *event.metadata().level() {
-            tracing::Level::ERROR => "error",
-            tracing::Level::WARN => "warning",
-            tracing::Level::INFO => "info",
-            _ => "debug",
+        let (label, colour) = match *event.metadata().level() {
+            tracing::Level::ERROR => ("error", anstyle::AnsiColor::Red),
+            tracing::Level::WARN => ("warning", anstyle::AnsiColor::Yellow),
+            tracing::Level::INFO => ("info", anstyle::AnsiColor::Green),
+            _ => ("debug", anstyle::AnsiColor::Blue),
         };
-        write!(writer, "{label}: ")?;
+        let style = match self.colours {
+            true => colour.on_default().bold(),
+            false => anstyle::Style::new(),
+        };
+        write!(writer, "{style}{label}:{style:#} ")?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }
@@ -184,7 +238,7 @@ impl GlobalArgs {
     }
 
     pub fn progress(&self) -> Progress {
-        Progress::new(!self.quiet && std::io::stderr().is_terminal())
+        Progress::new(!self.quiet && attended())
     }
 
     /// The connection settings, each with where it came from: flags > NETSYNC_* > ETCDCTL_*
@@ -218,28 +272,29 @@ impl GlobalArgs {
             effective.password = prompt_password(user)?;
         }
         let settings = effective.connect_settings()?;
-        if settings.insecure_skip_tls_verify && !self.quiet {
-            let yellow = anstyle::AnsiColor::Yellow.on_default().bold();
-            let mut stderr = anstream::stderr().lock();
-            let _ = writeln!(
-                stderr,
-                "{yellow}warning:{yellow:#} TLS certificate verification is OFF \
-                 (--insecure-skip-tls-verify): the etcd servers are not authenticated, and \
-                 anyone on the network path can read and change what netsync reads and writes"
+        if settings.insecure_skip_tls_verify {
+            tracing::warn!(
+                "TLS certificate verification is OFF (--insecure-skip-tls-verify): the etcd \
+                 servers are not authenticated, and anyone on the network path can read and \
+                 change what netsync reads and writes"
             );
         }
         tracing::debug!(endpoints = ?settings.endpoints, tls = settings.uses_tls(), "connecting to etcd");
         Ok(EtcdKv::connect(&settings).await?)
     }
 
-    /// stdout with colours as asked (stripped when not a terminal in `auto`).
-    pub fn stdout(&self) -> anstream::AutoStream<std::io::Stdout> {
-        let choice = match self.color {
+    /// `--color` for anstream, which decides `auto` per stream.
+    fn color_choice(&self) -> anstream::ColorChoice {
+        match self.color {
             ColorWhen::Auto => anstream::ColorChoice::Auto,
             ColorWhen::Always => anstream::ColorChoice::Always,
             ColorWhen::Never => anstream::ColorChoice::Never,
-        };
-        anstream::AutoStream::new(std::io::stdout(), choice)
+        }
+    }
+
+    /// stdout with colours as asked (stripped when not a terminal in `auto`).
+    pub fn stdout(&self) -> anstream::AutoStream<std::io::Stdout> {
+        anstream::AutoStream::new(std::io::stdout(), self.color_choice())
     }
 }
 

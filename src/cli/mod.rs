@@ -51,8 +51,10 @@ Environment:
   NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
   NETSYNC_IDENTITY_FILE                             --identity (decrypting secrets)
   NETSYNC_REPO                                      --repo
+  NETSYNC_LOG_FORMAT                                --log-format (text or json)
   RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
-  NO_COLOR                                          no colours with --color auto";
+  NO_COLOR, CLICOLOR_FORCE                          no colours / colours with --color auto
+  TERM=dumb                                         no colours, no progress bars";
 
 /// What `--version` prints after the name: the version, then the commit the binary was built
 /// from and its target (both recorded by build.rs). `-V` prints the version alone, and so do
@@ -142,7 +144,10 @@ pub fn run(cli: Cli) -> i32 {
             if global.output == global::Output::Json {
                 error_document(&cli.command, &err);
             }
-            report(&err)
+            match global.log_format {
+                global::LogFormat::Text => report(&err),
+                global::LogFormat::Json => report_json(&err),
+            }
         }
     }
 }
@@ -201,6 +206,22 @@ fn report(err: &crate::cli::error::Error) -> i32 {
     for hint in err.hints() {
         let _ = writeln!(stderr, "{cyan}hint:{cyan:#} {hint}");
     }
+    err.exit_code()
+}
+
+/// `--log-format json`: the error as one log record on stderr, like every other log line.
+fn report_json(err: &crate::cli::error::Error) -> i32 {
+    let record = serde_json::json!({
+        "timestamp": humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
+        "level": "ERROR",
+        "message": err.to_string(),
+        "kind": err.kind(),
+        "causes": causes(err),
+        "hints": err.hints(),
+        "exit_code": err.exit_code(),
+    });
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{record}");
     err.exit_code()
 }
 

@@ -115,9 +115,9 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, crate::
         ),
     }
     .map_err(output_error)?;
-    if options.push && config.persist.remotes.is_empty() && !global.quiet {
-        eprintln!(
-            "warning: persist.remotes is empty: the commits stay in this repository alone; add the primary and backup remotes to netsync.toml (`status --fail-on no-remote` checks it)"
+    if options.push && config.persist.remotes.is_empty() {
+        tracing::warn!(
+            "persist.remotes is empty: the commits stay in this repository alone; add the primary and backup remotes to netsync.toml (`status --fail-on no-remote` checks it)"
         );
     }
     Ok(exit::OK)

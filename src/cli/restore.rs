@@ -23,9 +23,10 @@ pub struct RestoreArgs {
     /// Example: --from ssh://backup/srv/network.git
     #[arg(long, value_name = "PATH|URL")]
     pub from: Option<String>,
-    /// Revision: a commit, tag, branch, or a date (YYYY-MM-DD = midnight UTC, or RFC 3339):
-    /// the last first-parent commit of the configured branch at or before it.
-    /// Default: the configured branch. Example: --rev 2026-11-01T12:00:00Z
+    /// Git revision to restore: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD =
+    /// midnight UTC, or RFC 3339): the configured branch's last first-parent commit at or
+    /// before it. Default: the configured branch, else HEAD.
+    /// Example: --rev 2026-11-01T12:00:00Z
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Restore onto a cluster that already holds managed keys: overwrite them and delete the

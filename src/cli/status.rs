@@ -185,14 +185,13 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::c
         },
     }
     .map_err(output_error)?;
-    if !global.quiet {
-        for w in &warnings {
-            eprintln!("warning: {} (--warn-{})", w.message, flag_of(w));
-        }
+    // Through the log, so that `--log-format json` keeps stderr one record per line.
+    for w in &warnings {
+        tracing::warn!("{} (--warn-{})", w.message, flag_of(w));
     }
     for c in &critical {
-        eprintln!(
-            "error: {} (--{})",
+        tracing::error!(
+            "{} (--{})",
             c.message,
             match c.check {
                 "stale" => "max-age".to_owned(),

@@ -120,7 +120,11 @@ pub struct EtcdSettings {
 /// `[persist]`: how `netsync persist` commits and where it pushes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersistSettings {
+    /// Remote names, URLs or paths (relative to the repository); the first is the primary.
     pub remotes: Vec<String>,
+    /// Entries of `persist.remotes` that are none of those, each with its located message:
+    /// `persist` refuses to run, `status` shows them as failing remotes.
+    pub invalid_remotes: Vec<InvalidRemote>,
     /// `Name <email>`.
     pub author: Option<String>,
     pub message: Option<String>,
@@ -129,10 +133,19 @@ pub struct PersistSettings {
     pub max_delete_fraction: f64,
 }
 
+/// An entry of `persist.remotes` that is not a remote name, URL or path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidRemote {
+    pub entry: String,
+    /// `netsync.toml:12:11: …`, as a configuration error reads.
+    pub message: String,
+}
+
 impl Default for PersistSettings {
     fn default() -> Self {
         PersistSettings {
             remotes: Vec::new(),
+            invalid_remotes: Vec::new(),
             author: None,
             message: None,
             max_delete_fraction: DEFAULT_MAX_DELETE_FRACTION,

@@ -433,12 +433,6 @@ fn branch_and_reserved_sections() {
         error(&text, 6, 10, "persist.author");
     }
     error(
-        &format!("{MINIMAL}[persist]\nremotes = [\"a\", \"a\"]\n"),
-        6,
-        17,
-        "persist.remotes",
-    );
-    error(
         &format!("{MINIMAL}[persist]\nmessage = \" \"\n"),
         6,
         11,
@@ -539,4 +533,51 @@ fn line_col_counts_characters() {
     assert_eq!(src.line_col(1), (1, 1));
     assert_eq!(src.line_col(8), (2, 2));
     assert_eq!(src.line_col(100), (2, 3));
+}
+
+/// `persist.remotes` takes remote names, URLs and paths, as `git push` does. A bad entry is
+/// set aside with its position (persist refuses it, status shows it) instead of making the
+/// whole file unreadable for every command.
+#[test]
+fn remotes_are_names_urls_or_paths() {
+    let good = [
+        "origin",
+        "backup/eu-1",
+        "ssh://git@git.example.net:2222/net/network.git",
+        "git@git.example.net:net/network.git",
+        "https://git.example.net/net/network.git",
+        "file:///srv/git/network.git",
+        "/srv/backup/network.git",
+        "../backup.git",
+        "./mirror.git",
+        "~/backups/network.git",
+    ];
+    let list = good.map(|g| format!("{g:?}")).join(", ");
+    let c = parse(&format!("{MINIMAL}[persist]\nremotes = [{list}]\n"));
+    assert_eq!(c.persist.remotes, good);
+    assert!(c.persist.invalid_remotes.is_empty());
+
+    for (bad, col, why) in [
+        ("a b", 22, "is not a valid Git name: it contains ' '"),
+        ("origin", 22, "\"origin\" is listed twice"),
+        ("-x", 22, "it starts with `-`"),
+        ("https://", 22, "is not a Git URL or path"),
+    ] {
+        let c = parse(&format!(
+            "{MINIMAL}[persist]\nremotes = [\"origin\", {bad:?}, \"backup\"]\n"
+        ));
+        assert_eq!(c.persist.remotes, ["origin", "backup"], "{bad}");
+        let [invalid] = c.persist.invalid_remotes.as_slice() else {
+            panic!("{bad}: {:?}", c.persist.invalid_remotes);
+        };
+        assert_eq!(invalid.entry, bad);
+        assert!(
+            invalid
+                .message
+                .starts_with(&format!("{ORIGIN}:6:{col}: `persist.remotes`: ")),
+            "{}",
+            invalid.message
+        );
+        assert!(invalid.message.contains(why), "{}", invalid.message);
+    }
 }

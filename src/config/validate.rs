@@ -337,24 +337,29 @@ impl Validator<'_> {
     }
 
     pub(super) fn persist(&mut self, raw: RawPersist) -> Result<PersistSettings, Error> {
+        // A bad entry is kept aside rather than refused here: it stops `persist` (which pushes)
+        // and shows as a failing remote in `status`, but does not break every other command.
         let mut remotes: Vec<String> = Vec::with_capacity(raw.remotes.len());
+        let mut invalid_remotes = Vec::new();
         for r in raw.remotes {
-            let name = r.get_ref();
-            check_ref_name(name).map_err(|why| {
-                self.src.invalid(
-                    &r.span(),
-                    "persist.remotes",
-                    format!("`persist.remotes`: {why}"),
-                )
-            })?;
-            if remotes.contains(name) {
-                return Err(self.src.invalid(
-                    &r.span(),
-                    "persist.remotes",
-                    format!("`persist.remotes`: {name:?} is listed twice"),
-                ));
-            }
-            remotes.push(r.into_inner());
+            let entry = r.get_ref();
+            let why = match check_remote(entry) {
+                Err(why) => why,
+                Ok(()) if remotes.contains(entry) => format!("{entry:?} is listed twice"),
+                Ok(()) => {
+                    remotes.push(r.into_inner());
+                    continue;
+                }
+            };
+            let error = self.src.invalid(
+                &r.span(),
+                "persist.remotes",
+                format!("`persist.remotes`: {why}"),
+            );
+            invalid_remotes.push(InvalidRemote {
+                entry: entry.clone(),
+                message: error.to_string(),
+            });
         }
         let author = match raw.author {
             Some(a) => {
@@ -386,6 +391,7 @@ impl Validator<'_> {
         };
         Ok(PersistSettings {
             remotes,
+            invalid_remotes,
             author,
             message,
             max_delete_fraction,
@@ -483,6 +489,28 @@ pub(super) fn check_dir(dir: &str) -> Result<(), &'static str> {
         return Err("is the configuration file itself");
     }
     Ok(())
+}
+
+/// An entry of `persist.remotes`: a remote name (`origin`), a URL (`ssh://host/net.git`,
+/// `git@host:net.git`, `https://…`, `file://…`) or a path (`/srv/backup.git`, `../backup.git`,
+/// relative to the repository), as `git push` takes them.
+pub(super) fn check_remote(entry: &str) -> Result<(), String> {
+    let looks_like_path = entry.starts_with(['/', '.', '~']);
+    // scp-like `[user@]host:path`: a colon before any slash (git's own rule).
+    let scp_like = entry
+        .find(':')
+        .is_some_and(|colon| !entry[..colon].contains('/') && colon > 0);
+    if entry.contains("://") || scp_like || looks_like_path {
+        if entry.chars().any(char::is_control) {
+            return Err(format!("{entry:?} contains a control character"));
+        }
+        return gix::url::parse(gix::bstr::BStr::new(entry))
+            .map(drop)
+            .map_err(|e| format!("{entry:?} is not a Git URL or path: {e}"));
+    }
+    check_ref_name(entry).map_err(|why| {
+        format!("{why} (an entry is a remote name, a URL such as ssh://host/net.git, or a path)")
+    })
 }
 
 /// A subset of `git check-ref-format` for one branch or remote name: enough to catch typos and

@@ -22,12 +22,12 @@ pub enum Error {
         #[source]
         source: gix::Error,
     },
+    /// gix's reasons ("couldn't parse revision", "NotFound") say no more than this does.
     #[error("unknown revision `{rev}` in {repo}")]
     UnknownRevision {
         rev: String,
         repo: PathBuf,
-        #[source]
-        source: gix::Error,
+        branches: Vec<String>,
     },
     #[error("revision `{rev}` does not point to a commit")]
     NotACommit {
@@ -164,14 +164,14 @@ impl Repo {
 
     /// Resolve `rev` (branch, tag, commit id, `HEAD~2`, ...) to a commit.
     pub fn resolve(&self, rev: &str) -> Result<Revision> {
-        let id = self
-            .inner
-            .rev_parse_single(BStr::new(rev))
-            .map_err(|source| Error::UnknownRevision {
-                rev: rev.to_owned(),
-                repo: self.path.clone(),
-                source,
-            })?;
+        let id =
+            self.inner
+                .rev_parse_single(BStr::new(rev))
+                .map_err(|_| Error::UnknownRevision {
+                    rev: rev.to_owned(),
+                    repo: self.path.clone(),
+                    branches: self.branches().unwrap_or_default(),
+                })?;
         let commit = id
             .object()
             .and_then(|o| o.peel_to_commit())

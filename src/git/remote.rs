@@ -17,6 +17,8 @@ pub enum Error {
     Push { remote: String, detail: String },
     #[error("`git fetch` from {remote} failed: {detail}")]
     Fetch { remote: String, detail: String },
+    #[error("`git ls-remote` of {remote} failed: {detail}")]
+    LsRemote { remote: String, detail: String },
 }
 
 /// What a push did.
@@ -28,9 +30,17 @@ pub enum Pushed {
     NonFastForward,
 }
 
+/// `git --git-dir GIT_DIR`, run in the repository's own folder (the working tree of a
+/// checked-out repository, the bare repository itself), so that a remote given as a relative
+/// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
+    let base = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
+        _ => git_dir,
+    };
     let mut cmd = Command::new("git");
-    cmd.arg("--git-dir")
+    cmd.current_dir(base)
+        .arg("--git-dir")
         .arg(git_dir)
         // Never wait for a password on a terminal nobody watches (cron, systemd).
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -82,6 +92,28 @@ pub fn push(git_dir: &Path, remote: &str, commit: ObjectId, branch: &str) -> Res
         remote: remote.to_owned(),
         detail,
     })
+}
+
+/// The tip of `refs/heads/<branch>` on `remote`, asked with `git ls-remote` (no fetch);
+/// `None` when the remote has no such branch.
+pub fn ls_remote(git_dir: &Path, remote: &str, branch: &str) -> Result<Option<String>, Error> {
+    let output = git(git_dir)
+        .args([
+            "ls-remote",
+            "--quiet",
+            remote,
+            &format!("refs/heads/{branch}"),
+        ])
+        .output()
+        .map_err(Error::Spawn)?;
+    if !output.status.success() {
+        return Err(Error::LsRemote {
+            remote: remote.to_owned(),
+            detail: detail(&output),
+        });
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text.split_whitespace().next().map(str::to_owned))
 }
 
 /// Fetch `refs/heads/<branch>` of `remote` into [`FETCHED_REF`] (read it with gix afterwards).

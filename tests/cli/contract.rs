@@ -367,3 +367,205 @@ fn version_names_the_commit_and_the_target() {
         "-V prints the version alone, as the man pages do"
     );
 }
+
+/// `--rev` takes the same forms in every command that has it: a branch, a tag, a commit, or
+/// a date (the branch's last commit at or before it); an unknown one is refused alike, with
+/// the forms and the branches as hints, before anything is written.
+#[test]
+fn rev_takes_the_same_forms_in_every_command() {
+    let (env, repo) = TestEnv::applied_network();
+    let fixture = env.rev_parse(&repo, "main");
+    env.git(&repo, ["tag", "v1", &fixture]);
+    // A persist commit (dated now) on top of the fixture's (dated 2024-01-01).
+    env.kv().put("/net/params/mtu", "1380");
+    env.netsync_ok(&["persist"], &repo);
+    assert_ne!(env.rev_parse(&repo, "main"), fixture);
+
+    let mtu_differs = |args: &[&str]| {
+        let out = env.netsync_ok(args, &repo);
+        assert!(out.contains("params/mtu"), "{args:?}: {out}");
+    };
+    for rev in [
+        "v1",
+        fixture.as_str(),
+        &fixture[..12],
+        "main~1",
+        "2025-06-01",
+        "2024-01-01T00:00:00Z",
+    ] {
+        mtu_differs(&["diff", "--rev", rev]);
+        mtu_differs(&["apply", "--dry-run", "--rev", rev]);
+        env.netsync_ok(&["config", "--rev", rev], &repo);
+    }
+    // Today's date is the branch tip: no difference.
+    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let out = env.netsync_ok(&["diff", "--rev", &today], &repo);
+    assert!(out.contains("no differences"), "{out}");
+
+    let before = env.kv().dump_all();
+    for command in [
+        &["diff"][..],
+        &["apply"],
+        &["config"],
+        &["secret", "show", "/net/params/mtu"],
+    ] {
+        for (rev, needle) in [
+            ("no-such-branch", "unknown revision `no-such-branch`"),
+            (
+                "2023-12-31",
+                "branch `main` has no commit at or before 2023-12-31",
+            ),
+        ] {
+            let assert = env
+                .netsync()
+                .args(command)
+                .args(["--rev", rev, "--repo"])
+                .arg(&repo)
+                .assert()
+                .code(1);
+            let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+            assert!(stderr.starts_with("error: "), "{command:?} {rev}: {stderr}");
+            assert!(stderr.contains(needle), "{command:?} {rev}: {stderr}");
+            assert!(!stderr.contains("NotFound"), "{command:?} {rev}: {stderr}");
+            if rev == "no-such-branch" {
+                assert!(
+                    stderr.contains("hint: a revision is a branch, tag, commit id"),
+                    "{stderr}"
+                );
+                assert!(stderr.contains("hint: branches here: main"), "{stderr}");
+            }
+        }
+    }
+    assert_eq!(env.kv().dump_all(), before, "etcd changed");
+    env.fsck(&repo);
+}
+
+/// Runs `line` (a shell command) on a pseudo-terminal with `TERM=term`; returns what the
+/// terminal showed (stdout and stderr together).
+fn on_terminal(env: &TestEnv, line: &str, term: &str) -> Vec<u8> {
+    let mut cmd = env.command("script");
+    cmd.args(["-qec", line, "/dev/null"]);
+    cmd.env("TERM", term).env_remove("NO_COLOR");
+    cmd.output().expect("run script(1) from util-linux").stdout
+}
+
+/// `--color` reaches stderr too (the `error:`, `warning:` and `hint:` labels), and a
+/// terminal with `TERM=dumb` gets neither colours nor progress bars.
+#[test]
+fn colour_choice_reaches_stderr_and_term_dumb_is_honoured() {
+    let (env, repo) = TestEnv::applied_network();
+    let stderr = |color: &str| {
+        env.netsync()
+            .args(["diff", "--rev", "nope", "--color", color, "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap()
+            .stderr
+    };
+    assert!(
+        has_colour(&stderr("always")),
+        "--color always colours stderr"
+    );
+    assert!(!has_colour(&stderr("auto")), "piped stderr: no colours");
+    let netsync = TestEnv::netsync_bin();
+    let shown = |args: &str, term: &str| {
+        let line = format!("{} {args} --repo {}", netsync.display(), repo.display());
+        on_terminal(&env, &line, term)
+    };
+    // A tracing warning (no remotes) and the human output, on a terminal.
+    assert!(
+        has_colour(&shown("persist", "xterm")),
+        "a terminal: colours"
+    );
+    assert!(!has_colour(&shown("persist --color never", "xterm")));
+    for args in ["persist", "diff", "diff --rev nope"] {
+        let out = shown(args, "dumb");
+        let text = String::from_utf8_lossy(&out);
+        assert!(!has_colour(&out), "TERM=dumb, {args}: {text:?}");
+        assert!(
+            !text.contains("\x1b["),
+            "TERM=dumb, no escapes at all: {text:?}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&shown("persist", "dumb"))
+        .contains("warning: persist.remotes is empty"));
+}
+
+/// `--log-format json` (or NETSYNC_LOG_FORMAT=json): every line on stderr is one JSON object
+/// with a timestamp, a level and a message, warnings and the final error included; stdout
+/// keeps its own format. `-o` is `--output`.
+#[test]
+fn log_lines_can_be_json_for_journald_and_loki() {
+    let (env, repo) = TestEnv::applied_network();
+    let records = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("not a JSON record ({e}): {line:?}"))
+            })
+            .collect()
+    };
+    let out = env
+        .netsync()
+        .args(["persist", "--log-format", "json", "-vv", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let logged = records(&out);
+    assert!(logged.len() > 2, "{logged:?}");
+    for record in &logged {
+        assert!(
+            record["timestamp"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z')),
+            "{record}"
+        );
+        assert!(["ERROR", "WARN", "INFO", "DEBUG", "TRACE"]
+            .contains(&record["level"].as_str().unwrap()));
+        assert!(record["message"].is_string(), "{record}");
+    }
+    let warning = logged
+        .iter()
+        .find(|r| r["level"] == "WARN")
+        .expect("the no-remotes warning");
+    assert!(warning["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("persist.remotes is empty"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("nothing to persist"));
+
+    let out = env
+        .netsync()
+        .env("NETSYNC_LOG_FORMAT", "json")
+        .args(["diff", "--rev", "nope", "-o", "json", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let [error] = records(&out).try_into().expect("one record");
+    assert_eq!(error["level"], "ERROR");
+    assert_eq!(error["exit_code"], 1);
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown revision `nope`"));
+    assert!(error["hints"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("a revision is a branch"));
+    let document = json(&out.stdout);
+    assert_eq!(
+        document["error"]["kind"], "git",
+        "-o json: the error document"
+    );
+
+    env.netsync()
+        .env("NETSYNC_LOG_FORMAT", "yaml")
+        .args(["diff", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(64)
+        .stderr(predicates::str::contains("invalid value 'yaml'"));
+}

@@ -1072,3 +1072,121 @@ fn a_trailer_from_the_future_is_not_adopted() {
         .unwrap();
     assert_eq!(mtu["class"], "git_only", "{doc}");
 }
+
+/// `persist.remotes` takes what `git push` takes: a URL, an absolute path, and a path
+/// relative to the repository (the same entry serves a bare repository and a checked-out
+/// one beside it, wherever netsync is started). A bad entry stops persist with its position
+/// in netsync.toml, nothing written, while status reports it as a failing remote and diff
+/// keeps working.
+#[test]
+fn remotes_may_be_urls_and_paths() {
+    for checked_out in [false, true] {
+        let env = TestEnv::new();
+        let primary = env.init_repo("primary.git", true);
+        env.copy_fixture(&primary, "network");
+        let backup = env.init_repo("backup.git", true);
+        let beside = env.init_repo("beside.git", true);
+        let remotes = format!(
+            r#"["file://{}", "{}", "../beside.git"]"#,
+            primary.display(),
+            backup.display()
+        );
+        let toml = harness::NETWORK_TOML_WITH_ORIGIN.replace(r#"["origin"]"#, &remotes);
+        env.commit_files(
+            &primary,
+            &[("netsync.toml", toml.as_bytes())],
+            &[],
+            "Remotes as URLs and paths",
+        );
+        let local = match checked_out {
+            false => env.clone_bare(&primary, "local.git"),
+            true => {
+                env.git(
+                    env.root(),
+                    ["clone", "-q", primary.to_str().unwrap(), "local"],
+                );
+                env.root().join("local")
+            }
+        };
+        env.netsync_ok(&["apply"], &local);
+        change_etcd(&env);
+        env.netsync()
+            .current_dir("/")
+            .args(["persist", "--repo"])
+            .arg(&local)
+            .assert()
+            .success()
+            .stdout(contains(format!("pushed to file://{}", primary.display())));
+        let tip = env.rev_parse(&local, "main");
+        for remote in [&primary, &backup, &beside] {
+            assert_eq!(env.rev_parse(remote, "main"), tip, "{}", remote.display());
+            env.fsck(remote);
+        }
+        let out = env
+            .netsync()
+            .current_dir("/")
+            .args(["status", "-o", "json", "--fail-on", "remote", "--repo"])
+            .arg(&local)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{doc:#}");
+        let remotes = doc["status"]["remotes"].as_array().unwrap();
+        assert_eq!(remotes.len(), 3);
+        for r in remotes {
+            assert_eq!(r["has_sync_commit"], true, "{r}");
+            assert!(r["error"].is_null(), "{r}");
+        }
+
+        // A typo in one entry: persist refuses before it writes anything.
+        let bad = toml.replace("\"../beside.git\"", "\"../beside.git\", \"back up\"");
+        env.commit_files(&local, &[("netsync.toml", bad.as_bytes())], &[], "Typo");
+        env.kv().put("/net/params/mtu", "1400");
+        let etcd_before = env.kv().dump_all();
+        let refs_before = env.git(&local, ["show-ref"]);
+        let assert = persist(&env, &local).code(1);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.starts_with("error: netsync.toml (at commit ") && stderr.contains("):12:"),
+            "the entry's position: {stderr}"
+        );
+        assert!(
+            stderr.contains("\"back up\" is not a valid Git name"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("hint: an entry of persist.remotes is a remote name"),
+            "{stderr}"
+        );
+        assert_eq!(env.kv().dump_all(), etcd_before);
+        assert_eq!(env.git(&local, ["show-ref"]), refs_before);
+        env.fsck(&local);
+
+        let out = env
+            .netsync()
+            .args(["status", "-o", "json", "--repo"])
+            .arg(&local)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let failing = &doc["status"]["remotes"][3];
+        assert_eq!(failing["remote"], "back up", "{doc:#}");
+        assert!(failing["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not a valid Git name"));
+        env.netsync()
+            .args(["status", "--fail-on", "remote", "--repo"])
+            .arg(&local)
+            .assert()
+            .code(7)
+            .stderr(contains("back up"));
+        env.netsync()
+            .args(["diff", "--repo"])
+            .arg(&local)
+            .assert()
+            .success()
+            .stdout(contains("params/mtu"));
+    }
+}

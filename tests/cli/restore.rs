@@ -344,7 +344,7 @@ const CANARY: &str = "canary-R3st0re-plaintext";
 fn secret_repo(env: &TestEnv) -> (PathBuf, PathBuf) {
     let identity = env.root().join("key.txt");
     env.netsync()
-        .args(["secret", "keygen", "-o"])
+        .args(["secret", "keygen", "--out"])
         .arg(&identity)
         .assert()
         .success();

@@ -12,11 +12,11 @@ const ALICE_FILE: &str = "kv/users/alice/password.age";
 const CANARY: &str = "canary-Q7zX-hunter2-plaintext";
 const CANARY2: &str = "canary-9kWv-rotated-in-etcd";
 
-/// An identity file made by `netsync secret keygen -o`, and its public key.
+/// An identity file made by `netsync secret keygen --out`, and its public key.
 fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
     let path = env.root().join(name);
     env.netsync()
-        .args(["secret", "keygen", "-o"])
+        .args(["secret", "keygen", "--out"])
         .arg(&path)
         .assert()
         .success();
@@ -372,7 +372,7 @@ fn identity_from_environment_and_loose_permissions_warning() {
     assert_eq!(
         std::fs::metadata(&id).unwrap().permissions().mode() & 0o777,
         0o600,
-        "keygen -o writes mode 0600"
+        "keygen --out writes mode 0600"
     );
     let repo = sealed_repo(&env, &public);
     std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o644)).unwrap();

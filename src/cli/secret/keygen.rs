@@ -11,13 +11,13 @@ use crate::cli::output_error;
 /// Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:`
 /// comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`.
 ///
-/// Example: netsync secret keygen -o ~/.config/netsync/identity.txt
+/// Example: netsync secret keygen --out ~/.config/netsync/identity.txt
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write the identity to FILE (created with mode 0600, never overwritten) instead of
     /// stdout; the public key is then printed on stderr.
     /// Example: --out ~/.config/netsync/identity.txt
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 

@@ -17,7 +17,9 @@ pub struct ShowArgs {
     /// The etcd key. Example: /net/users/alice/password
     #[arg(value_name = "KEY")]
     pub key: String,
-    /// Git revision to read (branch, tag, commit). Default: the configured branch, else HEAD.
+    /// Git revision to read: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD =
+    /// midnight UTC, or RFC 3339): the configured branch's last first-parent commit at or
+    /// before it. Default: the configured branch, else HEAD.
     /// Example: --rev v42
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
