@@ -43,15 +43,15 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)')
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing')
-            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing')
-            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`')
-            [CompletionResult]::new('persist', 'persist', [CompletionResultType]::ParameterValue, 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit')
-            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a starter netsync.toml into the repository')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show how etcd differs from a Git revision (three-way); writes nothing')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make etcd hold a Git revision under the managed prefixes')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective etcd settings and where each comes from')
+            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Create identities; encrypt, show and re-encrypt secret values')
+            [CompletionResult]::new('persist', 'persist', [CompletionResultType]::ParameterValue, 'Commit etcd''s changes to the branch and push them to the remotes')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Rebuild an empty etcd cluster from a Git revision, verified')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report sync point, drift, remotes and endpoints; a monitoring check')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Write man pages and completions into a folder (used by scripts/gen-docs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -189,10 +189,10 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`')
-            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)')
-            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree as the key''s secret file')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the value of a committed secret')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to the current recipients')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -293,10 +293,10 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;secret;help' {
-            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`')
-            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)')
-            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree as the key''s secret file')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the value of a committed secret')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to the current recipients')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -457,15 +457,15 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;help' {
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)')
-            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing')
-            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing')
-            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`')
-            [CompletionResult]::new('persist', 'persist', [CompletionResultType]::ParameterValue, 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit')
-            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)')
-            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a starter netsync.toml into the repository')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show how etcd differs from a Git revision (three-way); writes nothing')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Make etcd hold a Git revision under the managed prefixes')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective etcd settings and where each comes from')
+            [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Create identities; encrypt, show and re-encrypt secret values')
+            [CompletionResult]::new('persist', 'persist', [CompletionResultType]::ParameterValue, 'Commit etcd''s changes to the branch and push them to the remotes')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Rebuild an empty etcd cluster from a Git revision, verified')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report sync point, drift, remotes and endpoints; a monitoring check')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Write man pages and completions into a folder (used by scripts/gen-docs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -483,10 +483,10 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;help;secret' {
-            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`')
-            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)')
-            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Create an age identity')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Encrypt a value into the working tree as the key''s secret file')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the value of a committed secret')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Re-encrypt every secret to the current recipients')
             break
         }
         'netsync;help;secret;keygen' {

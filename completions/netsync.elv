@@ -40,15 +40,15 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand init 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)'
-            cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
-            cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
-            cand config 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing'
-            cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
-            cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
-            cand restore 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun'
-            cand status 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)'
-            cand completions 'Print a shell completion script to stdout'
+            cand init 'Write a starter netsync.toml into the repository'
+            cand diff 'Show how etcd differs from a Git revision (three-way); writes nothing'
+            cand apply 'Make etcd hold a Git revision under the managed prefixes'
+            cand config 'Show the effective etcd settings and where each comes from'
+            cand secret 'Create identities; encrypt, show and re-encrypt secret values'
+            cand persist 'Commit etcd''s changes to the branch and push them to the remotes'
+            cand restore 'Rebuild an empty etcd cluster from a Git revision, verified'
+            cand status 'Report sync point, drift, remotes and endpoints; a monitoring check'
+            cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -181,10 +181,10 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --quiet 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
-            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
-            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
-            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+            cand keygen 'Create an age identity'
+            cand set 'Encrypt a value into the working tree as the key''s secret file'
+            cand show 'Print the value of a committed secret'
+            cand rekey 'Re-encrypt every secret to the current recipients'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netsync;secret;keygen'= {
@@ -280,10 +280,10 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'netsync;secret;help'= {
-            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
-            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
-            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
-            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+            cand keygen 'Create an age identity'
+            cand set 'Encrypt a value into the working tree as the key''s secret file'
+            cand show 'Print the value of a committed secret'
+            cand rekey 'Re-encrypt every secret to the current recipients'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'netsync;secret;help;keygen'= {
@@ -433,15 +433,15 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'netsync;help'= {
-            cand init 'Write a commented netsync.toml at the root of the repository (refuses to overwrite)'
-            cand diff 'Show what `apply` would change in etcd: per key added, changed or deleted, with a unified diff for text values and sizes and hashes for binary ones. Writes nothing'
-            cand apply 'Make etcd hold a committed Git revision under the managed prefixes: add and change keys, delete keys Git no longer has (prune guard permitting). Keys outside the prefixes, ephemeral keys and keys attached to a lease are never touched. Every write is guarded on the revision it was planned against; a key changed meanwhile is never overwritten'
-            cand config 'Show the effective etcd connection settings and where each one comes from: a flag, an environment variable (NETSYNC_* before etcdctl''s ETCDCTL_*), netsync.toml, or the default. netsync.toml is read from the revision `apply` would deploy, when there is a repository; otherwise defaults apply. The password is always masked. Connects to nothing'
-            cand secret 'Manage secret values: stored in Git as age files (`<path>.age`) encrypted to `secrets.recipients`, written to etcd in plaintext by `apply`'
-            cand persist 'Commit what changed in etcd since the last sync to the branch, then push it to every remote of `persist.remotes` (the first must accept it; failures of the others are reported). Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5). Meant for cron or a systemd timer on several nodes at once: one run holds an etcd lock, the others print who holds it and exit 0. No change in etcd, no commit'
-            cand restore 'Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new, empty cluster (secrets decrypted first), record the sync point so that `persist` continues the same history, then read every key back and compare it byte for byte. Refuses a target that already holds keys under the managed prefixes (exit 3) unless --force; an interrupted restore (only keys equal to the revision, no sync point yet) is simply rerun'
-            cand status 'Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd revision, cluster, time, host) and its age, who holds the lock, how many keys changed only in Git, drifted in etcd or conflict (never values), per remote the last successful push and whether it has the sync commit (`git ls-remote`, no fetch), and the health of every endpoint. With --max-age / --fail-on it is a monitoring check (exit 6 / 7)'
-            cand completions 'Print a shell completion script to stdout'
+            cand init 'Write a starter netsync.toml into the repository'
+            cand diff 'Show how etcd differs from a Git revision (three-way); writes nothing'
+            cand apply 'Make etcd hold a Git revision under the managed prefixes'
+            cand config 'Show the effective etcd settings and where each comes from'
+            cand secret 'Create identities; encrypt, show and re-encrypt secret values'
+            cand persist 'Commit etcd''s changes to the branch and push them to the remotes'
+            cand restore 'Rebuild an empty etcd cluster from a Git revision, verified'
+            cand status 'Report sync point, drift, remotes and endpoints; a monitoring check'
+            cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -454,10 +454,10 @@ set edit:completion:arg-completer[netsync] = {|@words|
         &'netsync;help;config'= {
         }
         &'netsync;help;secret'= {
-            cand keygen 'Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:` comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`'
-            cand set 'Encrypt a value into the working tree at the key''s secret file (`….age`), creating folders as needed. Commits nothing: review and commit it yourself. The value comes from --file or stdin, byte for byte (a trailing newline is kept)'
-            cand show 'Decrypt a committed secret and print its value, exactly, to stdout (nothing else is printed there). Needs an identity (--identity)'
-            cand rekey 'Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names now, as one commit made without a working tree (bare repositories work). Needs an identity that can decrypt every secret. Run it after adding or removing a recipient; a removed recipient can still read old commits: rotate the secrets it knew'
+            cand keygen 'Create an age identity'
+            cand set 'Encrypt a value into the working tree as the key''s secret file'
+            cand show 'Print the value of a committed secret'
+            cand rekey 'Re-encrypt every secret to the current recipients'
         }
         &'netsync;help;secret;keygen'= {
         }

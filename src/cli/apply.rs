@@ -9,6 +9,8 @@ use netsync::render::{self, OutputFormat};
 
 use super::{output_error, GlobalArgs};
 
+/// Make etcd hold a Git revision under the managed prefixes.
+///
 /// Make etcd hold a committed Git revision under the managed prefixes: add and change keys,
 /// delete keys Git no longer has (prune guard permitting). Keys outside the prefixes,
 /// ephemeral keys and keys attached to a lease are never touched. Every write is guarded on

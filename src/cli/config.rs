@@ -10,6 +10,8 @@ use netsync::render::{json, OutputFormat};
 
 use super::{output_error, GlobalArgs};
 
+/// Show the effective etcd settings and where each comes from.
+///
 /// Show the effective etcd connection settings and where each one comes from: a flag, an
 /// environment variable (NETSYNC_* before etcdctl's ETCDCTL_*), netsync.toml, or the default.
 /// netsync.toml is read from the revision `apply` would deploy, when there is a repository;

@@ -9,6 +9,8 @@ use netsync::render::{self, OutputFormat};
 
 use super::{output_error, GlobalArgs};
 
+/// Show how etcd differs from a Git revision (three-way); writes nothing.
+///
 /// Show what `apply` would change in etcd: per key added, changed or deleted, with a
 /// unified diff for text values and sizes and hashes for binary ones. Writes nothing.
 ///

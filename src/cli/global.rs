@@ -35,6 +35,10 @@ pub enum ColorWhen {
     Never,
 }
 
+/// Help headings: a command's own options come first, then these.
+const GLOBAL: &str = "Global options";
+const CONNECTION: &str = "Connection options (etcd)";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The Git repository, bare or not; netsync reads committed revisions, never the working
@@ -42,6 +46,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         value_name = "PATH",
         default_value = ".",
         env = "NETSYNC_REPO"
@@ -52,38 +57,38 @@ pub struct GlobalArgs {
     /// ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379.
     /// Without a scheme, https:// is used when a TLS option is set, else http://.
     /// Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379
-    #[arg(long, global = true, value_name = "URLS", value_delimiter = ',')]
+    #[arg(long, global = true, help_heading = CONNECTION, value_name = "URLS", value_delimiter = ',')]
     pub endpoints: Vec<String>,
 
     /// CA bundle (PEM) that signed the etcd servers' certificates; turns TLS on. Without it,
     /// https:// endpoints are checked against the system's roots. Also NETSYNC_CACERT,
     /// ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, help_heading = CONNECTION, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
     /// Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth);
     /// needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`.
     /// Example: --cert /etc/etcd/pki/netsync.crt
-    #[arg(long = "cert", id = "tls_cert", global = true, value_name = "FILE")]
+    #[arg(long = "cert", id = "tls_cert", global = true, help_heading = CONNECTION, value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
 
     /// Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`.
     /// Example: --key /etc/etcd/pki/netsync.key
     // `id` differs from the flag: `secret set KEY` has a positional `key`.
-    #[arg(long = "key", id = "tls_key", global = true, value_name = "FILE")]
+    #[arg(long = "key", id = "tls_key", global = true, help_heading = CONNECTION, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
 
     /// DANGEROUS: use TLS but accept any server certificate, so anyone on the network path
     /// can read and change what netsync reads and writes. For a first test only. Also
     /// NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true.
     /// Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = CONNECTION)]
     pub insecure_skip_tls_verify: bool,
 
     /// etcd user, as `name` or `name:password`. Without a password here, netsync reads
     /// NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also
     /// NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync
-    #[arg(long, global = true, value_name = "NAME[:PASSWORD]")]
+    #[arg(long, global = true, help_heading = CONNECTION, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,
 
     /// Output format on stdout: `human`, `json` (one document, described in docs/json.md),
@@ -92,6 +97,7 @@ pub struct GlobalArgs {
         short = 'o',
         long,
         global = true,
+        help_heading = GLOBAL,
         value_enum,
         default_value_t = Output::Human,
         value_name = "FORMAT"
@@ -100,7 +106,7 @@ pub struct GlobalArgs {
 
     /// When to colour output and log lines: `auto` (only on a terminal, and not when
     /// NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never
-    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
     /// How log lines on stderr are written: `text`, or `json` (one object per line, for
@@ -108,6 +114,7 @@ pub struct GlobalArgs {
     #[arg(
         long,
         global = true,
+        help_heading = GLOBAL,
         value_enum,
         default_value_t = LogFormat::Text,
         value_name = "FORMAT",
@@ -117,30 +124,30 @@ pub struct GlobalArgs {
 
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     /// Example: -vv
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = GLOBAL, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Print nothing but errors: no human output, status lines, warnings or progress. The
     /// exit code still tells the result; `--output json` still prints its document.
     /// Example: netsync apply -q || alert
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
 
     /// How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT,
     /// ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s
-    #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, global = true, help_heading = CONNECTION, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub dial_timeout: Option<Duration>,
 
     /// Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH
     /// ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then
     /// $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists.
     /// Example: --identity ~/.ssh/id_ed25519
-    #[arg(long = "identity", global = true, value_name = "FILE")]
+    #[arg(long = "identity", global = true, help_heading = GLOBAL, value_name = "FILE")]
     pub identities: Vec<PathBuf>,
 
     /// Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT,
     /// ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m
-    #[arg(long, global = true, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, global = true, help_heading = CONNECTION, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub command_timeout: Option<Duration>,
 }
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::{output_error, GlobalArgs};
 
-/// Write a commented netsync.toml at the root of the repository (refuses to overwrite).
+/// Write a starter netsync.toml into the repository.
+///
+/// Writes a commented netsync.toml at the root of the repository (refuses to overwrite).
 ///
 /// With --new or --bare, create the repository at --repo first (a new or empty directory).
 /// In a bare repository, which has no working tree, netsync.toml is committed on the branch.

@@ -20,41 +20,85 @@ use clap::{Parser, Subcommand};
 use crate::cli::error::exit;
 pub use global::GlobalArgs;
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0   success
-  1   error
-  2   differences found (diff --exit-code)
-  3   refused by a safety guard (prune guard, mass-delete guard; restore onto a cluster
-      that holds keys; a value persist could not write back)
-  4   a key changed in etcd (or the branch moved) while netsync worked, or a saved plan no
-      longer holds; nothing was overwritten, rerun
-  5   a key changed both in Git and in etcd since the sync point (apply, persist);
-      nothing was overwritten; resolve with --prefer git|etcd
-  6   status --max-age: the sync point is older, or there is none
-  7   status --fail-on: there are drifted or conflicting keys
-  64  usage error: a bad flag or environment value, --cert without --key, or a user
-      without a password and no terminal to ask for it
+/// The exit codes every command uses; `--help` and the man pages' EXIT STATUS list them.
+pub(crate) const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "success"),
+    (1, "error"),
+    (2, "differences found (diff --exit-code)"),
+    (3, "refused by a safety guard (prune guard, mass-delete guard; restore onto a cluster that holds keys; a value persist could not write back)"),
+    (4, "a key changed in etcd (or the branch moved) while netsync worked, or a saved plan no longer holds; nothing was overwritten, rerun"),
+    (5, "a key changed both in Git and in etcd since the sync point (apply, persist); nothing was overwritten; resolve with --prefer git|etcd"),
+    (6, "status --max-age: the sync point is older, or there is none"),
+    (7, "status --fail-on: a check failed (drift, conflict, unhealthy, remote, lock, no-remote, refused)"),
+    (64, "usage error: a bad flag or environment value, --cert without --key, or a user without a password and no terminal to ask for it"),
+];
 
-Settings come from, in order: flags, NETSYNC_* variables, etcdctl's ETCDCTL_* variables,
-the [etcd] section of netsync.toml, defaults. `netsync config` shows the result.
+/// The environment netsync reads; `--help` and the man pages' ENVIRONMENT list it.
+pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
+    ("NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS", "--endpoints"),
+    ("NETSYNC_CACERT, ETCDCTL_CACERT", "--cacert"),
+    ("NETSYNC_CERT, ETCDCTL_CERT", "--cert"),
+    ("NETSYNC_KEY, ETCDCTL_KEY", "--key"),
+    (
+        "NETSYNC_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_...",
+        "--insecure-skip-tls-verify (true/false)",
+    ),
+    (
+        "NETSYNC_USER, ETCDCTL_USER",
+        "--user (name or name:password)",
+    ),
+    (
+        "NETSYNC_PASSWORD, ETCDCTL_PASSWORD",
+        "the password of --user name",
+    ),
+    (
+        "NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT",
+        "--dial-timeout",
+    ),
+    (
+        "NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT",
+        "--command-timeout",
+    ),
+    ("NETSYNC_IDENTITY_FILE", "--identity (decrypting secrets)"),
+    ("NETSYNC_REPO", "--repo"),
+    ("NETSYNC_LOG_FORMAT", "--log-format (text or json)"),
+    ("RUST_LOG", "log filter, e.g. RUST_LOG=netsync=debug"),
+    (
+        "NO_COLOR, CLICOLOR_FORCE",
+        "no colours / colours with --color auto",
+    ),
+    ("TERM=dumb", "no colours, no progress bars"),
+];
 
-Environment:
-  NETSYNC_ENDPOINTS, ETCDCTL_ENDPOINTS              --endpoints
-  NETSYNC_CACERT, ETCDCTL_CACERT                    --cacert
-  NETSYNC_CERT, ETCDCTL_CERT                        --cert
-  NETSYNC_KEY, ETCDCTL_KEY                          --key
-  NETSYNC_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_...     --insecure-skip-tls-verify (true/false)
-  NETSYNC_USER, ETCDCTL_USER                        --user (name or name:password)
-  NETSYNC_PASSWORD, ETCDCTL_PASSWORD                the password of --user name
-  NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT        --dial-timeout
-  NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
-  NETSYNC_IDENTITY_FILE                             --identity (decrypting secrets)
-  NETSYNC_REPO                                      --repo
-  NETSYNC_LOG_FORMAT                                --log-format (text or json)
-  RUST_LOG                                          log filter, e.g. RUST_LOG=netsync=debug
-  NO_COLOR, CLICOLOR_FORCE                          no colours / colours with --color auto
-  TERM=dumb                                         no colours, no progress bars";
+/// The text after `netsync --help`: exit codes, where settings come from, the environment.
+fn after_help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        // Wrapped here with a hanging indent: clap would wrap to the left margin.
+        let mut line = format!("  {code:<3}");
+        for word in meaning.split(' ') {
+            if line.len() + 1 + word.len() > 90 {
+                text.push_str(&line);
+                text.push('\n');
+                line = " ".repeat(5);
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str(
+        "\nSettings come from, in order: flags, NETSYNC_* variables, etcdctl's ETCDCTL_* \
+         variables,\nthe [etcd] section of netsync.toml, defaults. `netsync config` shows the \
+         result.\n\nEnvironment:\n",
+    );
+    for (names, meaning) in ENVIRONMENT {
+        text.push_str(&format!("  {names:<49} {meaning}\n"));
+    }
+    text.truncate(text.trim_end().len());
+    text
+}
 
 /// What `--version` prints after the name: the version, then the commit the binary was built
 /// from and its target (both recorded by build.rs). `-V` prints the version alone, and so do
@@ -79,7 +123,7 @@ const LONG_VERSION: &str = concat!(
     name = "netsync",
     version,
     long_version = LONG_VERSION,
-    after_help = AFTER_HELP,
+    after_help = after_help(),
     max_term_width = 100
 )]
 pub struct Cli {
@@ -273,6 +317,40 @@ mod tests {
         .unwrap();
         assert_eq!(cli.global.tls_key.as_deref(), Some("/k.pem".as_ref()));
         assert_eq!(cli.global.tls_cert.as_deref(), Some("/c.pem".as_ref()));
+    }
+
+    /// `netsync --help` lists each command on one line, and a command's help shows its own
+    /// options first, then the shared ones under their own headings.
+    #[test]
+    fn help_is_readable_at_a_glance() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        fn walk(cmd: &clap::Command, path: &str) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("{path} {}", sub.get_name());
+                if !sub.is_hide_set() {
+                    let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                    assert!(
+                        !about.is_empty() && about.len() <= 72 && !about.contains('\n'),
+                        "{name}: the summary must be one short line: {about:?}"
+                    );
+                }
+                walk(sub, &name);
+            }
+        }
+        walk(&cmd, "netsync");
+        let help = Cli::try_parse_from(["netsync", "diff", "--help"])
+            .unwrap_err()
+            .render()
+            .to_string();
+        let own = help.find("      --exit-code").unwrap();
+        let global = help.find("Global options:").expect("a global heading");
+        let connection = help
+            .find("Connection options (etcd):")
+            .expect("a connection heading");
+        assert!(own < global && global < connection, "{help}");
+        assert!(help[connection..].contains("      --endpoints <URLS>"), "{help}");
+        assert!(!help[..connection].contains("      --endpoints <URLS>"), "{help}");
     }
 
     /// Every flag and every subcommand explains itself with an example (they become the man

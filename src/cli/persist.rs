@@ -8,6 +8,8 @@ use netsync::render::{self, OutputFormat};
 
 use super::{output_error, GlobalArgs};
 
+/// Commit etcd's changes to the branch and push them to the remotes.
+///
 /// Commit what changed in etcd since the last sync to the branch, then push it to every remote
 /// of `persist.remotes` (the first must accept it; failures of the others are reported).
 /// Keys changed only in Git are left alone, a key changed on both sides stops the run (exit 5).

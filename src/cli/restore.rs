@@ -9,6 +9,8 @@ use netsync::restore::{RestoreOptions, Source, Summary};
 
 use super::{output_error, GlobalArgs};
 
+/// Rebuild an empty etcd cluster from a Git revision, verified.
+///
 /// Rebuild etcd from Git after losing the cluster: write every key of a revision onto a new,
 /// empty cluster (secrets decrypted first), record the sync point so that `persist` continues
 /// the same history, then read every key back and compare it byte for byte. Refuses a target

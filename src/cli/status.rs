@@ -13,6 +13,8 @@ use netsync::status::{EndpointStatus, Status};
 
 use super::{output_error, GlobalArgs};
 
+/// Report sync point, drift, remotes and endpoints; a monitoring check.
+///
 /// Show whether the backups are fresh and the two sides agree: the sync point (commit, etcd
 /// revision, cluster, time, host) and its age, who holds the lock, how many keys changed only
 /// in Git, drifted in etcd or conflict (never values), per remote the last successful push

@@ -334,9 +334,22 @@ dir = {dir}
 # max_delete_fraction = 0.25
 
 # [persist]
+# Where `netsync persist` pushes its commits: remote names, URLs or paths (relative
+# to this repository); the first is the primary and must accept every push.
+# remotes = ["origin", "ssh://git@backup.example.net/net/network.git"]   # example
+# author = "netsync <netsync@core-1.example.net>"   # default: netsync <netsync@HOSTNAME>
+# message = "Record operational changes from etcd"   # example; the commit's summary line
 # Refuse to record the deletion of more than this fraction of the managed keys
 # in one persist (an accidental `etcdctl del --prefix` must not become the backup).
 # max_delete_fraction = 0.25
+
+# [secrets]
+# Keys whose values are stored encrypted with age (`<file>.age`), never in
+# plaintext: glob patterns over whole keys, as for [ephemeral].
+# keys = ["/net/users/*/password"]   # example
+# Who can decrypt them: age X25519 public keys, ssh-ed25519/ssh-rsa public keys,
+# or `file:PATH` for a recipients file in this repository.
+# recipients = ["age1...", "file:keys/recipients.txt"]   # example; create one with `netsync secret keygen`
 
 # [etcd]
 # endpoints = ["http://127.0.0.1:2379"]

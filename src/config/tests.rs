@@ -168,6 +168,39 @@ fn template_parses() {
     assert!(!overlaps(&c.state_prefix, b"/"));
 }
 
+/// Every commented-out section of the starter file, [persist] and [secrets] included, is
+/// valid once uncommented: what it shows is what the file takes.
+#[test]
+fn template_sections_parse_when_uncommented() {
+    let template = Config::template("/net/", "kv", "main");
+    for section in ["[persist]", "[secrets]", "[etcd]", "[ephemeral]", "[apply]"] {
+        assert!(
+            template.contains(&format!("# {section}\n")),
+            "{section} is shown"
+        );
+    }
+    let uncommented: String = template
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+            {
+                rest
+            }
+            _ => line,
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let c = parse(&uncommented);
+    assert_eq!(c.persist.remotes.len(), 2);
+    assert!(c.persist.author.is_some() && c.persist.message.is_some());
+    assert!(c.is_secret(b"/net/users/alice/password"));
+    assert_eq!(c.secrets.recipients.len(), 2);
+}
+
 #[test]
 fn syntax_error() {
     let m = error("version = 1\n[etcd\n", 2, 6, "");

@@ -8,6 +8,8 @@ use clap::Args;
 
 use crate::cli::output_error;
 
+/// Create an age identity.
+///
 /// Create an age identity, in the format of `age-keygen`: `# created:` and `# public key:`
 /// comment lines, then `AGE-SECRET-KEY-1…`. Put the public key into `secrets.recipients`.
 ///

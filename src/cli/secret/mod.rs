@@ -9,6 +9,8 @@ use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
 
+/// Create identities; encrypt, show and re-encrypt secret values.
+///
 /// Manage secret values: stored in Git as age files (`<path>.age`) encrypted to
 /// `secrets.recipients`, written to etcd in plaintext by `apply`.
 ///

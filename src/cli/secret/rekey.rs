@@ -9,6 +9,8 @@ use netsync::render::{self, OutputFormat};
 
 use crate::cli::{output_error, GlobalArgs};
 
+/// Re-encrypt every secret to the current recipients.
+///
 /// Re-encrypt every secret at the tip of the branch to the recipients its netsync.toml names
 /// now, as one commit made without a working tree (bare repositories work). Needs an identity
 /// that can decrypt every secret. Run it after adding or removing a recipient; a removed

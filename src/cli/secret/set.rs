@@ -10,6 +10,8 @@ use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
 
+/// Encrypt a value into the working tree as the key's secret file.
+///
 /// Encrypt a value into the working tree at the key's secret file (`….age`), creating
 /// folders as needed. Commits nothing: review and commit it yourself. The value comes from
 /// --file or stdin, byte for byte (a trailing newline is kept).

@@ -8,6 +8,8 @@ use netsync::git::Repo;
 
 use crate::cli::{output_error, GlobalArgs};
 
+/// Print the value of a committed secret.
+///
 /// Decrypt a committed secret and print its value, exactly, to stdout (nothing else is
 /// printed there). Needs an identity (--identity).
 ///
