@@ -47,6 +47,7 @@ Environment:
   NETSYNC_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_...     --insecure-skip-tls-verify (true/false)
   NETSYNC_USER, ETCDCTL_USER                        --user (name or name:password)
   NETSYNC_PASSWORD, ETCDCTL_PASSWORD                the password of --user name
+  NETSYNC_PASSWORD_FILE                             a file holding it (e.g. a systemd credential)
   NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT        --dial-timeout
   NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT  --command-timeout
   NETSYNC_IDENTITY_FILE                             --identity (decrypting secrets)
