@@ -29,6 +29,8 @@ pub mod env {
     ];
     pub const USER: [&str; 2] = ["NETSYNC_USER", "ETCDCTL_USER"];
     pub const PASSWORD: [&str; 2] = ["NETSYNC_PASSWORD", "ETCDCTL_PASSWORD"];
+    /// A file holding the password, e.g. a systemd credential (`%d/etcd-password`).
+    pub const PASSWORD_FILE: &str = "NETSYNC_PASSWORD_FILE";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,12 @@ pub enum Error {
     NoPassword { user: String },
     #[error("cannot read the password from the terminal")]
     Prompt(#[source] std::io::Error),
+    #[error("cannot read the etcd password from {} ({})", path.display(), env::PASSWORD_FILE)]
+    PasswordFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Where a setting's value came from.
@@ -227,7 +235,7 @@ pub fn resolve(
                 setting(Some(Password::new(pass.to_owned())), source),
             ),
             None => {
-                let password = match env_of(env::PASSWORD) {
+                let password = match password_from_env(env)? {
                     Some((name, pass)) => setting(Some(Password::new(pass)), Source::Env(name)),
                     None => setting(None, Source::Default),
                 };
@@ -267,6 +275,39 @@ impl Effective {
             insecure_skip_tls_verify: self.insecure_skip_tls_verify.value,
             auth,
         })
+    }
+}
+
+/// The password for a user named without one: `NETSYNC_PASSWORD`, else the file named by
+/// `NETSYNC_PASSWORD_FILE` (one trailing newline dropped; an empty file says nothing, as an
+/// empty variable), else `ETCDCTL_PASSWORD`. Both of netsync's own set is refused: which one
+/// was meant cannot be known.
+fn password_from_env(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(&'static str, String)>, Error> {
+    let [own, etcdctl] = env::PASSWORD;
+    let set = |name: &str| env(name).filter(|v| !v.is_empty());
+    match (set(own), set(env::PASSWORD_FILE)) {
+        (Some(_), Some(path)) => Err(Error::BadEnv {
+            name: env::PASSWORD_FILE,
+            value: path,
+            reason: format!("{own} is set too; set only one of them"),
+        }),
+        (Some(pass), None) => Ok(Some((own, pass))),
+        (None, Some(path)) => {
+            let path = PathBuf::from(path);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| Error::PasswordFile { path, source })?;
+            let pass = text
+                .strip_suffix('\n')
+                .map(|t| t.strip_suffix('\r').unwrap_or(t))
+                .unwrap_or(&text);
+            match pass.is_empty() {
+                true => Ok(set(etcdctl).map(|p| (etcdctl, p))),
+                false => Ok(Some((env::PASSWORD_FILE, pass.to_owned()))),
+            }
+        }
+        (None, None) => Ok(set(etcdctl).map(|p| (etcdctl, p))),
     }
 }
 
@@ -400,6 +441,94 @@ mod tests {
             Some(("alice", "pw"))
         );
         assert!(c.identity.is_some());
+    }
+
+    #[test]
+    fn password_file_is_read_after_netsync_password_and_before_etcdctl_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.to_string_lossy().into_owned()
+        };
+        let with_newline = file("nl", "from-file\n");
+        let crlf = file("crlf", "from-file\r\n");
+        let inner = file("inner", " two\nlines \n\n");
+        let empty = file("empty", "");
+        let flags = Layer {
+            user: Some("alice".into()),
+            ..Layer::default()
+        };
+        let password = |pairs: &[(&str, &str)]| {
+            let e = resolve(&flags, &env_from(pairs), &EtcdSettings::default()).unwrap();
+            let value = e.password.value.as_ref().map(|p| p.expose().to_owned());
+            (value, e.password.source)
+        };
+        let from_file = (
+            Some("from-file".into()),
+            Source::Env("NETSYNC_PASSWORD_FILE"),
+        );
+        assert_eq!(
+            password(&[("NETSYNC_PASSWORD_FILE", &with_newline)]),
+            from_file
+        );
+        assert_eq!(password(&[("NETSYNC_PASSWORD_FILE", &crlf)]), from_file);
+        assert_eq!(
+            password(&[
+                ("NETSYNC_PASSWORD_FILE", &with_newline),
+                ("ETCDCTL_PASSWORD", "etcdctl")
+            ]),
+            from_file
+        );
+        // Only one newline goes: the rest is the password, byte for byte.
+        assert_eq!(
+            password(&[("NETSYNC_PASSWORD_FILE", &inner)]).0.as_deref(),
+            Some(" two\nlines \n")
+        );
+        // An empty file says nothing, as an empty variable does.
+        assert_eq!(
+            password(&[
+                ("NETSYNC_PASSWORD_FILE", &empty),
+                ("ETCDCTL_PASSWORD", "etcdctl")
+            ]),
+            (Some("etcdctl".into()), Source::Env("ETCDCTL_PASSWORD"))
+        );
+        assert_eq!(
+            password(&[("NETSYNC_PASSWORD_FILE", &empty)]),
+            (None, Source::Default)
+        );
+        // A password in --user wins, and the file is not even opened.
+        let flags = Layer {
+            user: Some("alice:inline".into()),
+            ..Layer::default()
+        };
+        let env = env_from(&[("NETSYNC_PASSWORD_FILE", "/nonexistent/pw")]);
+        let e = resolve(&flags, &env, &EtcdSettings::default()).unwrap();
+        assert_eq!(e.password.value.unwrap().expose(), "inline");
+    }
+
+    #[test]
+    fn password_file_unreadable_or_beside_netsync_password_is_an_error() {
+        let flags = Layer {
+            user: Some("alice".into()),
+            ..Layer::default()
+        };
+        let env = env_from(&[("NETSYNC_PASSWORD_FILE", "/nonexistent/pw")]);
+        let err = resolve(&flags, &env, &EtcdSettings::default()).unwrap_err();
+        assert!(matches!(err, Error::PasswordFile { .. }), "{err:?}");
+        assert!(err.to_string().contains("/nonexistent/pw"), "{err}");
+        let env = env_from(&[
+            ("NETSYNC_PASSWORD_FILE", "/nonexistent/pw"),
+            ("NETSYNC_PASSWORD", "pw"),
+        ]);
+        let err = resolve(&flags, &env, &EtcdSettings::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("NETSYNC_PASSWORD is set too"),
+            "{err}"
+        );
+        // Without a user no password is needed, and the file is not read.
+        let e = resolve(&Layer::default(), &env, &EtcdSettings::default()).unwrap();
+        assert_eq!(e.password.value, None);
     }
 
     #[test]

@@ -99,7 +99,8 @@ impl Error {
             Error::Settings(
                 settings::Error::BadEnv { .. }
                 | settings::Error::HalfIdentity { .. }
-                | settings::Error::NoPassword { .. },
+                | settings::Error::NoPassword { .. }
+                | settings::Error::PasswordFile { .. },
             ) => exit::USAGE,
             _ => exit::ERROR,
         }
@@ -207,7 +208,10 @@ impl Error {
                 "check --user and the password (NETSYNC_PASSWORD / ETCDCTL_PASSWORD, or --user name:password)".into(),
             ],
             Error::Settings(settings::Error::NoPassword { .. }) => vec![
-                "set NETSYNC_PASSWORD (or ETCDCTL_PASSWORD), or pass --user name:password".into(),
+                "set NETSYNC_PASSWORD (or ETCDCTL_PASSWORD) or NETSYNC_PASSWORD_FILE, or pass --user name:password".into(),
+            ],
+            Error::Settings(settings::Error::PasswordFile { .. }) => vec![
+                "NETSYNC_PASSWORD_FILE names a file netsync cannot read; under systemd, check the unit's LoadCredential= (docs/packaging.md)".into(),
             ],
             Error::Settings(settings::Error::HalfIdentity { .. }) => vec![
                 "give both --cert and --key (or NETSYNC_CERT and NETSYNC_KEY)".into(),

@@ -86,7 +86,8 @@ pub struct GlobalArgs {
     pub insecure_skip_tls_verify: bool,
 
     /// etcd user, as `name` or `name:password`. Without a password here, netsync reads
-    /// NETSYNC_PASSWORD, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also
+    /// NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD,
+    /// else asks on the terminal (no echo). Also
     /// NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync
     #[arg(long, global = true, help_heading = CONNECTION, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,

@@ -14,6 +14,7 @@ mod hosts;
 mod init;
 mod interleavings;
 mod limits;
+mod package;
 mod persist;
 mod plan;
 mod restore;

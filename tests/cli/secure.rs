@@ -2,6 +2,7 @@
 //! certificate for 127.0.0.1, client certificate), skip-verify, and user/password auth.
 //! Every failure leaves etcd unchanged.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use etcd_client::Permission;
@@ -478,6 +479,66 @@ fn apply_with_user_and_password() {
     env.fsck(&repo);
 }
 
+/// `netsync config --user netsync` with `var=value`: its `password` line, which must show
+/// the password masked, and the output never the password itself.
+fn config_password_line(env: &TestEnv, repo: &Path, var: &str, value: &OsStr) -> String {
+    let out = env
+        .netsync()
+        .env(var, value)
+        .args(["config", "--user", "netsync", "--repo"])
+        .arg(repo)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("s3cret-pw"), "{text}");
+    let line = text.lines().find(|l| l.starts_with("password"));
+    let line = line.unwrap_or_else(|| panic!("no password line: {text}"));
+    assert!(line.contains("********"), "{line}");
+    line.to_owned()
+}
+
+/// The password from a file, as the packaged units hand it over: systemd's LoadCredential=
+/// puts it in $CREDENTIALS_DIRECTORY, and NETSYNC_PASSWORD_FILE names it there.
+#[test]
+fn password_from_a_file_as_a_systemd_credential() {
+    let (env, repo, root) = auth_env();
+    let credentials = env.root().join("credentials");
+    std::fs::create_dir(&credentials).unwrap();
+    let file = credentials.join("etcd-password");
+    std::fs::write(&file, "s3cret-pw\n").unwrap();
+    env.netsync()
+        .env("NETSYNC_USER", "netsync")
+        .env("NETSYNC_PASSWORD_FILE", &file)
+        .env("ETCDCTL_PASSWORD", "wrong")
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(root.dump(b"/net/"), fixture_kv("network"));
+
+    // `netsync config` names the file's variable, never the password.
+    let line = config_password_line(&env, &repo, "NETSYNC_PASSWORD_FILE", file.as_os_str());
+    assert!(line.contains("env NETSYNC_PASSWORD_FILE"), "{line}");
+
+    // A file that is not there is a usage error naming it, before anything is written.
+    let revision = root.revision();
+    let assert = env
+        .netsync()
+        .env("NETSYNC_USER", "netsync")
+        .env("NETSYNC_PASSWORD_FILE", credentials.join("missing"))
+        .args(["apply", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(64);
+    let err = stderr_of(&assert);
+    assert!(err.contains("cannot read the etcd password from"), "{err}");
+    assert!(err.contains("missing"), "{err}");
+    assert!(err.contains("hint: NETSYNC_PASSWORD_FILE"), "{err}");
+    assert_eq!(root.revision(), revision, "etcd was written");
+}
+
 #[test]
 fn wrong_or_missing_password_fails_clearly_and_is_never_printed() {
     let (env, repo, root) = auth_env();
@@ -513,23 +574,8 @@ fn wrong_or_missing_password_fails_clearly_and_is_never_printed() {
     assert_eq!(root.revision(), revision, "etcd was written");
 
     // `netsync config` shows where the password comes from, never the password.
-    let out = env
-        .netsync()
-        .env("NETSYNC_PASSWORD", "s3cret-pw")
-        .args(["config", "--user", "netsync", "--repo"])
-        .arg(&repo)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("s3cret-pw"), "{text}");
-    assert!(
-        text.lines().any(|l| l.starts_with("password")
-            && l.contains("********")
-            && l.contains("env NETSYNC_PASSWORD")),
-        "{text}"
-    );
+    let line = config_password_line(&env, &repo, "NETSYNC_PASSWORD", "s3cret-pw".as_ref());
+    assert!(line.contains("env NETSYNC_PASSWORD"), "{line}");
 }
 
 #[test]
