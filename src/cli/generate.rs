@@ -119,6 +119,16 @@ const FILES: &[(&str, &str)] = &[
         "The default age identity for decrypting secrets (~/.config/netsync/identity.txt), \
          when neither --identity nor NETSYNC_IDENTITY_FILE names one.",
     ),
+    (
+        "/etc/netsync/netsync.env",
+        "With the Debian package: the settings (NETSYNC_REPO, NETSYNC_ENDPOINTS, ...) of the \
+         systemd units, which read it with EnvironmentFile=.",
+    ),
+    (
+        "/etc/netsync/etcd-password",
+        "With the Debian package: the etcd password, mode 0600, handed to the units with \
+         LoadCredential= and read through NETSYNC_PASSWORD_FILE.",
+    ),
 ];
 
 /// netsync.toml(5): the configuration file, key by key.

@@ -349,8 +349,14 @@ mod tests {
             .find("Connection options (etcd):")
             .expect("a connection heading");
         assert!(own < global && global < connection, "{help}");
-        assert!(help[connection..].contains("      --endpoints <URLS>"), "{help}");
-        assert!(!help[..connection].contains("      --endpoints <URLS>"), "{help}");
+        assert!(
+            help[connection..].contains("      --endpoints <URLS>"),
+            "{help}"
+        );
+        assert!(
+            !help[..connection].contains("      --endpoints <URLS>"),
+            "{help}"
+        );
     }
 
     /// Every flag and every subcommand explains itself with an example (they become the man
