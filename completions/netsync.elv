@@ -81,7 +81,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
         }
         &'netsync;diff'= {
             cand --rev 'Git revision to compare: a branch, tag, commit, `HEAD~2`, or a date (YYYY-MM-DD = midnight UTC, or RFC 3339): the configured branch''s last first-parent commit at or before it. Default: the configured branch, else HEAD. Example: --rev origin/main'
-            cand --out 'Save the plan to FILE for `netsync apply --plan FILE` to carry out exactly as shown: each key''s class, action and etcd mod_revision, and Git blob ids (never a value). Example: netsync diff --out reviewed.plan'
+            cand --out 'Save the plan to FILE for `netsync apply --plan FILE` to carry out exactly as shown: each key''s class, action and etcd mod_revision, and Git blob ids (never a value). Refused when a secret was not compared (no identity): pass --identity FILE. Example: netsync diff --out reviewed.plan'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
             cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
@@ -95,7 +95,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
             cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
-            cand --exit-code 'Exit with 2 when there are differences, 0 when there are none. Example: netsync diff -q --exit-code || echo "etcd differs from Git"'
+            cand --exit-code 'Exit with 2 when there are differences, 0 when there are none. A secret not compared (no identity) counts as a difference: the check never passes unseen. Example: netsync diff -q --exit-code || echo "etcd differs from Git"'
             cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'

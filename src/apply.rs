@@ -259,6 +259,7 @@ mod tests {
                 base: None,
                 apply: crate::plan::ApplyStep::Write,
                 persist: crate::plan::PersistStep::Record,
+                sealed: None,
             });
         }
         plan

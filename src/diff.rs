@@ -11,7 +11,9 @@ use crate::secrets::Identities;
 
 /// Read both sides and plan, loading the desired values so they can be shown (secrets are
 /// decrypted to decide whether they changed, never shown), and classify every difference by
-/// the three-way rule against the sync point, as `apply` would. Writes nothing.
+/// the three-way rule against the sync point, as `apply` would. Writes nothing. With no
+/// identity at all, secrets stay sealed and those that may or may not differ are marked not
+/// compared ([`prepare::load_values_to_show`]); everything else is complete.
 pub async fn diff(
     repo: &Repo,
     desired: Desired,
@@ -21,7 +23,7 @@ pub async fn diff(
 ) -> Result<Prepared, Error> {
     let compare = Compare::ThreeWay(Policy::Safe);
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
-    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
+    prepare::load_values_to_show(repo, &mut prepared.plan, identities)?;
     let config = &prepared.desired.config;
     let max_request = config.etcd.max_request_bytes;
     let envelope = kv.request_envelope();

@@ -46,6 +46,17 @@ pub struct Change {
     pub apply: ApplyStep,
     /// What `persist` does with this key ([`Class::steps`]).
     pub persist: PersistStep,
+    /// Git's value is a secret left sealed (its age file not decrypted), and why: then `new`
+    /// is `None` although Git has the key (`new_oid`). See [`Change::not_compared`].
+    pub sealed: Option<Sealed>,
+}
+
+/// Why a secret's value in Git was not decrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sealed {
+    /// No identity at all (`diff` without a private key shows what it can).
+    NoIdentity,
 }
 
 /// Which side changed a key since the sync point, and so in whose direction it reads.
@@ -102,6 +113,13 @@ impl Change {
             Class::Same | Class::GitOnly | Class::Unbased => None,
         }
     }
+
+    /// Why it is not known whether this secret differs at all: Git's value stayed sealed while
+    /// etcd holds one, and equal plaintexts would be no difference ([`Plan::settle_secrets`]).
+    /// A secret only one side holds differs whatever its plaintext: that needs no decrypting.
+    pub fn not_compared(&self) -> Option<Sealed> {
+        self.sealed.filter(|_| self.old.is_some())
+    }
 }
 
 /// A side's change from the base: present before and/or after.
@@ -135,6 +153,7 @@ impl std::fmt::Debug for Change {
             .field("base", &shown(&self.base))
             .field("apply", &self.apply)
             .field("persist", &self.persist)
+            .field("sealed", &self.sealed)
             .finish()
     }
 }
@@ -179,9 +198,21 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// Git and etcd agree on every managed key.
+    /// Git and etcd agree on every managed key. A secret not compared ([`Plan::not_compared`])
+    /// is still listed as a difference, so it never passes for agreement.
     pub fn in_sync(&self) -> bool {
         self.changes.is_empty() && self.kept.is_empty() && self.conflicts.is_empty()
+    }
+
+    /// Secrets whose difference is not known ([`Change::not_compared`]): a difference until
+    /// shown otherwise, never "in sync".
+    pub fn not_compared(&self) -> usize {
+        self.changes
+            .iter()
+            .chain(&self.kept)
+            .chain(&self.conflicts)
+            .filter(|c| c.not_compared().is_some())
+            .count()
     }
 
     /// Keys per class, from the same assessment every command makes.
@@ -484,6 +515,7 @@ pub fn plan(
             base: None,
             apply: key.apply,
             persist: key.persist,
+            sealed: None,
             key: key.key,
         };
         match change.apply {
@@ -925,6 +957,29 @@ mod tests {
         assert_eq!(keys, vec![&b"/n/s"[..], b"/n/u"]);
         assert_eq!(p.unchanged, 1);
         assert!(!format!("{:?}", p.changes[0]).contains("other"));
+    }
+
+    #[test]
+    fn a_sealed_secret_is_not_compared_only_where_etcd_holds_a_value() {
+        let mut want = desired(&[(b"/n/added", b"ct1"), (b"/n/changed", b"ct2")]);
+        want.values_mut().for_each(|e| e.secret = true);
+        let have = vec![kv(b"/n/changed", b"pw", 3, 0), kv(b"/n/plain", b"x", 4, 0)];
+        let mut p = plan(&want, have, None, Policy::Safe, |_| false, |_| false, hash);
+        assert_eq!(p.not_compared(), 0);
+        for c in p.changes.iter_mut().filter(|c| c.secret) {
+            c.sealed = Some(Sealed::NoIdentity);
+        }
+        let not: Vec<_> = p.changes.iter().map(|c| c.not_compared()).collect();
+        // Sorted: /n/added (Git alone: an add whatever its plaintext), /n/changed, /n/plain.
+        assert_eq!(not, [None, Some(Sealed::NoIdentity), None]);
+        assert_eq!(p.not_compared(), 1);
+        p.settle_secrets();
+        assert_eq!(
+            p.not_compared(),
+            1,
+            "a sealed value is never settled as equal"
+        );
+        assert!(!p.in_sync());
     }
 
     fn ids(pairs: &[(&[u8], &[u8])]) -> BTreeMap<Vec<u8>, ObjectId> {

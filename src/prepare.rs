@@ -4,7 +4,7 @@
 use crate::desired::{self, Desired};
 use crate::git::Repo;
 use crate::kv::Kv;
-use crate::plan::{self, Base, Plan, Policy};
+use crate::plan::{self, Base, Plan, Policy, Sealed};
 use crate::progress::Progress;
 use crate::secrets::{self, Identities};
 use crate::syncpoint::{self, SyncPoint};
@@ -123,21 +123,8 @@ pub async fn prepare(
 /// not decrypt (no identity, wrong identity, tampered, moved) stops the run with etcd
 /// untouched. Secrets whose plaintext equals etcd's value then leave the plan.
 pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) -> Result<(), Error> {
-    let mut sealed: Vec<usize> = Vec::new();
-    let mut all: Vec<&mut plan::Change> = plan
-        .changes
-        .iter_mut()
-        .chain(&mut plan.kept)
-        .chain(&mut plan.conflicts)
-        .collect();
-    for (i, change) in all.iter_mut().enumerate() {
-        if let Some(oid) = change.new_oid {
-            change.new = Some(repo.read_blob(oid)?);
-            if change.secret && change.path.as_deref().is_some_and(is_age_path) {
-                sealed.push(i);
-            }
-        }
-    }
+    let mut all = differing(plan);
+    let sealed = read_git_values(repo, &mut all)?;
     let plaintexts = secrets::decrypt_all(
         sealed.iter().map(|&i| {
             let c = &all[i];
@@ -150,6 +137,55 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
     }
     plan.settle_secrets();
     Ok(())
+}
+
+/// [`load_new_values`] for showing the plan (`diff`), which needs no private key to show
+/// what it can: with no identity at all, each secret in Git stays sealed (checked only as far
+/// as that takes no key: armor and age header), marked [`Sealed::NoIdentity`] with `new`
+/// left `None`. Where etcd holds a value too, whether the secret differs is then not known
+/// ([`plan::Change::not_compared`]). Secrets the plan already decided without decrypting
+/// (the same ciphertext as at the sync point and etcd unchanged since) are not in it. With
+/// any identity this is [`load_new_values`]: a wrong identity or a tampered file is an error.
+pub fn load_values_to_show(
+    repo: &Repo,
+    plan: &mut Plan,
+    identities: &Identities,
+) -> Result<(), Error> {
+    if !identities.is_empty() {
+        return load_new_values(repo, plan, identities);
+    }
+    let mut all = differing(plan);
+    for i in read_git_values(repo, &mut all)? {
+        let change = &mut all[i];
+        secrets::check_sealed(&change.key, change.new.as_deref().unwrap_or_default())?;
+        change.new = None;
+        change.sealed = Some(Sealed::NoIdentity);
+    }
+    Ok(())
+}
+
+/// Every key of `plan` that differs: to write, kept, in conflict.
+fn differing(plan: &mut Plan) -> Vec<&mut plan::Change> {
+    plan.changes
+        .iter_mut()
+        .chain(&mut plan.kept)
+        .chain(&mut plan.conflicts)
+        .collect()
+}
+
+/// Load Git's value of each of `all` into `new`; the positions of those that are age files,
+/// whose `new` is ciphertext still.
+fn read_git_values(repo: &Repo, all: &mut [&mut plan::Change]) -> Result<Vec<usize>, Error> {
+    let mut sealed = Vec::new();
+    for (i, change) in all.iter_mut().enumerate() {
+        if let Some(oid) = change.new_oid {
+            change.new = Some(repo.read_blob(oid)?);
+            if change.secret && change.path.as_deref().is_some_and(is_age_path) {
+                sealed.push(i);
+            }
+        }
+    }
+    Ok(sealed)
 }
 
 /// The merge base for the three-way rule: each key's base from the sync point, when the
@@ -209,7 +245,8 @@ pub fn judge(prepared: &mut Prepared, max_request: usize, envelope: usize) {
     let largest_write = plan
         .changes
         .iter()
-        .filter(|c| c.action != plan::Action::Delete)
+        // A secret left sealed has no known size: it is not weighed.
+        .filter(|c| c.action != plan::Action::Delete && c.sealed.is_none())
         .map(|c| {
             let op = crate::kv::Guarded {
                 key: &c.key,

@@ -33,6 +33,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("not saving the plan: {} secret(s) were not compared ({}), so it is not known whether they differ", keys.len(), keys.join(", "))]
+    NotCompared { keys: Vec<String> },
 }
 
 /// The sync point a plan was made against.
@@ -118,6 +120,30 @@ impl SavedPlan {
             policy,
             keys,
         }
+    }
+
+    /// [`SavedPlan::of`], for saving for review: refused when the comparison is incomplete (a
+    /// secret not compared, [`crate::plan::Change::not_compared`]), since `apply --plan` would
+    /// carry out a plan nobody could see whole.
+    pub fn complete(prepared: &Prepared, policy: Policy) -> Result<Self, Error> {
+        let plan = &prepared.plan;
+        let mut keys: Vec<&Change> = plan
+            .changes
+            .iter()
+            .chain(&plan.kept)
+            .chain(&plan.conflicts)
+            .filter(|c| c.not_compared().is_some())
+            .collect();
+        if !keys.is_empty() {
+            keys.sort_by(|a, b| a.key.cmp(&b.key));
+            return Err(Error::NotCompared {
+                keys: keys
+                    .into_iter()
+                    .map(|c| crate::keypath::display_key(&c.key))
+                    .collect(),
+            });
+        }
+        Ok(Self::of(prepared, policy))
     }
 
     /// What differs between this plan (as saved) and `now` (the same plan made again), one

@@ -480,16 +480,7 @@ pub fn decrypt(key: &[u8], armored: &[u8], identities: &Identities) -> Result<Ze
         keys: vec![name.clone()],
         reason,
     };
-    if !armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
-        return Err(corrupt("not an ASCII-armored age file".into()));
-    }
-    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(armored))
-        .map_err(|e| corrupt(e.to_string()))?;
-    if decryptor.is_scrypt() {
-        return Err(corrupt(
-            "encrypted with a passphrase, not to recipients".into(),
-        ));
-    }
+    let decryptor = open_armor(&name, armored)?;
     let mut reader = decryptor
         .decrypt(identities.list.iter().map(|i| i.as_ref() as _))
         .map_err(|e| match e {
@@ -516,6 +507,35 @@ pub fn decrypt(key: &[u8], armored: &[u8], identities: &Identities) -> Result<Ze
         });
     }
     Ok(Zeroizing::new(value.to_vec()))
+}
+
+/// What can be checked of `key`'s armored ciphertext without a private key: that it is an
+/// ASCII-armored age file whose header parses, encrypted to recipients. Its payload, and
+/// the key it is bound to, take an identity to check ([`decrypt`]).
+pub fn check_sealed(key: &[u8], armored: &[u8]) -> Result<()> {
+    open_armor(&display_key(key), armored).map(drop)
+}
+
+/// The age decryptor of `armored` (the file of the key `name`), or why it is no age file.
+fn open_armor<'a>(
+    name: &str,
+    armored: &'a [u8],
+) -> Result<age::Decryptor<ArmoredReader<std::io::BufReader<&'a [u8]>>>> {
+    let corrupt = |reason: String| Error::Corrupt {
+        keys: vec![name.to_owned()],
+        reason,
+    };
+    if !armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
+        return Err(corrupt("not an ASCII-armored age file".into()));
+    }
+    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(armored))
+        .map_err(|e| corrupt(e.to_string()))?;
+    if decryptor.is_scrypt() {
+        return Err(corrupt(
+            "encrypted with a passphrase, not to recipients".into(),
+        ));
+    }
+    Ok(decryptor)
 }
 
 fn default_name(identities: &Identities) -> String {

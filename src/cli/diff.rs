@@ -14,6 +14,11 @@ use super::{output_error, GlobalArgs};
 /// Show what `apply` would change in etcd: per key added, changed or deleted, with a
 /// unified diff for text values and sizes and hashes for binary ones. Writes nothing.
 ///
+/// Without a private key (no --identity, no NETSYNC_IDENTITY_FILE, no default identity
+/// file) diff still shows everything it can: a secret whose ciphertext in Git and value in
+/// etcd are both unchanged since the sync point is unchanged; a secret whose difference
+/// needs its plaintext is shown as "not compared: no identity" and counts as a difference.
+///
 /// Example: netsync diff --repo /srv/network.git --endpoints http://10.0.0.1:2379 --exit-code
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -23,12 +28,14 @@ pub struct DiffArgs {
     /// Example: --rev origin/main
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
-    /// Exit with 2 when there are differences, 0 when there are none.
+    /// Exit with 2 when there are differences, 0 when there are none. A secret not compared
+    /// (no identity) counts as a difference: the check never passes unseen.
     /// Example: netsync diff -q --exit-code || echo "etcd differs from Git"
     #[arg(long)]
     pub exit_code: bool,
     /// Save the plan to FILE for `netsync apply --plan FILE` to carry out exactly as shown:
     /// each key's class, action and etcd mod_revision, and Git blob ids (never a value).
+    /// Refused when a secret was not compared (no identity): pass --identity FILE.
     /// Example: netsync diff --out reviewed.plan
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
@@ -42,7 +49,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
     let prepared =
         netsync::diff::diff(&repo, desired, &mut kv, &identities, &global.progress()).await?;
     if let Some(path) = &args.out {
-        let plan = netsync::saved::SavedPlan::of(&prepared, netsync::plan::Policy::Safe);
+        let plan = netsync::saved::SavedPlan::complete(&prepared, netsync::plan::Policy::Safe)?;
         plan.save(path)?;
         if global.human() {
             let mut err = anstream::stderr().lock();
@@ -54,6 +61,12 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
                 path.display()
             );
         }
+    }
+    let not_compared = prepared.plan.not_compared();
+    if not_compared > 0 {
+        tracing::warn!(
+            "{not_compared} secret(s) not compared: no identity to decrypt them, so they count as differences; pass --identity FILE (or set NETSYNC_IDENTITY_FILE) to compare them"
+        );
     }
     let mut out = global.stdout();
     match global.format() {

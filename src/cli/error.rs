@@ -131,7 +131,9 @@ impl Error {
             Error::Settings(_) if self.exit_code() == exit::USAGE => "usage",
             Error::Settings(_) => "settings",
             Error::Git(_) | Error::Desired(_) | Error::BaseMissing(_) | Error::Remote(_) => "git",
-            Error::Secrets(_) | Error::SecretCommand(_) => "secrets",
+            Error::Secrets(_)
+            | Error::SecretCommand(_)
+            | Error::Saved(netsync::saved::Error::NotCompared { .. }) => "secrets",
             Error::LockBusy { .. } => "lock_busy",
             Error::Write(write::Error::LockLost { .. }) => "lock_lost",
             Error::Write(
@@ -258,6 +260,9 @@ impl Error {
                 "--new and --bare create a repository in a new or empty directory; without them, init writes into an existing one".into(),
             ],
             Error::Secrets(err) => err.hints(),
+            Error::Saved(netsync::saved::Error::NotCompared { .. }) => vec![
+                "pass --identity FILE (or set NETSYNC_IDENTITY_FILE) so that diff compares every secret, then save the plan again".into(),
+            ],
             Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
                 "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],

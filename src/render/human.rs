@@ -9,7 +9,7 @@ use super::{display_key, labeled_diff, short_sha256, text_diff};
 use crate::apply::ApplyReport;
 use crate::desired::short;
 use crate::persist::PersistReport;
-use crate::plan::{Action, Change, Class};
+use crate::plan::{Action, Change, Class, Sealed};
 use crate::prepare::Prepared;
 
 const ADD: Style = AnsiColor::Green.on_default();
@@ -35,6 +35,38 @@ fn key_and_path(change: &Change) -> (String, String) {
     (display_key(&change.key), path)
 }
 
+/// Why a secret's value in Git was not decrypted, for people.
+fn reason(sealed: Sealed) -> &'static str {
+    match sealed {
+        Sealed::NoIdentity => "no identity",
+    }
+}
+
+/// The mark of a change whose secret was not compared: it may be no difference at all.
+fn mark_of(change: &Change, mark: char) -> char {
+    match change.not_compared() {
+        Some(_) => '?',
+        None => mark,
+    }
+}
+
+/// The line under a secret that was not compared: why, and the one size that is known.
+fn not_compared_line(reason_: Sealed, etcd: Option<&[u8]>) -> String {
+    format!(
+        "not compared: {} to decrypt Git's age file (etcd holds {} bytes)",
+        reason(reason_),
+        etcd.map_or(0, <[u8]>::len)
+    )
+}
+
+/// A secret value's size: `N bytes`, or why it is not known (`sealed`: not decrypted).
+fn secret_size(value: Option<&[u8]>, sealed: Option<Sealed>) -> String {
+    match (value, sealed) {
+        (None, Some(s)) => format!("size unknown: {}", reason(s)),
+        (v, _) => format!("{} bytes", v.map_or(0, <[u8]>::len)),
+    }
+}
+
 /// One change: a header line, then a unified diff for text or a size/hash line for binary.
 pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     let (mark, word, style) = match change.action {
@@ -42,6 +74,7 @@ pub fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
         Action::Change => ('~', "change", CHANGE),
         Action::Delete => ('-', "delete", DELETE),
     };
+    let mark = mark_of(change, mark);
     let (key, path) = key_and_path(change);
     writeln!(
         out,
@@ -119,6 +152,7 @@ pub fn write_drift(out: &mut impl Write, change: &Change, diffs: bool) -> io::Re
         Action::Change => ('~', "changed in etcd", CHANGE),
         Action::Delete => ('-', "deleted in etcd", DELETE),
     };
+    let mark = mark_of(change, mark);
     let (key, path) = key_and_path(change);
     writeln!(
         out,
@@ -127,11 +161,14 @@ pub fn write_drift(out: &mut impl Write, change: &Change, diffs: bool) -> io::Re
     if !diffs {
         return Ok(());
     }
+    if let Some(sealed) = change.not_compared() {
+        return writeln!(out, "    {}", not_compared_line(sealed, after));
+    }
     if change.secret {
         return writeln!(
             out,
             "    {}",
-            side_secret_line(action, "in etcd", before, after)
+            side_secret_line(action, "in etcd", before, after, None)
         );
     }
     write_values(out, before, after, Some(("sync-point", "etcd")))
@@ -150,7 +187,8 @@ pub fn write_conflict(out: &mut impl Write, change: &Change, diffs: bool) -> io:
     let (git, etcd) = (change.git_action(), change.etcd_action());
     writeln!(
         out,
-        "{DELETE}! conflict        {BOLD}{key}{BOLD:#}{DELETE:#}{path}  ({} in Git, {} in etcd)",
+        "{DELETE}{} conflict        {BOLD}{key}{BOLD:#}{DELETE:#}{path}  ({} in Git, {} in etcd)",
+        mark_of(change, '!'),
         word(git),
         word(etcd)
     )?;
@@ -161,18 +199,15 @@ pub fn write_conflict(out: &mut impl Write, change: &Change, diffs: bool) -> io:
     let (git_value, etcd_value) = (change.new.as_deref(), change.old.as_deref());
     if change.secret {
         if let Some(a) = git {
-            writeln!(
-                out,
-                "    {}",
-                side_secret_line(a, "in Git", None, git_value)
-            )?;
+            let line = side_secret_line(a, "in Git", None, git_value, change.sealed);
+            writeln!(out, "    {line}")?;
         }
         if let Some(a) = etcd {
-            writeln!(
-                out,
-                "    {}",
-                side_secret_line(a, "in etcd", None, etcd_value)
-            )?;
+            let line = side_secret_line(a, "in etcd", None, etcd_value, None);
+            writeln!(out, "    {line}")?;
+        }
+        if let Some(sealed) = change.not_compared() {
+            writeln!(out, "    {}", not_compared_line(sealed, etcd_value))?;
         }
         return Ok(());
     }
@@ -183,22 +218,21 @@ pub fn write_conflict(out: &mut impl Write, change: &Change, diffs: bool) -> io:
 }
 
 /// A secret's change on one side: that it happened, and the sizes (`before` is unknown for
-/// a conflict, whose base is ciphertext).
+/// a conflict, whose base is ciphertext; `after` is `sealed` when it was not decrypted).
 fn side_secret_line(
     action: Action,
     side: &str,
     before: Option<&[u8]>,
     after: Option<&[u8]>,
+    sealed: Option<Sealed>,
 ) -> String {
-    let len = |v: Option<&[u8]>| v.map_or(0, <[u8]>::len);
+    let size = secret_size(after, sealed);
     match (action, before) {
-        (Action::Add, _) => format!("secret added {side} ({} bytes)", len(after)),
-        (Action::Change, Some(b)) => format!(
-            "secret changed {side} ({} bytes → {} bytes)",
-            b.len(),
-            len(after)
-        ),
-        (Action::Change, None) => format!("secret changed {side} (now {} bytes)", len(after)),
+        (Action::Add, _) => format!("secret added {side} ({size})"),
+        (Action::Change, Some(b)) => format!("secret changed {side} ({} bytes → {size})", b.len()),
+        // Not decrypted: `size` says why it is unknown.
+        (Action::Change, None) if after.is_none() => format!("secret changed {side} ({size})"),
+        (Action::Change, None) => format!("secret changed {side} (now {size})"),
         (Action::Delete, _) => format!("secret deleted {side}"),
     }
 }
@@ -206,15 +240,15 @@ fn side_secret_line(
 /// What may be said about a secret change: that it happens, and the sizes. No hash: a hash of
 /// a low-entropy password is as good as the password.
 pub fn secret_line(change: &Change) -> String {
-    let len = |v: Option<&Vec<u8>>| v.map_or(0, Vec::len);
+    let (old, new) = (change.old.as_deref(), change.new.as_deref());
+    if let Some(sealed) = change.not_compared() {
+        return not_compared_line(sealed, old);
+    }
+    let new = secret_size(new, change.sealed);
     match change.action {
-        Action::Add => format!("secret added ({} bytes)", len(change.new.as_ref())),
-        Action::Change => format!(
-            "secret changed ({} bytes → {} bytes)",
-            len(change.old.as_ref()),
-            len(change.new.as_ref())
-        ),
-        Action::Delete => format!("secret deleted ({} bytes)", len(change.old.as_ref())),
+        Action::Add => format!("secret added ({new})"),
+        Action::Change => format!("secret changed ({} → {new})", secret_size(old, None)),
+        Action::Delete => format!("secret deleted ({})", secret_size(old, None)),
     }
 }
 
@@ -239,6 +273,12 @@ fn counts(prepared: &Prepared) -> String {
     }
     if !plan.conflicts.is_empty() {
         parts.push(format!("{} conflicts", plan.conflicts.len()));
+    }
+    let not_compared = plan.not_compared();
+    if not_compared > 0 {
+        parts.push(format!(
+            "{not_compared} secrets not compared (counted as differences)"
+        ));
     }
     if !plan.leased.is_empty() {
         parts.push(format!("{} leased left alone", plan.leased.len()));
@@ -461,6 +501,67 @@ pub fn write_persist(out: &mut impl Write, report: &PersistReport) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::{ApplyStep, PersistStep};
+
+    fn sealed_secret(old: Option<&[u8]>, action: Action, class: Class) -> Change {
+        Change {
+            key: b"/net/s".to_vec(),
+            action,
+            path: Some("kv/s.age".into()),
+            new_oid: Some(crate::git::blob_id(gix::hash::Kind::Sha1, b"ct")),
+            old: old.map(<[u8]>::to_vec),
+            new: None,
+            expect_mod_revision: 3,
+            secret: true,
+            class,
+            base_oid: None,
+            base: None,
+            apply: ApplyStep::Write,
+            persist: PersistStep::Leave,
+            sealed: Some(Sealed::NoIdentity),
+        }
+    }
+
+    #[test]
+    fn a_sealed_secret_reads_as_not_compared_or_of_unknown_size() {
+        let mut out = Vec::new();
+        let change = sealed_secret(Some(b"hunter2"), Action::Change, Class::GitOnly);
+        write_change(&mut out, &change).unwrap();
+        let mut drift = sealed_secret(Some(b"hunter2"), Action::Change, Class::EtcdOnly);
+        drift.base_oid = drift.new_oid;
+        write_drift(&mut out, &drift, true).unwrap();
+        write_change(&mut out, &sealed_secret(None, Action::Add, Class::GitOnly)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            anstream::adapter::strip_str(&text).to_string(),
+            "? change /net/s  (kv/s.age)\n\
+             \x20   not compared: no identity to decrypt Git's age file (etcd holds 7 bytes)\n\
+             ? changed in etcd /net/s  (kv/s.age)\n\
+             \x20   not compared: no identity to decrypt Git's age file (etcd holds 7 bytes)\n\
+             + add    /net/s  (kv/s.age)\n\
+             \x20   secret added (size unknown: no identity)\n"
+        );
+        let mut out = Vec::new();
+        let mut conflict = sealed_secret(Some(b"hunter2"), Action::Change, Class::Conflict);
+        conflict.base_oid = Some(crate::git::blob_id(gix::hash::Kind::Sha1, b"ct0"));
+        write_conflict(&mut out, &conflict, true).unwrap();
+        let text = anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string();
+        assert!(text.starts_with("? conflict        /net/s"), "{text}");
+        assert!(
+            text.contains("secret changed in Git (size unknown: no identity)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("secret changed in etcd (now 7 bytes)\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "not compared: no identity to decrypt Git's age file (etcd holds 7 bytes)\n"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn control_characters_in_values_are_shown_escaped() {

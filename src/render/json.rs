@@ -5,14 +5,19 @@ use serde::Serialize;
 
 use super::{display_key, labeled_diff, sha256, text_diff};
 use crate::apply::ApplyReport;
-use crate::plan::{Action, ApplyStep, Change, Class, PersistStep, Side};
+use crate::plan::{Action, ApplyStep, Change, Class, PersistStep, Sealed, Side};
 use crate::prepare::Prepared;
 
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 pub struct ValueInfo {
-    pub size: usize,
+    /// Absent only when `sealed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<usize>,
+    /// A secret's value in Git, not decrypted (no identity): present, size unknown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
     /// Absent for secrets (a hash of a low-entropy secret reveals it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
@@ -25,15 +30,27 @@ impl ValueInfo {
     fn of(data: &[u8], secret: bool) -> Self {
         if secret {
             return Self {
-                size: data.len(),
+                size: Some(data.len()),
+                sealed: false,
                 sha256: None,
                 binary: None,
             };
         }
         Self {
-            size: data.len(),
+            size: Some(data.len()),
+            sealed: false,
             sha256: Some(sha256(data)),
             binary: Some(std::str::from_utf8(data).is_err()),
+        }
+    }
+
+    /// Git's value of a secret that was not decrypted: it exists, nothing more is known.
+    fn sealed() -> Self {
+        Self {
+            size: None,
+            sealed: true,
+            sha256: None,
+            binary: None,
         }
     }
 }
@@ -78,6 +95,10 @@ pub struct ChangeDoc {
     pub persist: PersistStep,
     /// The value is secret: only sizes are given, never content, hash or diff.
     pub redacted: bool,
+    /// Why this secret was not compared (`no_identity`): Git's value was not decrypted and
+    /// etcd holds one, so whether they differ is not known; counted as a difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_compared: Option<Sealed>,
     /// Unified diff from `old` to `new` when both are UTF-8 text and not secret; absent
     /// otherwise (and for conflicts, which have `git_diff` and `etcd_diff`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +118,7 @@ impl ChangeDoc {
         let (action, old, new) = change.in_own_direction();
         let shown = with_diff && !change.secret;
         let base = change.base.as_deref();
+        let sealed = || change.sealed.map(|_| ValueInfo::sealed());
         Self {
             action,
             side,
@@ -105,14 +127,20 @@ impl ChangeDoc {
             key: display_key(&change.key),
             key_base64: base64::engine::general_purpose::STANDARD.encode(&change.key),
             path: change.path.clone(),
-            old: old.map(|v| ValueInfo::of(v, change.secret)),
-            new: new.map(|v| ValueInfo::of(v, change.secret)),
+            old: old.map(|v| ValueInfo::of(v, change.secret)).or_else(|| {
+                // Drift reads from Git's value: sealed when it was not decrypted.
+                (side == Side::Etcd).then(sealed).flatten()
+            }),
+            new: new
+                .map(|v| ValueInfo::of(v, change.secret))
+                .or_else(|| (side != Side::Etcd).then(sealed).flatten()),
             base: base.map(|v| ValueInfo::of(v, change.secret)),
             class: change.class,
             apply: change.apply,
             apply_writes: change.apply == ApplyStep::Write,
             persist: change.persist,
             redacted: change.secret,
+            not_compared: change.not_compared(),
             diff: match side {
                 _ if !shown => None,
                 Side::Etcd => labeled_diff(old, new, "sync-point", "etcd"),
@@ -143,6 +171,8 @@ pub struct Summary {
     pub drift: usize,
     /// Keys changed on both sides since the sync point, to different values.
     pub conflict: usize,
+    /// Secrets not compared (no identity), among the keys counted above: may differ.
+    pub not_compared: usize,
 }
 
 #[derive(Serialize)]
@@ -186,6 +216,7 @@ pub fn document<'a>(
             ephemeral: plan.ephemeral_in_etcd,
             drift: plan.kept.len(),
             conflict: plan.conflicts.len(),
+            not_compared: plan.not_compared(),
         },
         changes: {
             let mut all: Vec<&Change> = plan

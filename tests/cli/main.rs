@@ -6,6 +6,7 @@ mod config;
 mod consistency;
 mod contract;
 mod diff;
+mod diff_without_identity;
 mod errors;
 mod failover;
 mod harness;

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::TestEnv;
 
-const ALICE: &str = "/net/users/alice/password";
+pub(crate) const ALICE: &str = "/net/users/alice/password";
 const ALICE_FILE: &str = "kv/users/alice/password.age";
-const CANARY: &str = "canary-Q7zX-hunter2-plaintext";
+pub(crate) const CANARY: &str = "canary-Q7zX-hunter2-plaintext";
 const CANARY2: &str = "canary-9kWv-rotated-in-etcd";
 
 /// An identity file made by `netsync secret keygen --out`, and its public key.
-fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
+pub(crate) fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
     let path = env.root().join(name);
     env.netsync()
         .args(["secret", "keygen", "--out"])
@@ -39,14 +39,14 @@ fn config(recipients: &[&str]) -> String {
 }
 
 /// Armored ciphertext of `value` bound to `key`, as `secret set` writes it.
-fn seal(key: &str, value: &[u8], recipients: &[&str]) -> Vec<u8> {
+pub(crate) fn seal(key: &str, value: &[u8], recipients: &[&str]) -> Vec<u8> {
     let list: Vec<String> = recipients.iter().map(|s| s.to_string()).collect();
     let r = netsync::secrets::Recipients::parse(&list, |_| unreachable!()).unwrap();
     netsync::secrets::encrypt(key.as_bytes(), value, &r).unwrap()
 }
 
 /// A bare repository with one plain key and Alice's password sealed to `public`.
-fn sealed_repo(env: &TestEnv, public: &str) -> PathBuf {
+pub(crate) fn sealed_repo(env: &TestEnv, public: &str) -> PathBuf {
     let repo = env.init_repo("network.git", true);
     let sealed = seal(ALICE, CANARY.as_bytes(), &[public]);
     env.commit_files(
@@ -67,7 +67,7 @@ fn all_objects(env: &TestEnv, repo: &Path) -> Vec<u8> {
     env.git_stdin(repo, ["cat-file", "--batch-all-objects", "--batch"], b"")
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
