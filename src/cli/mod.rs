@@ -35,6 +35,7 @@ Exit codes:
   7   status --fail-on: there are drifted or conflicting keys
   64  usage error: a bad flag or environment value, --cert without --key, or a user
       without a password and no terminal to ask for it
+  130 interrupted at a prompt (Ctrl-C); nothing was written
 
 Settings come from, in order: flags, NETSYNC_* variables, etcdctl's ETCDCTL_* variables,
 the [etcd] section of netsync.toml, defaults. `netsync config` shows the result.
