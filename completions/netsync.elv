@@ -211,7 +211,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'netsync;secret;set'= {
-            cand --file 'Read the value from FILE instead of stdin. Example: --file ./wg-private.key'
+            cand --from-file 'Read the value from FILE, byte for byte (binary values such as keys are fine); `-` reads stdin to its end, even on a terminal (for values of several lines; what you type is echoed). Example: --from-file ./wg-private.key'
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
             cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
@@ -225,7 +225,8 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
             cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
             cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
-            cand --force 'Encrypt even when no `secrets.keys` pattern matches KEY. Example: netsync secret set /net/params/token --force --file token.txt'
+            cand --allow-empty 'Store an empty value; without it an empty value (an empty line typed at the prompt, an empty pipe or file) is refused. Example: netsync secret set KEY --allow-empty </dev/null'
+            cand --force 'Encrypt even when no `secrets.keys` pattern matches KEY. Example: netsync secret set /net/params/token --force --from-file token.txt'
             cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
             cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
             cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'

@@ -50,6 +50,8 @@ pub enum CommandError {
     Config(#[from] crate::config::Error),
     #[error("{path} is a bare repository: it has no working tree to write the secret file into")]
     BareRepository { path: PathBuf },
+    #[error("the value for {key} is empty; nothing was written")]
+    EmptyValue { key: String },
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -59,7 +61,7 @@ pub enum CommandError {
 }
 
 pub use rekey::{rekey, RekeyReport};
-pub use set::{set_in_worktree, SetReport};
+pub use set::{SetOptions, SetReport, SetTarget};
 pub use show::show;
 
 /// First line of every envelope.

@@ -28,6 +28,8 @@ pub mod exit {
     pub const CHECK_FAILED: i32 = 7;
     /// Command-line usage error.
     pub const USAGE: i32 = 64;
+    /// Interrupted at a prompt (Ctrl-C), as a shell reports a command SIGINT ended.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,12 +81,23 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the two values typed for {key} differ; nothing was written")]
+    ValuesDiffer { key: String },
+    #[error("interrupted; nothing was written")]
+    Interrupted,
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PruneGuard(_) => exit::REFUSED,
+            Error::Interrupted => exit::INTERRUPTED,
             Error::StalePlan { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
@@ -264,9 +277,15 @@ impl Error {
                 "pass --identity FILE (or set NETSYNC_IDENTITY_FILE) so that diff compares every secret, then save the plan again".into(),
             ],
             Error::Desired(desired::Error::PlaintextSecret { .. }) => vec![
-                "encrypt it with `netsync secret set KEY --file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
+                "encrypt it with `netsync secret set KEY --from-file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
+            Error::SecretCommand(secrets::CommandError::EmptyValue { key }) => vec![
+                format!("to store an empty value on purpose: netsync secret set {key} --allow-empty </dev/null"),
+            ],
+            Error::ValuesDiffer { .. } => {
+                vec!["run it again and type the same value twice".into()]
+            }
             Error::SecretCommand(secrets::CommandError::BareRepository { .. }) => vec![
                 "run `netsync secret set` in a clone with a working tree, then commit and push".into(),
             ],

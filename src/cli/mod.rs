@@ -31,6 +31,7 @@ pub(crate) const EXIT_CODES: &[(i32, &str)] = &[
     (6, "status --max-age: the sync point is older, or there is none"),
     (7, "status --fail-on: a check failed (drift, conflict, unhealthy, remote, lock, no-remote, refused)"),
     (64, "usage error: a bad flag or environment value, --cert without --key, or a user without a password and no terminal to ask for it"),
+    (130, "interrupted at a prompt (Ctrl-C); nothing was written"),
 ];
 
 /// The environment netsync reads; `--help` and the man pages' ENVIRONMENT list it.

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::TestEnv;
 
+mod set;
+
 pub(crate) const ALICE: &str = "/net/users/alice/password";
 const ALICE_FILE: &str = "kv/users/alice/password.age";
 pub(crate) const CANARY: &str = "canary-Q7zX-hunter2-plaintext";
