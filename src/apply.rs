@@ -71,7 +71,7 @@ impl Default for ApplyOptions {
 }
 
 /// What `apply` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ApplyReport {
     pub dry_run: bool,
     pub policy: Policy,

@@ -31,7 +31,7 @@ pub enum Error {
 }
 
 /// A repository `init` creates before writing the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NewRepo {
     /// With a working tree: netsync.toml is written there, to be reviewed and committed.
@@ -50,7 +50,7 @@ pub struct InitOptions {
 }
 
 /// What `init` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InitReport {
     /// The repository (its working tree, or the bare repository's directory).
     pub repository: PathBuf,

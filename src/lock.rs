@@ -14,7 +14,7 @@ use crate::syncpoint;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
 
 /// Who holds a lock, as stored in its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Holder {
     pub host: String,
     pub pid: u32,

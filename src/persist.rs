@@ -160,7 +160,7 @@ impl Default for PersistOptions {
 }
 
 /// One key recorded (or to record) in the commit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct KeyChange {
     /// Printable form of the key.
     pub key: String,
@@ -170,7 +170,7 @@ pub struct KeyChange {
 }
 
 /// The outcome of one push.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PushReport {
     pub remote: String,
     pub primary: bool,
@@ -180,7 +180,7 @@ pub struct PushReport {
 }
 
 /// What `persist` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PersistReport {
     pub dry_run: bool,
     pub branch: String,

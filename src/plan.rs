@@ -10,7 +10,7 @@ use crate::git::ObjectId;
 use crate::kv::KeyValue;
 use crate::syncpoint::{SyncPoint, Unsettled};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Add,
@@ -52,7 +52,7 @@ pub struct Change {
 }
 
 /// Why a secret's value in Git was not decrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Sealed {
     /// No identity at all (`diff` without a private key shows what it can).
@@ -60,7 +60,7 @@ pub enum Sealed {
 }
 
 /// Which side changed a key since the sync point, and so in whose direction it reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// Git (`git_only`), or no sync point to tell (`unbased`: apply makes etcd equal to Git).
@@ -243,7 +243,7 @@ impl Plan {
 const PLAINTEXT_MARK: &[u8] = b"netsync plaintext, never a blob\0";
 
 /// What `apply` does with a key Git and etcd disagree on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplyStep {
     /// Write Git's value to etcd (or delete the key there).
@@ -256,7 +256,7 @@ pub enum ApplyStep {
 }
 
 /// What `persist` does with a key Git and etcd disagree on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PersistStep {
     /// Commit etcd's value to Git (or delete the file).
@@ -344,7 +344,7 @@ pub struct Assessment {
 }
 
 /// Keys per class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClassCounts {
     pub same: usize,
     pub git_only: usize,
@@ -528,7 +528,7 @@ pub fn plan(
 }
 
 /// How one key differs between the sync point (base), Git and etcd: DESIGN's three-way rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
     /// Git and etcd hold the same value (or both lack the key).
@@ -761,7 +761,7 @@ impl Plan {
 }
 
 /// One mass-deletion guard's verdict on a plan.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DeleteVerdict {
     /// Deletions the command would make (apply: in etcd; persist: recorded in Git).
     pub deletes: usize,
@@ -785,7 +785,7 @@ impl DeleteVerdict {
 }
 
 /// The largest single write of a plan, sized as etcd sizes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SizeVerdict {
     pub key: String,
     pub request_bytes: usize,
@@ -795,7 +795,7 @@ pub struct SizeVerdict {
 
 /// Every guard's verdict on a plan, before anything is written: what `diff` shows and what
 /// `apply` and `persist` refuse on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Guards {
     /// apply's prune guard (`apply.max_delete_fraction`).
     pub prune: DeleteVerdict,
@@ -808,7 +808,9 @@ pub struct Guards {
 }
 
 /// Which side wins where the three-way rule does not decide alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Write Git-only changes, keep drift, stop on conflicts.

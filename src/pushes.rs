@@ -11,7 +11,7 @@ use crate::lock;
 use crate::syncpoint;
 
 /// A successful push, recorded in etcd by `persist` under `<state_prefix>push/<id>/<remote>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PushRecord {
     pub remote: String,
     pub commit: String,

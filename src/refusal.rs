@@ -10,7 +10,7 @@ use crate::lock::Lock;
 use crate::syncpoint;
 
 /// Why the last persist recorded nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refusal {
     /// RFC 3339, UTC.
     pub time: String,

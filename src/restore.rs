@@ -146,7 +146,7 @@ pub fn resolve_rev(repo: &Repo, rev: Option<&str>) -> Result<Option<String>, Err
 }
 
 /// What will be written, shown before the first write.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub commit: String,
     pub rev: String,
@@ -162,7 +162,7 @@ pub struct Summary {
 }
 
 /// What `restore` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RestoreReport {
     pub summary: Summary,
     pub written: usize,

@@ -38,7 +38,7 @@ pub enum Error {
 }
 
 /// The sync point a plan was made against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeenSyncPoint {
     pub commit: String,
     /// The revision of the record (its key's `mod_revision`).
@@ -46,9 +46,10 @@ pub struct SeenSyncPoint {
 }
 
 /// One key that differs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SavedKey {
     #[serde(with = "key_text")]
+    #[schemars(with = "crate::syncpoint::key_text::Text")]
     pub key: Vec<u8>,
     pub class: Class,
     /// What apply does to etcd for this key (when `apply_writes`).
@@ -58,13 +59,14 @@ pub struct SavedKey {
     pub mod_revision: i64,
     /// Blob id of Git's value (a secret's ciphertext); `null` when Git lacks the key.
     #[serde(with = "oid_text")]
+    #[schemars(with = "Option<String>")]
     pub git: Option<ObjectId>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub secret: bool,
 }
 
 /// A plan as saved.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SavedPlan {
     pub kind: String,
     pub format_version: u32,

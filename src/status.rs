@@ -27,7 +27,7 @@ pub enum Error {
     Desired(#[from] desired::Error),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SyncPointStatus {
     #[serde(flatten)]
     pub point: SyncPoint,
@@ -36,7 +36,7 @@ pub struct SyncPointStatus {
     pub age_seconds: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LockStatus {
     pub held: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +44,7 @@ pub struct LockStatus {
 }
 
 /// Counts of the three-way classification against the sync point (no values).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub same: usize,
     pub git_only: usize,
@@ -54,7 +54,7 @@ pub struct Counts {
     pub unbased: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RemoteStatus {
     pub remote: String,
     pub last_push: Option<PushRecord>,
@@ -67,7 +67,7 @@ pub struct RemoteStatus {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EndpointStatus {
     pub endpoint: String,
     pub healthy: bool,
@@ -89,7 +89,7 @@ pub struct EndpointStatus {
 }
 
 /// Everything `status` reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Status {
     pub branch: String,
     pub branch_commit: String,

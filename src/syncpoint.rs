@@ -25,7 +25,7 @@ pub const MAX_RECORD_BYTES: usize = 512 * 1024;
 /// (secrets kept byte for byte, incremental read): at `revision`, every managed, non-leased
 /// key in etcd holds its base (a secret: the plaintext of its ciphertext), except the
 /// unsettled keys marked `etcd`, and no other key exists there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncPoint {
     pub format_version: u32,
     /// Full id of the Git commit whose files are the base of every settled key.
@@ -128,12 +128,14 @@ impl SyncPoint {
 
 /// A key the recording command left different between Git and etcd, and its base: the last
 /// value both sides agreed on (by Git blob id; a secret's is its ciphertext's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unsettled {
     #[serde(with = "key_text")]
+    #[schemars(with = "key_text::Text")]
     pub key: Vec<u8>,
     /// Blob id of the base value; `None`: the key was absent in the last agreement.
     #[serde(with = "oid_text")]
+    #[schemars(with = "Option<String>")]
     pub base: Option<ObjectId>,
     /// etcd already differed from the base at the recorded revision (drift kept, a conflict);
     /// `false`: only Git did (a change not applied yet).
@@ -149,9 +151,10 @@ pub(crate) mod key_text {
     use base64::Engine;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    #[derive(Serialize, Deserialize)]
+    /// A UTF-8 key as it is, any other as its bytes in base64.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
     #[serde(untagged)]
-    enum Text {
+    pub enum Text {
         Utf8(String),
         Bytes { base64: String },
     }

@@ -37,7 +37,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32, crate::cli::er
         OutputFormat::Human => render::write_human(&mut out, &file, &effective),
         OutputFormat::Json => json::write(
             &mut out,
-            &render::document(json::FORMAT_VERSION, &file, &effective),
+            &json::Envelope::new("config", render::document(&file, &effective)),
         ),
     }
     .map_err(output_error)?;

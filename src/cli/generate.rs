@@ -1,5 +1,6 @@
-//! Shell completions and man pages, generated from the clap definitions. `man/` and
-//! `completions/` are regenerated with `scripts/gen-docs`; a test fails when they are stale.
+//! Shell completions and man pages, generated from the clap definitions, and the JSON Schemas
+//! of every document, generated from the output types. `man/`, `completions/` and
+//! `docs/schemas/` are regenerated with `scripts/gen-docs`; a test fails when they are stale.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,7 @@ pub struct CompletionsArgs {
 /// Write man pages and completions into a folder (used by scripts/gen-docs).
 #[derive(Debug, Args)]
 pub struct GenerateDocsArgs {
-    /// The project root; `man/` and `completions/` are written below it.
+    /// The project root; `man/`, `completions/` and `docs/schemas/` are written below it.
     #[arg(value_name = "DIR")]
     pub out: PathBuf,
 }
@@ -258,6 +259,12 @@ pub fn generated_files() -> Vec<(PathBuf, Vec<u8>)> {
         clap_complete::generate(shell, &mut Cli::command(), "netsync", &mut buf);
         files.push((Path::new("completions").join(file), buf));
     }
+    for doc in netsync::render::schema::all() {
+        files.push((
+            Path::new("docs").join("schemas").join(doc.file_name()),
+            doc.text().into_bytes(),
+        ));
+    }
     files
 }
 
@@ -364,12 +371,24 @@ mod tests {
     }
 
     #[test]
-    fn checked_in_man_pages_and_completions_are_fresh() {
+    fn checked_in_man_pages_completions_and_schemas_are_fresh() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut stale = Vec::new();
-        for (path, content) in generated_files() {
-            if std::fs::read(root.join(&path)).ok().as_deref() != Some(content.as_slice()) {
+        let files = generated_files();
+        for (path, content) in &files {
+            if std::fs::read(root.join(path)).ok().as_deref() != Some(content.as_slice()) {
                 stale.push(path.display().to_string());
+            }
+        }
+        // A schema whose document is gone must not linger.
+        let schemas = Path::new("docs").join("schemas");
+        for entry in std::fs::read_dir(root.join(&schemas)).into_iter().flatten() {
+            let path = schemas.join(entry.expect("readable docs/schemas").file_name());
+            if !files.iter().any(|(generated, _)| *generated == path) {
+                stale.push(format!(
+                    "{} (no longer generated: remove it)",
+                    path.display()
+                ));
             }
         }
         assert!(

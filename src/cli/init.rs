@@ -6,7 +6,6 @@ use crate::cli::error::exit;
 use clap::Args;
 use netsync::init::{InitOptions, NewRepo};
 use netsync::render::{json, OutputFormat};
-use serde::Serialize;
 
 use super::{output_error, GlobalArgs};
 
@@ -40,14 +39,6 @@ pub struct InitArgs {
     pub bare: bool,
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    format_version: u32,
-    command: &'static str,
-    #[serde(flatten)]
-    report: &'a netsync::init::InitReport,
-}
-
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, crate::cli::error::Error> {
     let options = InitOptions {
         prefix: args.prefix.clone(),
@@ -62,11 +53,7 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<i32, crate::cli::erro
     let report = netsync::init::init(&global.repo, &options)?;
     match global.format() {
         OutputFormat::Json => {
-            let doc = Document {
-                format_version: json::FORMAT_VERSION,
-                command: "init",
-                report: &report,
-            };
+            let doc = json::Envelope::new("init", json::InitBody { init: &report });
             json::write(&mut global.stdout(), &doc).map_err(output_error)?;
         }
         OutputFormat::Human if !global.quiet => {

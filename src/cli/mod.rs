@@ -207,17 +207,19 @@ fn error_document(command: &Command, err: &crate::cli::error::Error) {
     ) {
         return;
     }
-    let doc = serde_json::json!({
-        "format_version": netsync::render::json::FORMAT_VERSION,
-        "command": command.name(),
-        "error": {
-            "kind": err.kind(),
-            "message": err.to_string(),
-            "causes": causes(err),
-            "hints": err.hints(),
-            "exit_code": err.exit_code(),
+    use netsync::render::json::{Envelope, ErrorBody, ErrorInfo};
+    let doc = Envelope::new(
+        command.name(),
+        ErrorBody {
+            error: ErrorInfo {
+                kind: err.kind(),
+                message: err.to_string(),
+                causes: causes(err),
+                hints: err.hints(),
+                exit_code: err.exit_code(),
+            },
         },
-    });
+    );
     let _ = netsync::render::json::write(&mut std::io::stdout().lock(), &doc);
 }
 

@@ -4,6 +4,7 @@ use crate::cli::error::exit;
 use clap::Args;
 use netsync::git::Repo;
 use netsync::persist::{PersistOptions, Persisted};
+use netsync::render::json::{Envelope, PersistBody};
 use netsync::render::{self, OutputFormat};
 
 use super::{output_error, GlobalArgs};
@@ -96,24 +97,28 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, crate::
         }
         (Persisted::Busy(holder), OutputFormat::Json) => render::json::write(
             &mut out,
-            &serde_json::json!({
-                "format_version": render::json::FORMAT_VERSION,
-                "command": "persist",
-                "busy": true,
-                "holder": holder,
-            }),
+            &Envelope::new(
+                "persist",
+                PersistBody {
+                    busy: true,
+                    holder: Some(holder),
+                    persist: None,
+                },
+            ),
         ),
         (Persisted::Done(report), OutputFormat::Human) => {
             render::human::write_persist(&mut out, report)
         }
         (Persisted::Done(report), OutputFormat::Json) => render::json::write(
             &mut out,
-            &serde_json::json!({
-                "format_version": render::json::FORMAT_VERSION,
-                "command": "persist",
-                "busy": false,
-                "persist": report,
-            }),
+            &Envelope::new(
+                "persist",
+                PersistBody {
+                    busy: false,
+                    holder: None,
+                    persist: Some(report),
+                },
+            ),
         ),
     }
     .map_err(output_error)?;

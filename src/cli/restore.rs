@@ -124,11 +124,10 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
         }
         OutputFormat::Json => render::json::write(
             &mut out,
-            &serde_json::json!({
-                "format_version": render::json::FORMAT_VERSION,
-                "command": "restore",
-                "restore": report,
-            }),
+            &render::json::Envelope::new(
+                "restore",
+                render::json::RestoreBody { restore: &report },
+            ),
         ),
     }
     .map_err(output_error)?;

@@ -178,11 +178,10 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs) -> Result<i32, crate::c
             OutputFormat::Human => write_human(&mut out, &status),
             OutputFormat::Json => render::json::write(
                 &mut out,
-                &serde_json::json!({
-                    "format_version": render::json::FORMAT_VERSION,
-                    "command": "status",
-                    "status": status,
-                }),
+                &render::json::Envelope::new(
+                    "status",
+                    render::json::StatusBody { status: &status },
+                ),
             ),
         },
     }

@@ -33,7 +33,7 @@ impl Secret {
 }
 
 /// How each secret's Git-side content was decided (counts only: nothing secret).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Sealed {
     /// Unchanged since the sync point: the committed ciphertext is kept.
     pub kept: usize,

@@ -1,6 +1,8 @@
-//! The JSON documents of `diff` and `apply` (format documented in docs/json.md).
+//! Every JSON document netsync prints (format documented in docs/json.md; each has a JSON
+//! Schema in docs/schemas/, generated from these types by [`super::schema`]).
 
 use base64::Engine as _;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{display_key, labeled_diff, sha256, text_diff};
@@ -10,7 +12,7 @@ use crate::prepare::Prepared;
 
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct ValueInfo {
     /// Absent only when `sealed`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,7 +57,7 @@ impl ValueInfo {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct ChangeDoc {
     /// The change on `side`, in that side's own direction: for `git` what apply writes to
     /// etcd, for `etcd` what happened in etcd since the sync point (what persist records),
@@ -157,7 +159,7 @@ impl ChangeDoc {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct Summary {
     pub add: usize,
     pub change: usize,
@@ -175,7 +177,7 @@ pub struct Summary {
     pub not_compared: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct Document<'a> {
     pub format_version: u32,
     pub command: &'a str,
@@ -233,6 +235,85 @@ pub fn document<'a>(
         guards: &plan.guards,
         apply: report,
     }
+}
+
+/// A document of any command but `diff` and `apply`: the common head, then the command's own
+/// fields.
+#[derive(Serialize, JsonSchema)]
+pub struct Envelope<T> {
+    /// The format of this document. Within one format version, fields are only ever added.
+    pub format_version: u32,
+    /// The command that printed it (`persist`, `secret rekey`, ...).
+    pub command: &'static str,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn new(command: &'static str, body: T) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            command,
+            body,
+        }
+    }
+}
+
+/// `persist`: what it did, or who held the lock.
+#[derive(Serialize, JsonSchema)]
+pub struct PersistBody<'a> {
+    /// True when another run held the lock: then `holder` replaces `persist` and nothing was
+    /// done.
+    pub busy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<&'a crate::lock::Holder>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persist: Option<&'a crate::persist::PersistReport>,
+}
+
+/// `restore`.
+#[derive(Serialize, JsonSchema)]
+pub struct RestoreBody<'a> {
+    pub restore: &'a crate::restore::RestoreReport,
+}
+
+/// `status`.
+#[derive(Serialize, JsonSchema)]
+pub struct StatusBody<'a> {
+    pub status: &'a crate::status::Status,
+}
+
+/// `secret rekey`.
+#[derive(Serialize, JsonSchema)]
+pub struct RekeyBody<'a> {
+    pub rekey: &'a crate::secrets::RekeyReport,
+}
+
+/// `init`: its report, at the top level.
+#[derive(Serialize, JsonSchema)]
+pub struct InitBody<'a> {
+    #[serde(flatten)]
+    pub init: &'a crate::init::InitReport,
+}
+
+/// What any command prints instead of its own document when it fails with `--output json`.
+#[derive(Serialize, JsonSchema)]
+pub struct ErrorBody {
+    pub error: ErrorInfo,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct ErrorInfo {
+    /// A stable name for the kind of failure (`etcd_unavailable`, `conflict`, ...).
+    pub kind: &'static str,
+    /// The `error:` line.
+    pub message: String,
+    /// The `caused by:` lines that are not part of the message.
+    pub causes: Vec<String>,
+    /// The `hint:` lines.
+    pub hints: Vec<String>,
+    /// The process's exit code.
+    pub exit_code: i32,
 }
 
 /// Write `doc` as pretty-printed JSON followed by a newline.

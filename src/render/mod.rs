@@ -4,6 +4,7 @@
 pub mod human;
 pub mod json;
 pub mod openmetrics;
+pub mod schema;
 pub mod settings;
 
 use sha2::Digest;

@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::settings::{Effective, Source};
 
@@ -19,11 +20,10 @@ pub enum ConfigFile {
     Absent { reason: String },
 }
 
-/// One row: name, value as text (or JSON), source.
+/// One row of the human output: name, value as text, source.
 struct Row {
     name: &'static str,
     text: String,
-    json: Value,
     source: Source,
 }
 
@@ -31,8 +31,7 @@ fn rows(e: &Effective) -> Vec<Row> {
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let opt = |v: Option<String>| Row {
         name: "",
-        text: v.clone().unwrap_or_else(|| "-".to_owned()),
-        json: v.map_or(Value::Null, Value::String),
+        text: v.unwrap_or_else(|| "-".to_owned()),
         source: Source::Default,
     };
     let named = |name, source, row: Row| Row {
@@ -50,19 +49,16 @@ fn rows(e: &Effective) -> Vec<Row> {
         Row {
             name: "endpoints",
             text: e.endpoints.value.join(","),
-            json: json!(e.endpoints.value),
             source: e.endpoints.source,
         },
         Row {
             name: "dial_timeout",
             text: duration(e.dial_timeout.value),
-            json: json!(duration(e.dial_timeout.value)),
             source: e.dial_timeout.source,
         },
         Row {
             name: "command_timeout",
             text: duration(e.command_timeout.value),
-            json: json!(duration(e.command_timeout.value)),
             source: e.command_timeout.source,
         },
         named("cacert", e.cacert.source, opt(path(&e.cacert.value))),
@@ -71,7 +67,6 @@ fn rows(e: &Effective) -> Vec<Row> {
         Row {
             name: "insecure_skip_tls_verify",
             text: e.insecure_skip_tls_verify.value.to_string(),
-            json: json!(e.insecure_skip_tls_verify.value),
             source: e.insecure_skip_tls_verify.source,
         },
         named("user", e.user.source, opt(e.user.value.clone())),
@@ -114,35 +109,110 @@ pub fn write_human(out: &mut impl Write, file: &ConfigFile, e: &Effective) -> io
     Ok(())
 }
 
-/// The JSON document (documented in docs/json.md).
-pub fn document(format_version: u32, file: &ConfigFile, e: &Effective) -> Value {
-    let mut settings = Map::new();
-    for row in rows(e) {
-        let mut entry = Map::new();
-        entry.insert("value".into(), row.json);
-        let (source, env) = match row.source {
-            Source::Env(name) => ("env", Some(name)),
-            Source::Flag => ("flag", None),
-            Source::File => ("netsync.toml", None),
-            Source::Prompt => ("prompt", None),
-            Source::Default => ("default", None),
-        };
-        entry.insert("source".into(), json!(source));
-        if let Some(name) = env {
-            entry.insert("env".into(), json!(name));
-        }
-        settings.insert(row.name.into(), Value::Object(entry));
-    }
-    let config_file = match file {
-        ConfigFile::Committed { commit, rev } => json!({ "commit": commit, "rev": rev }),
-        ConfigFile::Absent { .. } => Value::Null,
+/// Where a setting came from, as the JSON document names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceName {
+    Flag,
+    Env,
+    #[serde(rename = "netsync.toml")]
+    File,
+    /// The password will be asked on the terminal when connecting.
+    Prompt,
+    Default,
+}
+
+/// One effective setting.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Setting<T> {
+    /// The effective value.
+    pub value: T,
+    pub source: SourceName,
+    /// With `"source": "env"` only: the variable's name, e.g. `ETCDCTL_CACERT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<&'static str>,
+}
+
+fn setting<T>(value: T, source: Source) -> Setting<T> {
+    let (source, env) = match source {
+        Source::Env(name) => (SourceName::Env, Some(name)),
+        Source::Flag => (SourceName::Flag, None),
+        Source::File => (SourceName::File, None),
+        Source::Prompt => (SourceName::Prompt, None),
+        Source::Default => (SourceName::Default, None),
     };
-    json!({
-        "format_version": format_version,
-        "command": "config",
-        "config_file": config_file,
-        "settings": settings,
-    })
+    Setting { value, source, env }
+}
+
+/// Every connection setting `netsync config` shows.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Settings {
+    /// The endpoints, as URLs.
+    pub endpoints: Setting<Vec<String>>,
+    /// A duration in humantime form (`5s`, `1m 30s`).
+    pub dial_timeout: Setting<String>,
+    /// A duration in humantime form.
+    pub command_timeout: Setting<String>,
+    pub cacert: Setting<Option<String>>,
+    pub cert: Setting<Option<String>>,
+    pub key: Setting<Option<String>>,
+    pub insecure_skip_tls_verify: Setting<bool>,
+    pub user: Setting<Option<String>>,
+    /// `********` or `null`, never the password.
+    pub password: Setting<Option<String>>,
+}
+
+/// The `netsync.toml` the settings were read from.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ConfigFileDoc {
+    /// Abbreviated commit id.
+    pub commit: String,
+    /// The revision as given, or the configured branch, or `HEAD`.
+    pub rev: String,
+}
+
+/// `config`'s own fields.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ConfigBody {
+    /// `null` when no netsync.toml was read (no repository, no commit, no file).
+    pub config_file: Option<ConfigFileDoc>,
+    pub settings: Settings,
+}
+
+/// The JSON document's body (documented in docs/json.md); the same rows as the human output.
+pub fn document(file: &ConfigFile, e: &Effective) -> ConfigBody {
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    let duration = |d: std::time::Duration| humantime::format_duration(d).to_string();
+    let password_source = match (&e.user.value, &e.password.value) {
+        (Some(_), None) => Source::Prompt,
+        _ => e.password.source,
+    };
+    ConfigBody {
+        config_file: match file {
+            ConfigFile::Committed { commit, rev } => Some(ConfigFileDoc {
+                commit: commit.clone(),
+                rev: rev.clone(),
+            }),
+            ConfigFile::Absent { .. } => None,
+        },
+        settings: Settings {
+            endpoints: setting(e.endpoints.value.clone(), e.endpoints.source),
+            dial_timeout: setting(duration(e.dial_timeout.value), e.dial_timeout.source),
+            command_timeout: setting(duration(e.command_timeout.value), e.command_timeout.source),
+            cacert: setting(path(&e.cacert.value), e.cacert.source),
+            cert: setting(path(&e.cert.value), e.cert.source),
+            key: setting(path(&e.key.value), e.key.source),
+            insecure_skip_tls_verify: setting(
+                e.insecure_skip_tls_verify.value,
+                e.insecure_skip_tls_verify.source,
+            ),
+            user: setting(e.user.value.clone(), e.user.source),
+            password: setting(
+                e.password.value.as_ref().map(|_| MASK.to_owned()),
+                password_source,
+            ),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -166,7 +236,7 @@ mod tests {
         let human = String::from_utf8(human).unwrap();
         assert!(!human.contains("hunter2"), "{human}");
         assert!(human.contains(MASK), "{human}");
-        let doc = document(1, &file, &e).to_string();
+        let doc = serde_json::to_string(&document(&file, &e)).unwrap();
         assert!(!doc.contains("hunter2"), "{doc}");
         assert!(doc.contains(MASK), "{doc}");
     }

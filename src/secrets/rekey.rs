@@ -7,7 +7,7 @@ use super::{decrypt_all, encrypt, CommandError, Error, Identities, Recipients};
 use crate::git::Repo;
 
 /// What `secret rekey` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RekeyReport {
     pub branch: String,
     /// The commit made; `None` when there was no secret to re-encrypt.

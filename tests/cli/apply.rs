@@ -18,8 +18,7 @@ fn managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
 }
 
 fn json(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", String::from_utf8_lossy(out)))
+    crate::harness::json_doc(out)
 }
 
 fn sync_point_count(env: &TestEnv) -> usize {

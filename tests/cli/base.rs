@@ -45,7 +45,7 @@ fn file(env: &TestEnv, repo: &Path, path: &str) -> Option<String> {
 }
 
 fn status_json(env: &TestEnv, repo: &Path) -> serde_json::Value {
-    serde_json::from_str(&env.netsync_ok(&["status", "--output", "json"], repo)).unwrap()
+    crate::harness::json_doc(env.netsync_ok(&["status", "--output", "json"], repo))
 }
 
 /// Defect 5 of the redesign: a merged change waits in Git for its deploy window while an
@@ -74,7 +74,7 @@ fn a_change_waiting_in_git_does_not_wedge_persist_or_apply() {
 
     env.kv().put(B, "10.0.0.54");
     let diff = env.netsync_ok(&["diff", "--output", "json"], &repo);
-    let diff: serde_json::Value = serde_json::from_str(&diff).unwrap();
+    let diff = crate::harness::json_doc(&diff);
     let class_of = |key: &str| {
         diff["changes"]
             .as_array()
@@ -150,7 +150,7 @@ fn drift_kept_by_apply_keeps_its_base_while_the_sync_point_moves() {
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         (
-            serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+            crate::harness::json_doc(&o.stdout),
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     };
@@ -172,7 +172,7 @@ fn drift_kept_by_apply_keeps_its_base_while_the_sync_point_moves() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc = crate::harness::json_doc(&o.stdout);
     assert_eq!(doc["persist"]["incremental"], true, "{doc}");
     env.fsck(&repo);
 }
@@ -223,7 +223,7 @@ fn a_git_change_to_a_leased_key_waits_and_is_never_reverted() {
 
     // Deleted in etcd, changed in Git since they last agreed: a conflict, not drift.
     let doc: serde_json::Value =
-        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+        crate::harness::json_doc(env.netsync_ok(&["diff", "--output", "json"], &repo));
     let dns = doc["changes"]
         .as_array()
         .unwrap()
@@ -286,7 +286,7 @@ fn a_sync_point_of_another_cluster_is_no_base_for_any_command() {
     second.kv().put(B, "drift in the copy");
     second.commit_files(&repo, &[(A_FILE, b"9000")], &[], "mtu in Git");
     let doc: serde_json::Value =
-        serde_json::from_str(&second.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+        crate::harness::json_doc(second.netsync_ok(&["diff", "--output", "json"], &repo));
     let by_diff: Vec<(String, String, String)> = doc["changes"]
         .as_array()
         .unwrap()
@@ -305,11 +305,10 @@ fn a_sync_point_of_another_cluster_is_no_base_for_any_command() {
         ],
         "{doc}"
     );
-    let persist: serde_json::Value = serde_json::from_str(&second.netsync_ok(
+    let persist = crate::harness::json_doc(second.netsync_ok(
         &["persist", "--dry-run", "--no-push", "--output", "json"],
         &repo,
-    ))
-    .unwrap();
+    ));
     let recorded: Vec<&str> = persist["persist"]["changes"]
         .as_array()
         .unwrap()

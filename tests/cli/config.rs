@@ -32,7 +32,7 @@ fn sources(cmd: &mut assert_cmd::Command) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::harness::json_doc(&out.stdout);
     let mut map = serde_json::Map::new();
     for (name, s) in doc["settings"].as_object().unwrap() {
         let label = match s["source"].as_str().unwrap() {

@@ -132,7 +132,7 @@ fn apply_writes_git_only_changes_and_keeps_drift() {
         .get_output()
         .stdout
         .clone();
-    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     assert_eq!(doc["summary"]["drift"], 2, "{doc}");
     assert_eq!(doc["summary"]["change"], 0, "{doc}");
     let mtu = doc["changes"]

@@ -60,7 +60,7 @@ fn drift_reads_in_etcds_direction_and_a_conflict_shows_three_values() {
     );
 
     let doc: serde_json::Value =
-        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+        crate::harness::json_doc(env.netsync_ok(&["diff", "--output", "json"], &repo));
     let change = |key: &str| {
         doc["changes"]
             .as_array()
@@ -159,7 +159,7 @@ fn a_git_change_still_reads_as_what_apply_writes() {
         "{text}"
     );
     let doc: serde_json::Value =
-        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+        crate::harness::json_doc(env.netsync_ok(&["diff", "--output", "json"], &repo));
     let mtu = &doc["changes"][0];
     assert_eq!(
         (
@@ -185,7 +185,7 @@ fn a_git_change_still_reads_as_what_apply_writes() {
 fn diff_shows_which_guard_would_refuse() {
     let (env, repo) = TestEnv::applied_network();
     let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     assert_eq!(doc["guards"]["prune"]["refused"], false, "{doc}");
     assert_eq!(
         doc["guards"]["persist_mass_delete"]["refused"], false,
@@ -203,7 +203,7 @@ fn diff_shows_which_guard_would_refuse() {
         "{human}"
     );
     let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     let verdict = &doc["guards"]["persist_mass_delete"];
     assert_eq!(verdict["refused"], true, "{doc}");
     assert_eq!(verdict["allowed_percent"], 25.0, "{doc}");
@@ -222,7 +222,7 @@ fn diff_shows_which_guard_would_refuse() {
         "{human}"
     );
     let out = env.netsync_ok(&["diff", "--output", "json"], &repo);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     assert_eq!(doc["guards"]["prune"]["refused"], true, "{doc}");
     // apply agrees with the verdict.
     env.netsync()
@@ -240,7 +240,7 @@ fn diff_judges_persists_guard_as_persist_does_without_a_sync_point() {
     let repo = env.init_repo("network", true);
     env.copy_fixture(&repo, "network");
     let doc: serde_json::Value =
-        serde_json::from_str(&env.netsync_ok(&["diff", "--output", "json"], &repo)).unwrap();
+        crate::harness::json_doc(env.netsync_ok(&["diff", "--output", "json"], &repo));
     let verdict = &doc["guards"]["persist_mass_delete"];
     let keys = crate::harness::fixture_kv("network").len() as u64;
     assert_eq!(

@@ -363,12 +363,7 @@ fn with_output_json_a_failure_is_a_json_document() {
             .arg(&repo)
             .output()
             .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{args:?}: {e}: stdout {:?}",
-                String::from_utf8_lossy(&out.stdout)
-            )
-        });
+        let doc = crate::harness::json_doc(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(stderr.starts_with("error: "), "{stderr}");
         assert_eq!(

@@ -179,7 +179,7 @@ fn every_command_works_with_a_member_already_down() {
         stderr.contains(&format!("unhealthy endpoints: {dead}")),
         "{stderr}"
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::harness::json_doc(&out.stdout);
     let endpoints = doc["status"]["endpoints"].as_array().unwrap();
     assert_eq!(endpoints[0]["healthy"], false, "{doc}");
     assert!(endpoints[0]["errors"][0]

@@ -214,3 +214,34 @@ fn test_env_fixture_and_netsync_env() {
     assert!(!vars.contains("ETCDCTL_"));
     env.netsync().arg("--help").assert().success();
 }
+
+/// The schema check can fail: a document that breaks its schema (a count as text, a missing
+/// required field, an unknown `class`) is caught and the place named.
+#[test]
+fn schema_check_catches_a_document_that_breaks_its_schema() {
+    let good = serde_json::json!({
+        "format_version": 1, "command": "secret rekey",
+        "rekey": {"branch": "main", "commit": null, "secrets": 0, "recipients": 1}
+    });
+    crate::harness::assert_matches_schema(&good);
+    let mut text_count = good.clone();
+    text_count["rekey"]["secrets"] = "0".into();
+    let mut missing = good.clone();
+    missing["rekey"].as_object_mut().unwrap().remove("branch");
+    let mut other_command = good.clone();
+    other_command["command"] = "status".into();
+    for (bad, place) in [
+        (text_count, "/rekey/secrets"),
+        (missing, "/rekey"),
+        (other_command, ""),
+    ] {
+        let err = std::panic::catch_unwind(|| crate::harness::assert_matches_schema(&bad))
+            .expect_err("a broken document must fail its schema");
+        let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("does not match"), "{message}");
+        assert!(
+            message.contains(&format!("\n  {place}")),
+            "{place}: {message}"
+        );
+    }
+}

@@ -267,14 +267,7 @@ fn two_concurrent_persists_make_one_commit() {
         .arg(&repo)
         .stdout(std::process::Stdio::piped());
     let first = first.spawn().expect("spawn the first persist");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !started.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "first persist never got going"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    crate::harness::wait_for_file(&started, "the first persist");
     persist(&env, &repo).success().stdout(contains(
         "another persist holds the lock (holder netsync persist pid",
     ));
@@ -614,7 +607,7 @@ fn persist_json(env: &TestEnv, repo: &Path, full: bool) -> (serde_json::Value, S
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
-    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+    (crate::harness::json_doc(&out.stdout), stderr)
 }
 
 #[test]
@@ -699,7 +692,7 @@ fn compaction_during_an_incremental_read_falls_back_to_the_full_read() {
         "{stderr}"
     );
     assert!(stderr.contains("reading every value"), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::harness::json_doc(&out.stdout);
     assert_eq!(doc["persist"]["incremental"], false);
     let recorded = tree_kv(&env, &repo, "main");
     assert_eq!(
@@ -998,7 +991,7 @@ fn an_adopted_commit_with_a_git_change_on_top_keeps_the_change_for_apply() {
     env.kv().put("/net/params/mtu", "1280");
     env.git(&local, ["fetch", "-q", "origin", "+main:main"]);
     let out = env.netsync_ok(&["diff", "--output", "json"], &local);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     let class = |key: &str| {
         doc["changes"]
             .as_array()
@@ -1010,7 +1003,7 @@ fn an_adopted_commit_with_a_git_change_on_top_keeps_the_change_for_apply() {
     assert_eq!(class("/net/params/mtu"), Some("etcd_only".into()), "{doc}");
     assert_eq!(class("/net/params/dns"), Some("git_only".into()), "{doc}");
     let status = env.netsync_ok(&["status", "--output", "json"], &local);
-    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let status = crate::harness::json_doc(&status);
     assert_eq!(status["status"]["counts"]["conflicts"], 0, "{status}");
 
     env.netsync()
@@ -1063,7 +1056,7 @@ fn a_trailer_from_the_future_is_not_adopted() {
     assert_eq!(env.rev_parse(&repo, "main"), forged, "nothing committed");
     // diff does not adopt it: the change is Git's, as any pushed change.
     let out = env.netsync_ok(&["diff", "--output", "json", "-v"], &repo);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let doc = crate::harness::json_doc(&out);
     let mtu = doc["changes"]
         .as_array()
         .unwrap()
@@ -1129,7 +1122,7 @@ fn remotes_may_be_urls_and_paths() {
             .arg(&local)
             .output()
             .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc = crate::harness::json_doc(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{doc:#}");
         let remotes = doc["status"]["remotes"].as_array().unwrap();
         assert_eq!(remotes.len(), 3);
@@ -1169,7 +1162,7 @@ fn remotes_may_be_urls_and_paths() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let doc = crate::harness::json_doc(&out.stdout);
         let failing = &doc["status"]["remotes"][3];
         assert_eq!(failing["remote"], "back up", "{doc:#}");
         assert!(failing["error"]

@@ -47,7 +47,7 @@ fn apply_plan(env: &TestEnv, repo: &Path, plan: &Path) -> std::process::Output {
 fn a_saved_plan_is_carried_out_as_reviewed() {
     let (env, repo) = TestEnv::applied_network();
     let plan = planned(&env, &repo);
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
+    let doc = crate::harness::json_doc(std::fs::read(&plan).unwrap());
     assert_eq!(doc["kind"], "netsync-plan");
     assert_eq!(doc["commit"], env.rev_parse(&repo, "main"));
     let keys = doc["keys"].as_array().unwrap();

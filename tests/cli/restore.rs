@@ -129,7 +129,7 @@ fn disaster_restore_from_the_bare_backup_is_byte_exact_and_persist_continues() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let doc = crate::harness::json_doc(&status.stdout);
     let point = &doc["status"]["sync_point"];
     assert_eq!(point["command"], "restore");
     assert_eq!(point["commit"], env.rev_parse(&remote, "main"));

@@ -136,7 +136,7 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
 
     let mut outputs: Vec<Vec<u8>> = Vec::new();
     let (stdout, stderr) = run_traced(&env, &["diff", "--output", "json"], &work, &id);
-    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let doc = crate::harness::json_doc(&stdout);
     let change = doc["changes"]
         .as_array()
         .unwrap()
@@ -215,7 +215,7 @@ fn canary_secret_never_leaks_through_apply_diff_rekey_or_git() {
     outputs.extend([stdout, stderr]);
     // Again, as JSON in the envelope every command's document has.
     let (stdout, stderr) = run_traced(&env, &["secret", "rekey", "--output", "json"], &bare, &id);
-    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let doc = crate::harness::json_doc(&stdout);
     assert_eq!(doc["format_version"], 1, "{doc}");
     assert_eq!(doc["command"], "secret rekey", "{doc}");
     assert_eq!(doc["rekey"]["secrets"], 1, "{doc}");
@@ -560,7 +560,7 @@ fn persist_encrypts_a_secret_changed_in_etcd_without_a_private_key() {
     // Another key changes: both secrets keep their ciphertext byte for byte (JSON, traced).
     env.kv().put("/net/params/mtu", "1380");
     let (stdout, stderr) = run_traced_with(&env, &["persist", "--output", "json"], &repo, None);
-    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let doc = crate::harness::json_doc(&stdout);
     assert_eq!(doc["persist"]["secrets"]["kept"], 3, "{doc}");
     assert_eq!(doc["persist"]["secrets"]["encrypted"], 0, "{doc}");
     outputs.extend([stdout, stderr]);
@@ -650,7 +650,7 @@ fn without_a_sync_point_for_this_cluster_an_identity_avoids_re_encrypting() {
     sync_point_from_another_cluster(&env);
     env.kv().put("/net/params/mtu", "1380");
     let (stdout, stderr) = run_traced(&env, &["persist", "--output", "json"], &repo, &id);
-    let doc: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let doc = crate::harness::json_doc(&stdout);
     assert_eq!(doc["persist"]["secrets"]["compared"], 2, "{doc}");
     assert_eq!(blob(&env, &repo, "main", ALICE_FILE), alice_before);
     assert_eq!(blob(&env, &repo, "main", BOB_FILE), bob_before);

@@ -32,8 +32,12 @@ fn status_json(env: &TestEnv, repo: &std::path::Path, extra: &[&str]) -> (i32, s
         .args(extra)
         .output()
         .unwrap();
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        !out.stdout.is_empty(),
+        "status printed nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = crate::harness::json_doc(&out.stdout);
     (out.status.code().unwrap(), doc)
 }
 

@@ -28,11 +28,10 @@ pub fn run(global: &GlobalArgs, _args: &RekeyArgs) -> Result<i32, crate::cli::er
     match global.format() {
         OutputFormat::Json => render::json::write(
             &mut out,
-            &serde_json::json!({
-                "format_version": render::json::FORMAT_VERSION,
-                "command": "secret rekey",
-                "rekey": report,
-            }),
+            &render::json::Envelope::new(
+                "secret rekey",
+                render::json::RekeyBody { rekey: &report },
+            ),
         ),
         OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => match &report.commit {

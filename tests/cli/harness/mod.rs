@@ -55,8 +55,23 @@ mod env;
 mod etcd;
 mod fixtures;
 mod kv;
+mod schema;
 
 pub use env::*;
 pub use etcd::*;
 pub use fixtures::*;
 pub use kv::*;
+pub use schema::*;
+
+/// Wait up to 30 s for `path` to exist: the sign a hook gives that `what` got to its point.
+pub fn wait_for_file(path: &Path, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} never got going ({} was not made)",
+            path.display()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
