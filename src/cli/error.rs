@@ -231,6 +231,11 @@ impl Error {
             Error::Settings(settings::Error::HalfIdentity { .. }) => vec![
                 "give both --cert and --key (or NETSYNC_CERT and NETSYNC_KEY)".into(),
             ],
+            Error::Git(git::Error::NotARepository { .. })
+            | Error::Desired(desired::Error::Git(git::Error::NotARepository { .. })) => vec![
+                "pass --repo PATH (or set NETSYNC_REPO): a bare repository or a clone, or any folder inside one".into(),
+                "`netsync init --bare --repo PATH` makes a new bare repository with a netsync.toml".into(),
+            ],
             Error::Git(git::Error::UnknownRevision { branches, .. })
             | Error::Desired(desired::Error::Git(git::Error::UnknownRevision { branches, .. })) => {
                 let mut hints = vec![

@@ -306,6 +306,18 @@ impl GlobalArgs {
     }
 }
 
+/// Ask on the terminal without echo. Ctrl-C is `ErrorKind::Interrupted`, once the terminal
+/// has its echo back.
+pub(crate) fn ask_without_echo(prompt: String) -> std::io::Result<String> {
+    // rpassword turns Ctrl-C into a SIGINT before it gives the terminal its echo back: with
+    // no handler that signal would end netsync and leave the shell without echo. Handled
+    // (every command runs inside the tokio runtime), the prompt returns `Interrupted` once
+    // the terminal is restored.
+    #[cfg(unix)]
+    let _sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    rpassword::prompt_password(prompt)
+}
+
 /// Ask for the password of `user` on the terminal, without echo; no terminal, no prompt.
 fn prompt_password(user: &str) -> Result<Setting<Option<Password>>, crate::cli::error::Error> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
@@ -314,8 +326,13 @@ fn prompt_password(user: &str) -> Result<Setting<Option<Password>>, crate::cli::
         }
         .into());
     }
-    let text = rpassword::prompt_password(format!("password for etcd user {user}: "))
-        .map_err(settings::Error::Prompt)?;
+    let text = match ask_without_echo(format!("password for etcd user {user}: ")) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {
+            return Err(crate::cli::error::Error::Interrupted)
+        }
+        Err(err) => return Err(settings::Error::Prompt(err).into()),
+    };
     Ok(Setting {
         value: Some(Password::new(text)),
         source: Source::Prompt,

@@ -208,13 +208,14 @@ fn error_document(command: &Command, err: &crate::cli::error::Error) {
         return;
     }
     use netsync::render::json::{Envelope, ErrorBody, ErrorInfo};
+    let (message, causes) = message_and_causes(err);
     let doc = Envelope::new(
         command.name(),
         ErrorBody {
             error: ErrorInfo {
                 kind: err.kind(),
-                message: err.to_string(),
-                causes: causes(err),
+                message,
+                causes,
                 hints: err.hints(),
                 exit_code: err.exit_code(),
             },
@@ -245,8 +246,9 @@ impl Command {
 fn report(err: &crate::cli::error::Error) -> i32 {
     let mut stderr = anstream::stderr().lock();
     let red = anstyle::AnsiColor::Red.on_default().bold();
-    let _ = writeln!(stderr, "{red}error:{red:#} {err}");
-    for cause in causes(err) {
+    let (message, causes) = message_and_causes(err);
+    let _ = writeln!(stderr, "{red}error:{red:#} {message}");
+    for cause in causes {
         let _ = writeln!(stderr, "  caused by: {cause}");
     }
     let cyan = anstyle::AnsiColor::Cyan.on_default().bold();
@@ -258,18 +260,40 @@ fn report(err: &crate::cli::error::Error) -> i32 {
 
 /// `--log-format json`: the error as one log record on stderr, like every other log line.
 fn report_json(err: &crate::cli::error::Error) -> i32 {
+    let (message, causes) = message_and_causes(err);
     let record = serde_json::json!({
         "timestamp": humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
         "level": "ERROR",
-        "message": err.to_string(),
+        "message": message,
         "kind": err.kind(),
-        "causes": causes(err),
+        "causes": causes,
         "hints": err.hints(),
         "exit_code": err.exit_code(),
     });
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{record}");
     err.exit_code()
+}
+
+/// The `error:` line and the distinct causes below it, one per line. Some messages carry
+/// causes of their own (an unreachable cluster says what each endpoint answered, as
+/// `caused by:` lines): those are causes too, not part of the message.
+fn message_and_causes(err: &crate::cli::error::Error) -> (String, Vec<String>) {
+    const CAUSED_BY: &str = "\n  caused by: ";
+    let text = err.to_string();
+    let mut parts = text.split(CAUSED_BY);
+    let message = parts.next().unwrap_or_default().to_owned();
+    let mut all: Vec<String> = Vec::new();
+    let mut add = |line: &str| {
+        if !all.iter().any(|known| known == line) {
+            all.push(line.to_owned());
+        }
+    };
+    parts.for_each(&mut add);
+    for cause in causes(err) {
+        cause.split(CAUSED_BY).for_each(&mut add);
+    }
+    (message, all)
 }
 
 /// The distinct causes of `err` below its message: transparent wrappers repeat their inner
@@ -280,7 +304,9 @@ fn causes(err: &crate::cli::error::Error) -> Vec<String> {
     let mut last = err.to_string();
     while let Some(cause) = source {
         let text = cause.to_string();
-        if !last.contains(&text) {
+        // A library's bare variant name ("NotFound") tells a person nothing.
+        let debug_name = !text.contains(' ') && text.starts_with(|c: char| c.is_ascii_uppercase());
+        if !last.contains(&text) && !debug_name {
             causes.push(text.clone());
         }
         last = text;

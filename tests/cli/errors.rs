@@ -376,17 +376,27 @@ fn with_output_json_a_failure_is_a_json_document() {
     let doc = document(&[
         "apply",
         "--endpoints",
-        "http://127.0.0.1:1",
+        "http://127.0.0.1:1,http://127.0.0.1:2",
         "--dial-timeout",
         "1s",
     ]);
     assert_eq!(doc["format_version"], 1);
     assert_eq!(doc["command"], "apply");
     assert_eq!(doc["error"]["kind"], "etcd_unavailable", "{doc}");
-    assert!(doc["error"]["message"]
-        .as_str()
+    // The message is the one line; what each endpoint said is a cause of its own.
+    assert_eq!(
+        doc["error"]["message"], "cannot reach etcd at http://127.0.0.1:1,http://127.0.0.1:2",
+        "{doc}"
+    );
+    let causes: Vec<&str> = doc["error"]["causes"]
+        .as_array()
         .unwrap()
-        .starts_with("cannot reach etcd at http://127.0.0.1:1"));
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(causes.len(), 2, "{doc}");
+    assert!(causes[0].starts_with("127.0.0.1:1: ") && causes[1].starts_with("127.0.0.1:2: "));
+    assert!(causes.iter().all(|c| !c.contains('\n')), "{doc}");
     assert!(doc["error"]["hints"][0]
         .as_str()
         .unwrap()
@@ -403,4 +413,24 @@ fn with_output_json_a_failure_is_a_json_document() {
     assert_eq!(doc["error"]["exit_code"], 5, "{doc}");
     let doc = document(&["status", "--branch", "nope"]);
     assert_eq!(doc["command"], "status");
+    // Not a repository: a person's words and what to do, not a library's variant name.
+    let not_a_repo = env.root().join("not-a-repository");
+    std::fs::create_dir(&not_a_repo).unwrap();
+    let out = env
+        .netsync()
+        .args(["diff", "-o", "json", "--repo"])
+        .arg(&not_a_repo)
+        .output()
+        .unwrap();
+    let doc = crate::harness::json_doc(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    let causes = doc["error"]["causes"].to_string();
+    assert!(!causes.contains("\"NotFound\""), "{doc}");
+    assert!(
+        doc["error"]["hints"][0]
+            .as_str()
+            .unwrap()
+            .contains("--repo PATH"),
+        "{doc}"
+    );
 }

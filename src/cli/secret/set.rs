@@ -90,12 +90,7 @@ pub fn run(global: &GlobalArgs, args: &SetArgs) -> Result<i32, Error> {
 /// Ask for the value on the terminal, without echo, twice; the two must match. An empty
 /// first answer is not asked again unless `allow_empty`: it is refused anyway.
 fn prompt(key: &str, allow_empty: bool) -> Result<Zeroizing<Vec<u8>>, Error> {
-    // rpassword turns Ctrl-C into a SIGINT before it gives the terminal its echo back: with
-    // no handler that signal would end netsync and leave the shell without echo. Handled,
-    // the prompt returns `Interrupted` once the terminal is restored.
-    #[cfg(unix)]
-    let _sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-    let ask = |prompt: String| match rpassword::prompt_password(prompt) {
+    let ask = |prompt: String| match crate::cli::global::ask_without_echo(prompt) {
         Ok(text) => Ok(Zeroizing::new(text.into_bytes())),
         Err(err) if err.kind() == std::io::ErrorKind::Interrupted => Err(Error::Interrupted),
         Err(err) => Err(read_error("the terminal")(err)),

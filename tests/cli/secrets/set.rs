@@ -39,11 +39,16 @@ fn stored(work: &Path, id: &Path) -> Vec<u8> {
 /// `netsync secret set key --repo work args…` on a new pseudo-terminal with echo on, as a
 /// terminal is (rexpect turns echo off before it starts the program).
 fn on_terminal(env: &TestEnv, work: &Path, key: &str, args: &[&str]) -> PtySession {
+    let mut all = vec!["secret", "set", key, "--repo", work.to_str().unwrap()];
+    all.extend_from_slice(args);
+    netsync_on_terminal(env, &all)
+}
+
+/// `netsync args…` on a new pseudo-terminal with echo on.
+fn netsync_on_terminal(env: &TestEnv, args: &[&str]) -> PtySession {
     let mut cmd = env.command("sh");
     cmd.args(["-c", "stty echo && echo 'echo is on' && exec \"$0\" \"$@\""])
         .arg(TestEnv::netsync_bin())
-        .args(["secret", "set", key, "--repo"])
-        .arg(work)
         .args(args)
         .stdin(Stdio::inherit());
     let options = Options::new()
@@ -279,4 +284,33 @@ fn ctrl_c_at_the_prompt_gives_the_terminal_its_echo_back() {
     assert!(!shown.contains(CANARY), "{shown}");
     assert!(echoes(&pty), "the terminal was left without echo");
     assert!(!work.join(ALICE_FILE).exists(), "nothing written");
+}
+
+/// The etcd password prompt (a user and no password from anywhere else) is typed the same
+/// way: no echo, and Ctrl-C gives the terminal its echo back and exits 130.
+#[test]
+fn ctrl_c_at_the_etcd_password_prompt_gives_the_terminal_its_echo_back() {
+    let env = TestEnv::new();
+    let (work, _) = work_repo(&env);
+    let mut pty = netsync_on_terminal(
+        &env,
+        &[
+            "status",
+            "--user",
+            "alice",
+            "--repo",
+            work.to_str().unwrap(),
+        ],
+    );
+    let mut shown = pty
+        .exp_string("password for etcd user alice: ")
+        .expect("the password prompt");
+    wait_for_no_echo(&pty, "netsync did not turn echo off at the password prompt");
+    pty.send("hunter2").unwrap();
+    pty.send_control('c').unwrap();
+    let code = finish(&mut pty, &mut shown);
+    assert_eq!(code, 130, "{shown}");
+    assert!(shown.contains("error: interrupted"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(echoes(&pty), "the terminal was left without echo");
 }
