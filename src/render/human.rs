@@ -413,6 +413,9 @@ pub fn write_apply(
     } else {
         "applied"
     };
+    if let Some(verified) = &report.signatures {
+        writeln!(out, "{}", signatures_line(verified))?;
+    }
     writeln!(
         out,
         "{head}: {}; {}; {} transaction(s), etcd revision {}",
@@ -421,6 +424,26 @@ pub fn write_apply(
         report.transactions,
         report.etcd_revision_after
     )
+}
+
+/// `signatures: 2 commit(s) since abc123 signed by alice@example.net, netsync@core-1`.
+pub fn signatures_line(verified: &crate::trust::Verified) -> String {
+    let mut signers: Vec<&str> = verified.commits.iter().map(|c| c.signer.as_str()).collect();
+    signers.sort_unstable();
+    signers.dedup();
+    let range = match &verified.since {
+        Some(since) => format!("since {}", &since[..12.min(since.len())]),
+        None => "(the target alone: no sync point)".to_owned(),
+    };
+    match signers.is_empty() {
+        true => format!("signatures: no new commit {range}"),
+        false => format!(
+            "signatures: {} commit(s) {range} signed by {} (allowed signers: {})",
+            verified.commits.len(),
+            signers.join(", "),
+            verified.allowed_signers.display()
+        ),
+    }
 }
 
 /// `netsync persist`: one line per recorded key, then what happened, then the pushes.

@@ -55,8 +55,10 @@ mod env;
 mod etcd;
 mod fixtures;
 mod kv;
+mod trust;
 
 pub use env::*;
 pub use etcd::*;
 pub use fixtures::*;
 pub use kv::*;
+pub use trust::*;
