@@ -90,6 +90,47 @@ pub struct Verified {
     pub commits: Vec<Signed>,
 }
 
+/// What a check found, refusals included: for `diff`, which shows it and goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Whether `apply` would deploy: every commit checked is signed by an allowed signer.
+    pub trusted: bool,
+    pub allowed_signers: std::path::PathBuf,
+    pub checked: usize,
+    /// The commits that passed (with `trusted`), or those that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Verified>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refused>,
+}
+
+impl Status {
+    /// The outcome of [`check`] as a status; other errors stay errors.
+    pub fn of(result: Result<Verified, Error>) -> Result<Status, crate::git::Error> {
+        match result {
+            Ok(verified) => Ok(Status {
+                trusted: true,
+                allowed_signers: verified.allowed_signers.clone(),
+                checked: verified.commits.len(),
+                verified: Some(verified),
+                refused: Vec::new(),
+            }),
+            Err(Error::Untrusted {
+                refused,
+                checked,
+                signers,
+            }) => Ok(Status {
+                trusted: false,
+                allowed_signers: signers,
+                checked,
+                verified: None,
+                refused,
+            }),
+            Err(Error::Git(e)) => Err(e),
+        }
+    }
+}
+
 /// Which commits must be signed to deploy `target` onto the cluster `cluster_id`, whose sync
 /// point is `sync_point`: newest first (see the module documentation for the rule).
 pub fn commits_to_check(

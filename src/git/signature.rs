@@ -76,10 +76,14 @@ impl AllowedSigners {
     }
 }
 
-/// An SSH private key netsync signs its own commits with (`persist.signing_key`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What netsync signs its own commits with: an SSH private key (`persist.signing_key`), or
+/// the signing set up in Git's configuration (`commit.gpgSign`) for commits a person makes
+/// with netsync (`secret rekey`).
+#[derive(Debug, Clone)]
 pub struct Signer {
+    /// The key, as Git's configuration or netsync.toml names it.
     pub key: PathBuf,
+    options: gix::objs::signature::sign::Options,
 }
 
 impl Signer {
@@ -92,24 +96,44 @@ impl Signer {
         find_ssh_keygen()?;
         Ok(Self {
             key: path.to_owned(),
+            options: gix::objs::signature::sign::Options {
+                format: Format::Ssh,
+                program: SSH_KEYGEN.into(),
+                program_arguments: Vec::new(),
+                signing_key: path.as_os_str().to_owned(),
+                environment: Vec::new(),
+            },
         })
+    }
+
+    /// The signing `git commit` would do in `repo` (`commit.gpgSign`, `gpg.format`,
+    /// `user.signingKey`, `gpg.program`...), if it signs: commits a person makes with netsync
+    /// are signed as their other commits are.
+    pub fn from_git_config(repo: &Repo) -> Result<Option<Self>> {
+        let options = repo
+            .inner
+            .commit_signing_options_if_enabled()
+            .map_err(|source| Error::Sign {
+                key: PathBuf::from("(user.signingKey)"),
+                repo: repo.path.clone(),
+                source,
+            })?;
+        Ok(options.map(|options| Self {
+            key: PathBuf::from(&options.signing_key),
+            options,
+        }))
     }
 
     /// `commit` with an SSH signature over it in its `gpgsig` header, exactly as
     /// `git commit -S` with `gpg.format=ssh` makes it.
     pub(super) fn sign(&self, commit: gix::objs::Commit, repo: &Path) -> Result<gix::objs::Commit> {
-        let options = gix::objs::signature::sign::Options {
-            format: Format::Ssh,
-            program: SSH_KEYGEN.into(),
-            program_arguments: Vec::new(),
-            signing_key: self.key.clone().into_os_string(),
-            environment: Vec::new(),
-        };
-        commit.sign(options).map_err(|source| Error::Sign {
-            key: self.key.clone(),
-            repo: repo.to_owned(),
-            source,
-        })
+        commit
+            .sign(self.options.clone())
+            .map_err(|source| Error::Sign {
+                key: self.key.clone(),
+                repo: repo.to_owned(),
+                source,
+            })
     }
 }
 

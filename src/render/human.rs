@@ -426,6 +426,24 @@ pub fn write_apply(
     )
 }
 
+/// diff's signature status: who signed, or what apply would refuse.
+pub fn write_signatures(out: &mut impl Write, status: &crate::trust::Status) -> io::Result<()> {
+    if let Some(verified) = &status.verified {
+        return writeln!(out, "{}", signatures_line(verified));
+    }
+    writeln!(
+        out,
+        "{DELETE}signatures: apply would refuse {} of {} commit(s), not signed by an allowed signer ({}):{DELETE:#}",
+        status.refused.len(),
+        status.checked,
+        status.allowed_signers.display()
+    )?;
+    for refused in &status.refused {
+        writeln!(out, "  {refused}")?;
+    }
+    Ok(())
+}
+
 /// `signatures: 2 commit(s) since abc123 signed by alice@example.net, netsync@core-1`.
 pub fn signatures_line(verified: &crate::trust::Verified) -> String {
     let mut signers: Vec<&str> = verified.commits.iter().map(|c| c.signer.as_str()).collect();

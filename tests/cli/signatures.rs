@@ -538,3 +538,93 @@ fn an_unreadable_allowed_signers_file_is_a_usage_error() {
     assert!(stderr.contains("cannot read the allowed signers file /nonexistent/allowed_signers"));
     assert!(w.env.kv().dump_all().is_empty());
 }
+
+#[test]
+fn diff_shows_who_signed_or_what_apply_would_refuse_and_keeps_its_exit_code() {
+    let w = world();
+    w.ok(&["apply"]);
+    w.commit(
+        "kv/params/keepalive",
+        b"15",
+        "Shorter keepalive",
+        Some(&w.alice),
+    );
+    let human = w.ok(&["diff"]);
+    assert!(human.contains("~ change /net/params/keepalive"), "{human}");
+    assert!(
+        human.contains("signatures: 1 commit(s) since") && human.contains("alice@example.net"),
+        "{human}"
+    );
+    let unsigned = w.commit("kv/params/mtu", b"9000", "Jumbo frames", None);
+    // Differences: exit 2 as always, signatures or not.
+    let out = w.netsync(&["diff", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(2));
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("signatures: apply would refuse 1 of 2 commit(s)")
+            && human.contains(short(&unsigned)),
+        "{human}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("apply would refuse"));
+    let doc = json(&w.ok(&["diff", "-o", "json"]));
+    assert_eq!(doc["signatures"]["trusted"], false, "{doc}");
+    assert_eq!(doc["signatures"]["refused"][0]["commit"], unsigned.as_str());
+    assert_eq!(doc["signatures"]["refused"][0]["reason"], "unsigned");
+    assert_eq!(
+        doc["summary"]["change"], 2,
+        "the diff itself is unchanged: {doc}"
+    );
+}
+
+/// `secret rekey` commits as the person running it: signed when their Git configuration
+/// signs their commits (commit.gpgSign, gpg.format=ssh, user.signingKey), so apply trusts it.
+#[test]
+fn secret_rekey_signs_as_git_commit_would() {
+    let env = TestEnv::new();
+    let (id, public) = crate::secrets::keygen(&env, "id.txt");
+    let (_, second) = crate::secrets::keygen(&env, "id2.txt");
+    let repo = crate::secrets::sealed_repo(&env, &public);
+    env.commit_files(
+        &repo,
+        &[(
+            "netsync.toml",
+            crate::secrets::config(&[&public, &second]).as_bytes(),
+        )],
+        &[],
+        "Add a recipient",
+    );
+    let alice = env.ssh_key("alice");
+    let signers = env.allowed_signers("allowed_signers", &[("alice@example.net", &alice)]);
+    env.git(&repo, ["config", "commit.gpgsign", "true"]);
+    env.git(&repo, ["config", "gpg.format", "ssh"]);
+    env.git(
+        &repo,
+        ["config", "user.signingkey", alice.private.to_str().unwrap()],
+    );
+    env.netsync()
+        .args(["secret", "rekey", "--identity"])
+        .arg(&id)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .success();
+    let rekeyed = env.head(&repo);
+    let out = env.git_verify_commit(&repo, &signers, &rekeyed);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    env.fsck(&repo);
+    // A new cluster: apply checks the target, the rekey commit, and deploys it.
+    env.netsync()
+        .args(["apply", "--identity"])
+        .arg(&id)
+        .arg("--allowed-signers")
+        .arg(&signers)
+        .arg("--repo")
+        .arg(&repo)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("signed by alice@example.net"));
+}
