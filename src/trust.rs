@@ -55,6 +55,8 @@ pub struct Refused {
     pub reason: &'static str,
     /// What is wrong, in words (the key that signed it, what ssh-keygen said).
     pub detail: String,
+    /// The commit carries persist's trailers: a persist made it (or imitated one).
+    pub persist: bool,
 }
 
 impl std::fmt::Display for Refused {
@@ -209,12 +211,17 @@ pub fn check(
                 format!("signed with {format}; netsync checks SSH signatures only"),
             ),
         };
+        let persist = repo
+            .trailers(*id)?
+            .iter()
+            .any(|(token, _)| token == crate::adopt::REVISION_TRAILER);
         refused.push(Refused {
             commit: id.to_string(),
             author,
             summary: commit.summary(),
             reason,
             detail,
+            persist,
         });
     }
     if !refused.is_empty() {

@@ -209,7 +209,7 @@ impl Error {
                     format!("see for yourself: git -c gpg.ssh.allowedSignersFile={} verify-commit {first}", signers.display()),
                     format!("sign the commits with a key {} lists (git commit -S with gpg.format=ssh; `git rebase --exec 'git commit --amend --no-edit -S' BASE` re-signs a branch) and push them", signers.display()),
                 ];
-                if refused.iter().any(|r| r.reason == "unsigned") {
+                if refused.iter().any(|r| r.persist && r.reason == "unsigned") {
                     hints.push("persist's own commits are signed only with `persist.signing_key` set in netsync.toml (its public key listed in the allowed signers file)".into());
                 }
                 hints.push("to deploy anyway, once the commits are checked by other means: --no-verify-signatures".into());

@@ -154,6 +154,10 @@ fn an_unsigned_target_is_refused_naming_the_commit_and_its_author() {
         stderr.contains("(\"Jumbo frames\"): not signed"),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains("persist.signing_key"),
+        "not a persist commit: {stderr}"
+    );
     // A dry run refuses too: it shows what apply would do.
     w.refused(&["apply", "--dry-run"]);
     assert_eq!(w.env.kv().get("/net/params/mtu").unwrap(), b"1420");
@@ -627,4 +631,28 @@ fn secret_rekey_signs_as_git_commit_would() {
         .assert()
         .success()
         .stdout(predicates::str::contains("signed by alice@example.net"));
+}
+
+/// A persist commit deployed onto a cluster that did not record it (a new cluster restored
+/// from the backup) must be signed: the refusal says how persist signs.
+#[test]
+fn an_unsigned_persist_commit_restored_elsewhere_is_refused_with_the_way_out() {
+    let w = world();
+    w.ok(&["apply"]);
+    w.env.kv().put("/net/params/mtu", "1300");
+    w.env.netsync_ok(&["persist", "--no-push"], &w.repo);
+    let persisted = w.env.head(&w.repo);
+    w.env.kv().delete_prefix("/");
+    let out = w.netsync(&["restore"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(UNTRUSTED), "{stderr}");
+    assert!(stderr.contains(short(&persisted)), "{stderr}");
+    assert!(
+        stderr.contains("hint: persist's own commits are signed only with `persist.signing_key`"),
+        "{stderr}"
+    );
+    assert!(w.env.kv().dump_all().is_empty());
+    let out = w.netsync(&["restore", "-o", "json"]);
+    let doc = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(doc["error"]["kind"], "untrusted_commit", "{doc}");
 }
