@@ -223,6 +223,9 @@ impl Error {
                 "the file lists one signer a line, as git's gpg.ssh.allowedSignersFile: `alice@example.net ssh-ed25519 AAAA...`".into(),
                 "it comes from --allowed-signers, else NETSYNC_ALLOWED_SIGNERS, else /etc/netsync/allowed_signers; --no-verify-signatures skips the check".into(),
             ],
+            Error::Git(git::Error::Sign { .. }) => vec![
+                "the key must be an SSH private key ssh-keygen can use without a passphrase (`persist.signing_key`), or for `secret rekey` the key of Git's user.signingKey; nothing was committed".into(),
+            ],
             Error::Persist(persist::Error::SigningKey(_)) => vec![
                 "`persist.signing_key` names an SSH private key on this host, without a passphrase (ssh-keygen -t ed25519 -N '' -f /etc/netsync/signing_key), readable by the user netsync runs as".into(),
             ],

@@ -30,6 +30,8 @@ struct Found {
 pub(super) struct Checked<'r> {
     objects: &'r gix::OdbHandle,
     mismatch: Cell<Option<Found>>,
+    /// An object asked for and not found: in a tree walk, a damaged repository.
+    missing: Cell<Option<ObjectId>>,
 }
 
 impl gix::objs::Find for Checked<'_> {
@@ -39,6 +41,7 @@ impl gix::objs::Find for Checked<'_> {
         buffer: &'a mut Vec<u8>,
     ) -> gix::Result<Option<gix::objs::Data<'a>>> {
         let Some(data) = self.objects.try_find(id, buffer)? else {
+            self.missing.set(Some(id.to_owned()));
             return Ok(None);
         };
         let actual = gix::objs::compute_hash(id.kind(), data.kind, data.data)?;
@@ -59,6 +62,11 @@ impl Checked<'_> {
     pub(super) fn mismatch_oid(&self) -> Option<ObjectId> {
         self.mismatch.get().map(|f| f.expected)
     }
+
+    /// The object asked for and not found, if one was.
+    pub(super) fn missing(&self) -> Option<ObjectId> {
+        self.missing.get()
+    }
 }
 
 /// The name of an object kind in messages.
@@ -76,6 +84,7 @@ impl Repo {
         Checked {
             objects: &self.inner.objects,
             mismatch: Cell::new(None),
+            missing: Cell::new(None),
         }
     }
 
@@ -261,6 +270,32 @@ mod tests {
         assert!(
             matches!(&err, Error::Mismatch { oid, .. } if *oid == sub),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_tree_is_damage_not_an_absent_file() {
+        let (dir, repo) = bare();
+        let one = repo.write_blob(b"1").unwrap();
+        let empty = ObjectId::empty_tree(repo.gix().object_hash());
+        let edit = super::super::TreeEdit {
+            path: "kv/a/x".into(),
+            blob: Some(one),
+        };
+        let root = repo.edit_tree(empty, &[edit]).unwrap();
+        let sub = repo.entry_id(root, "kv/a").unwrap().unwrap();
+        let hex = sub.to_string();
+        std::fs::remove_file(dir.path().join("objects").join(&hex[..2]).join(&hex[2..])).unwrap();
+        let repo = Repo::open(dir.path()).unwrap();
+        let err = repo.read_file(root, "kv/a/x").unwrap_err();
+        assert!(
+            matches!(&err, Error::CorruptFile { oid, path, .. } if *oid == sub && path == "kv/a/x"),
+            "{err:?}"
+        );
+        assert_eq!(
+            repo.read_file(root, "kv/b").unwrap(),
+            None,
+            "absent stays absent"
         );
     }
 

@@ -233,7 +233,11 @@ impl Repo {
                 }
             }
         }
-        let commit = CommitObject { id: at, data: buf };
+        let commit = CommitObject {
+            id: at,
+            data: buf,
+            repo: self.path.clone(),
+        };
         let tree = commit.decode()?.tree();
         Ok(Revision { commit: at, tree })
     }
@@ -249,7 +253,11 @@ impl Repo {
     /// Commit `oid`, checked against its id.
     pub fn commit(&self, oid: ObjectId) -> Result<CommitObject> {
         let data = self.read_kind(oid, gix::objs::Kind::Commit)?;
-        Ok(CommitObject { id: oid, data })
+        Ok(CommitObject {
+            id: oid,
+            data,
+            repo: self.path.clone(),
+        })
     }
 
     /// Whether the repository has commit `oid` (read and checked: a damaged one is an error).
@@ -269,6 +277,16 @@ impl Repo {
         let mut buf = Vec::new();
         let iter = gix::objs::TreeRefIter::from_bytes(&root, tree.kind());
         match iter.lookup_entry_by_path(&checked, &mut buf, path) {
+            // A tree on the way that the repository lacks is damage, not an absent file.
+            Ok(None) if checked.missing().is_some() => {
+                let oid = checked.missing().unwrap_or(tree);
+                Err(Error::CorruptFile {
+                    path: path.to_owned(),
+                    oid,
+                    repo: self.path.clone(),
+                    source: gix::error::message!("tree {oid} is missing").corrupted_error(),
+                })
+            }
             Ok(entry) => Ok(entry.map(|e| (e.mode, e.oid))),
             Err(source) => Err(self.read_error(&checked, tree, Some(path.into()), source)),
         }
@@ -423,6 +441,7 @@ impl Repo {
 pub struct CommitObject {
     pub id: ObjectId,
     data: Vec<u8>,
+    repo: PathBuf,
 }
 
 impl CommitObject {
@@ -431,7 +450,7 @@ impl CommitObject {
         gix::objs::CommitRef::from_bytes(&self.data, self.id.kind()).map_err(|source| {
             Error::Corrupt {
                 oid: self.id,
-                repo: PathBuf::new(),
+                repo: self.repo.clone(),
                 source,
             }
         })
@@ -451,7 +470,7 @@ impl CommitObject {
         let commit = self.decode()?;
         let committer = commit.committer().map_err(|source| Error::Corrupt {
             oid: self.id,
-            repo: PathBuf::new(),
+            repo: self.repo.clone(),
             source,
         })?;
         Ok(committer.seconds())

@@ -232,10 +232,12 @@ impl Repo {
             Verdict::UnknownKey { key }
         } else {
             let output = outcome.output.to_str_lossy();
+            // ssh-keygen's last line says why ("Signature verification failed: incorrect
+            // signature"), after a generic one.
             let detail = output
                 .lines()
                 .map(str::trim)
-                .find(|l| !l.is_empty())
+                .rfind(|l| !l.is_empty())
                 .unwrap_or("ssh-keygen rejected the signature")
                 .to_owned();
             Verdict::Bad { detail }

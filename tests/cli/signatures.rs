@@ -393,6 +393,33 @@ fn persist_with_an_unusable_signing_key_commits_nothing() {
     assert!(stderr.contains("persist.signing_key"), "{stderr}");
     assert!(stderr.contains("keys/missing"), "{stderr}");
     assert_eq!(w.env.head(&w.repo), head, "nothing committed");
+    // A file ssh-keygen cannot sign with: refused when signing, nothing moved.
+    let garbage = w.env.root().join("keys/garbage");
+    std::fs::write(&garbage, "not a key\n").unwrap();
+    let config = signing_config(&garbage);
+    w.commit(
+        "netsync.toml",
+        config.as_bytes(),
+        "Sign persist commits",
+        Some(&w.alice),
+    );
+    let head = w.env.head(&w.repo);
+    let out = w
+        .env
+        .netsync()
+        .args(["persist", "--no-push", "--repo"])
+        .arg(&w.repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot sign the commit with"), "{stderr}");
+    assert!(
+        stderr.contains("hint: the key must be an SSH private key"),
+        "{stderr}"
+    );
+    assert_eq!(w.env.head(&w.repo), head, "nothing committed");
+    w.env.fsck(&w.repo);
 }
 
 /// A persist that built on a commit not applied yet keeps the older trusted commit: the
