@@ -683,3 +683,32 @@ fn an_unsigned_persist_commit_restored_elsewhere_is_refused_with_the_way_out() {
     let doc = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(doc["error"]["kind"], "untrusted_commit", "{doc}");
 }
+
+/// A target on a branch that forked before what was deployed (the sync point is not its
+/// ancestor): the commits of that branch since the fork are checked, as `git rev-list`
+/// would list them.
+#[test]
+fn a_target_that_forked_before_the_sync_point_checks_its_own_branch() {
+    let w = world();
+    let first = w.env.head(&w.repo);
+    w.commit(
+        "kv/params/keepalive",
+        b"15",
+        "Shorter keepalive",
+        Some(&w.alice),
+    );
+    w.ok(&["apply"]);
+    w.env
+        .git(&w.repo, ["checkout", "-q", "-b", "other", &first]);
+    let unsigned = w.commit("kv/params/mtu", b"9000", "Jumbo frames", None);
+    let tip = w.commit(
+        "kv/params/dns",
+        b"10.88.0.53",
+        "One resolver",
+        Some(&w.alice),
+    );
+    let stderr = w.refused(&["apply", "--rev", "other"]);
+    assert!(stderr.contains("1 of the 2 commits"), "{stderr}");
+    assert!(stderr.contains(short(&unsigned)), "{stderr}");
+    assert!(!stderr.contains(short(&tip)), "{stderr}");
+}
