@@ -32,6 +32,8 @@ pub enum Error {
     Write(#[from] write::Error),
     #[error(transparent)]
     Lock(#[from] lock::WaitError),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::Error),
 }
 
 /// What the user asked `apply` to do.
@@ -53,6 +55,9 @@ pub struct ApplyOptions {
     /// A saved plan (`diff --out`) to carry out exactly: refused when the plan made now
     /// differs from it in any way.
     pub expect: Option<crate::saved::SavedPlan>,
+    /// Deploy only commits signed by one of these (see [`crate::trust`]); checked before
+    /// anything is written, dry runs included.
+    pub allowed_signers: Option<crate::git::AllowedSigners>,
 }
 
 impl Default for ApplyOptions {
@@ -66,6 +71,7 @@ impl Default for ApplyOptions {
             max_txn_ops: None,
             max_request_bytes: None,
             expect: None,
+            allowed_signers: None,
         }
     }
 }
@@ -80,6 +86,9 @@ pub struct ApplyReport {
     /// etcd revision after the last write; the read revision when nothing was written.
     pub etcd_revision_after: i64,
     pub sync_point_recorded: bool,
+    /// The commits whose signatures were checked, with allowed signers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<crate::trust::Verified>,
 }
 
 /// The outcome of `apply`: the plan it carried out and what happened.
@@ -122,6 +131,8 @@ pub async fn apply(
         policy => Compare::ThreeWay(policy),
     };
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
+    // Guarantee 12: nothing is deployed from a commit no allowed signer signed.
+    let signatures = prepared.check_signatures(repo, options.allowed_signers.as_ref())?;
     // Guarantee 2: every secret decrypts and is bound to its key before the first write.
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     if let Some(saved) = &options.expect {
@@ -155,6 +166,7 @@ pub async fn apply(
         transactions: 0,
         etcd_revision_after: prepared.etcd_revision,
         sync_point_recorded: false,
+        signatures,
     };
     if options.dry_run {
         return Ok(Applied { prepared, report });
@@ -178,6 +190,7 @@ pub async fn apply(
     // finds agreeing); keys left different (drift kept) keep their older base, so later runs
     // still tell which side changed what.
     let mut point = SyncPoint::new(commit.clone(), prepared.cluster_id, "apply");
+    point.trusted = Some(commit.clone());
     point.set_unsettled(prepared.plan.unsettled(prepared.base.as_ref()));
     let moved = prepared
         .sync_point

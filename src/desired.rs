@@ -106,7 +106,7 @@ pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, Strin
         Ok(head) => head,
         // A bare repository made with `git init --bare` names `master` in HEAD, and the
         // branch pushed to it may be `main`: say so, rather than "unknown revision HEAD".
-        Err(err) => match repo.head_branch() {
+        Err(err @ git::Error::UnknownRevision { .. }) => match repo.head_branch() {
             Some(head) if repo.resolve(&format!("refs/heads/{head}")).is_err() => {
                 return Err(Error::HeadUnborn {
                     repo: repo.path().to_owned(),
@@ -116,6 +116,7 @@ pub fn resolve_target(repo: &Repo, rev: Option<&str>) -> Result<(Revision, Strin
             }
             _ => return Err(err.into()),
         },
+        Err(err) => return Err(err.into()),
     };
     let config = load_config(repo, &head)?;
     match config.branch {
@@ -145,12 +146,11 @@ pub fn parse_date(rev: &str) -> Option<i64> {
 fn commit_at(repo: &Repo, tip: crate::git::ObjectId, at: i64) -> Option<crate::git::ObjectId> {
     let mut id = tip;
     loop {
-        let commit = repo.gix().find_commit(id).ok()?;
-        let time = commit.committer().ok()?.seconds();
-        if time <= at {
+        let commit = repo.commit(id).ok()?;
+        if commit.committer_seconds().ok()? <= at {
             return Some(id);
         }
-        id = commit.parent_ids().next()?.detach();
+        id = *commit.parents().ok()?.first()?;
     }
 }
 
@@ -246,10 +246,11 @@ pub fn short(oid: &ObjectId) -> String {
 /// `netsync.toml`: the merge base of the three-way rule. `Ok(None)` when the repository lacks
 /// the commit.
 pub fn load_base(repo: &Repo, commit: &str) -> Result<Option<Desired>> {
-    let present = ObjectId::from_hex(commit.as_bytes())
-        .ok()
-        .is_some_and(|oid| repo.gix().find_commit(oid).is_ok());
-    if !present {
+    let Ok(oid) = ObjectId::from_hex(commit.as_bytes()) else {
+        return Ok(None);
+    };
+    // Missing is `None`; present but damaged is an error (checked against its id).
+    if !repo.has_commit(oid)? {
         return Ok(None);
     }
     load(repo, Some(commit)).map(Some)

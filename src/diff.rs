@@ -33,7 +33,15 @@ pub async fn diff(
         // A base persist took from etcd (`--prefer git`) is a loose blob gc may have pruned:
         // then the conflict shows two values.
         if let Some(oid) = change.base_oid {
-            change.base = repo.read_blob(oid).ok();
+            change.base = match repo.read_blob(oid) {
+                Ok(value) => Some(value),
+                // Present but not what its id says: the repository is damaged, say so.
+                Err(err @ crate::git::Error::Mismatch { .. }) => {
+                    let path = change.path.as_deref().unwrap_or_default();
+                    return Err(err.in_file(path).into());
+                }
+                Err(_) => None,
+            };
         }
     }
     Ok(prepared)

@@ -114,6 +114,8 @@ pub enum Error {
     },
     #[error("the primary remote {remote} kept moving ahead; gave up after {attempts} rebuilds")]
     KeptMoving { remote: String, attempts: usize },
+    #[error("`persist.signing_key` cannot be used; nothing was committed")]
+    SigningKey(#[source] git::SetupError),
 }
 
 /// What the user asked `persist` to do.
@@ -256,6 +258,10 @@ pub async fn persist(
             messages: invalid.iter().map(|r| r.message.clone()).collect(),
         });
     }
+    // A key that cannot sign stops the run before anything is read or locked.
+    if let Some(key) = &config.persist.signing_key {
+        git::Signer::load(key).map_err(Error::SigningKey)?;
+    }
     let lock = if options.dry_run {
         None
     } else {
@@ -373,6 +379,13 @@ async fn run_locked(
         })?,
         None => default_identity(),
     };
+    let signer = config
+        .persist
+        .signing_key
+        .as_deref()
+        .map(git::Signer::load)
+        .transpose()
+        .map_err(Error::SigningKey)?;
     let checkout = repo.checkout_of(branch);
     let primary_tip = match (lock, options.push, config.persist.remotes.first()) {
         (Some(lock), true, Some(primary)) => {
@@ -588,7 +601,7 @@ async fn run_locked(
                 }
                 let tree = repo.edit_tree(built.parent_tree, &built.edits)?;
                 let text = message::compose(&meta, &built.changes);
-                let commit = repo.write_commit(tree, &[parent], &author, &text)?;
+                let commit = repo.write_commit(tree, &[parent], &author, &text, signer.as_ref())?;
                 report.commit = Some(commit.to_string());
                 commit
             }
@@ -687,6 +700,15 @@ async fn run_locked(
     let mut point = SyncPoint::new(tip.to_string(), snapshot_cluster, "persist");
     point.read_revision = Some(snapshot_revision);
     point.set_unsettled(unsettled);
+    // With every key settled the tip is etcd's state itself; else Git changes not applied
+    // yet are in its history, and the older trusted commit stays (src/trust.rs).
+    point.trusted = match point.unsettled.is_empty() {
+        true => Some(point.commit.clone()),
+        false => recorded
+            .as_ref()
+            .filter(|p| p.cluster_id == point.cluster_id)
+            .map(|p| p.trusted_commit().to_owned()),
+    };
     let moved = recorded
         .as_ref()
         .is_none_or(|p| p.commit != point.commit || p.unsettled != point.unsettled);

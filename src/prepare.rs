@@ -35,6 +35,28 @@ pub struct Prepared {
     pub base: Option<Base>,
 }
 
+impl Prepared {
+    /// With `signers`, check that every commit this deployment may bring is signed by one
+    /// of them ([`crate::trust`]); `None` without.
+    pub fn check_signatures(
+        &self,
+        repo: &Repo,
+        signers: Option<&crate::git::AllowedSigners>,
+    ) -> Result<Option<crate::trust::Verified>, crate::trust::Error> {
+        let Some(signers) = signers else {
+            return Ok(None);
+        };
+        crate::trust::check(
+            repo,
+            signers,
+            self.desired.revision.commit,
+            self.sync_point.as_ref(),
+            self.cluster_id,
+        )
+        .map(Some)
+    }
+}
+
 /// How to compare the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
@@ -179,7 +201,8 @@ fn read_git_values(repo: &Repo, all: &mut [&mut plan::Change]) -> Result<Vec<usi
     let mut sealed = Vec::new();
     for (i, change) in all.iter_mut().enumerate() {
         if let Some(oid) = change.new_oid {
-            change.new = Some(repo.read_blob(oid)?);
+            let path = change.path.as_deref().unwrap_or_default();
+            change.new = Some(repo.read_blob(oid).map_err(|e| e.in_file(path))?);
             if change.secret && change.path.as_deref().is_some_and(is_age_path) {
                 sealed.push(i);
             }

@@ -45,6 +45,8 @@ pub enum Error {
     Desired(#[from] desired::Error),
     #[error(transparent)]
     Secrets(#[from] secrets::Error),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::Error),
     #[error("verification failed: {} of {checked} key(s) differ from the revision: {}", mismatches.len(), mismatches.join(", "))]
     Verify {
         checked: usize,
@@ -76,6 +78,8 @@ pub struct RestoreOptions {
     pub max_txn_ops: Option<usize>,
     pub max_request_bytes: Option<usize>,
     pub lock_ttl: Option<std::time::Duration>,
+    /// Restore only a revision whose commits one of these signed (see [`crate::trust`]).
+    pub allowed_signers: Option<crate::git::AllowedSigners>,
 }
 
 /// Where the repository to restore from lives: opened in place, or cloned into a temporary
@@ -174,6 +178,9 @@ pub struct RestoreReport {
     pub verified: usize,
     /// Printable keys that differ after the restore (never values).
     pub mismatches: Vec<String>,
+    /// The commits whose signatures were checked, with allowed signers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<crate::trust::Verified>,
 }
 
 /// What a value must be, without keeping it: its size and SHA-256. Verification compares
@@ -195,7 +202,9 @@ fn expected_values(
     let mut values = BTreeMap::new();
     let mut sealed = Vec::new();
     for (key, entry) in &desired.entries {
-        let bytes = repo.read_blob(entry.oid)?;
+        let bytes = repo
+            .read_blob(entry.oid)
+            .map_err(|e| e.in_file(&entry.path))?;
         if entry.secret {
             sealed.push((key.clone(), bytes));
         } else {
@@ -261,6 +270,7 @@ async fn run_locked(
     // Restore makes etcd hold the revision: every difference is written.
     let compare = prepare::Compare::TwoWay;
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
+    let signatures = prepared.check_signatures(repo, options.allowed_signers.as_ref())?;
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     let plan = &prepared.plan;
     let existing = plan.managed_in_etcd;
@@ -334,7 +344,8 @@ async fn run_locked(
         lease: lock.lease,
     };
     let written = crate::write::execute(kv, &ops, Some(fence), limits, progress).await?;
-    let point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
+    let mut point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
+    point.trusted = Some(summary.commit.clone());
     let guard = (
         prepared.etcd_revision,
         prepared.sync_point.as_ref().map_or(0, |p| p.recorded_at),
@@ -373,6 +384,7 @@ async fn run_locked(
         cluster_id,
         verified,
         mismatches,
+        signatures,
     })
 }
 

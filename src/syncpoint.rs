@@ -53,6 +53,12 @@ pub struct SyncPoint {
     /// older agreement recorded here, not `commit`'s file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsettled: Vec<Unsettled>,
+    /// The newest commit etcd is known to hold whole: the one `apply` or `restore` deployed,
+    /// or a `persist` commit that left no key unsettled. Signature checks start from it
+    /// ([`SyncPoint::trusted_commit`]): a persist that built on Git changes not applied yet
+    /// keeps the older one, so those changes are still checked when they are deployed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted: Option<String>,
     /// The etcd revision of the agreement: the revision of the transaction that stored this
     /// record (its key's `mod_revision`), or `read_revision` if older; filled in on read.
     #[serde(skip)]
@@ -75,6 +81,7 @@ impl SyncPoint {
             read_revision: None,
             own_revisions: Vec::new(),
             unsettled: Vec::new(),
+            trusted: None,
             revision: 0,
             recorded_at: 0,
         }
@@ -118,6 +125,12 @@ impl SyncPoint {
             Some([_, to]) if *to + 1 == revision => *to = revision,
             _ => self.own_revisions.push([revision, revision]),
         }
+    }
+
+    /// The commit signature checks start from: `trusted`, or for a record written before
+    /// netsync kept it, the commit itself.
+    pub fn trusted_commit(&self) -> &str {
+        self.trusted.as_deref().unwrap_or(&self.commit)
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -60,6 +60,13 @@ pub struct ApplyArgs {
     /// How long to wait for another run (a persist) to release the lock. Example: --lock-timeout 2m
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "60s")]
     pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub signers: super::signers::SignersArgs,
+    /// Deploy without checking commit signatures, even when allowed signers are configured
+    /// (NETSYNC_ALLOWED_SIGNERS, /etc/netsync/allowed_signers): after checking the commits by
+    /// other means. Example: netsync apply --rev v42 --no-verify-signatures
+    #[arg(long, alias = "no-verify")]
+    pub no_verify_signatures: bool,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
@@ -93,6 +100,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cl
         Some(plan) => Some(plan.commit.as_str()),
         None => args.rev.as_deref(),
     };
+    let allowed_signers = args.signers.resolve(args.no_verify_signatures)?;
     let desired = netsync::desired::load(&repo, rev)?;
     let identities = global.identities()?;
     let mut kv = global.connect(&desired.config).await?;
@@ -105,6 +113,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cl
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
         expect: saved,
+        allowed_signers,
     };
     let applied = netsync::apply::apply(
         &repo,

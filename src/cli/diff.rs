@@ -39,10 +39,17 @@ pub struct DiffArgs {
     /// Example: netsync diff --out reviewed.plan
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// With allowed signers (this flag, NETSYNC_ALLOWED_SIGNERS or
+    /// /etc/netsync/allowed_signers), diff also shows whether apply would deploy the
+    /// revision: who signed each commit to deploy, or which commits apply would refuse.
+    /// The exit code does not change. Example: --allowed-signers /etc/netsync/allowed_signers
+    #[command(flatten)]
+    pub signers: super::signers::SignersArgs,
 }
 
 pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
+    let allowed_signers = args.signers.resolve(false)?;
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
     let mut kv = global.connect(&desired.config).await?;
     let identities = global.identities()?;
@@ -62,6 +69,17 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
             );
         }
     }
+    let signatures = match prepared.check_signatures(&repo, allowed_signers.as_ref()) {
+        Ok(None) => None,
+        Ok(Some(verified)) => Some(netsync::trust::Status::of(Ok(verified))?),
+        Err(err) => Some(netsync::trust::Status::of(Err(err))?),
+    };
+    if let Some(status) = signatures.as_ref().filter(|s| !s.trusted) {
+        tracing::warn!(
+            "apply would refuse this revision: {} commit(s) not signed by an allowed signer",
+            status.refused.len()
+        );
+    }
     let not_compared = prepared.plan.not_compared();
     if not_compared > 0 {
         tracing::warn!(
@@ -71,9 +89,16 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
     let mut out = global.stdout();
     match global.format() {
         OutputFormat::Human if !global.human() => Ok(()),
-        OutputFormat::Human => render::human::write_diff(&mut out, &prepared),
+        OutputFormat::Human => {
+            render::human::write_diff(&mut out, &prepared).and_then(|()| match &signatures {
+                Some(status) => render::human::write_signatures(&mut out, status),
+                None => Ok(()),
+            })
+        }
         OutputFormat::Json => {
-            render::json::write(&mut out, &render::json::document("diff", &prepared, None))
+            let mut doc = render::json::document("diff", &prepared, None);
+            doc.signatures = signatures.as_ref();
+            render::json::write(&mut out, &doc)
         }
     }
     .map_err(output_error)?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use netsync::{
     apply, config, desired, git, init, kv, lock, persist, plan, prepare, restore, secrets,
-    settings, status, write,
+    settings, status, trust, write,
 };
 
 /// Exit codes, identical across commands (documented in the README).
@@ -26,6 +26,8 @@ pub mod exit {
     pub const STALE: i32 = 6;
     /// `status --fail-on drift|conflict`: there are such keys.
     pub const CHECK_FAILED: i32 = 7;
+    /// A commit to deploy is not signed by an allowed signer; nothing was written.
+    pub const UNTRUSTED: i32 = 8;
     /// Command-line usage error.
     pub const USAGE: i32 = 64;
     /// Interrupted at a prompt (Ctrl-C), as a shell reports a command SIGINT ended.
@@ -91,12 +93,18 @@ pub enum Error {
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
     Interrupted,
+    #[error(transparent)]
+    Trust(trust::Error),
+    #[error("the allowed signers cannot be used; nothing was read or written")]
+    Signers(#[source] git::SetupError),
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::PruneGuard(_) => exit::REFUSED,
+            Error::Trust(trust::Error::Untrusted { .. }) => exit::UNTRUSTED,
+            Error::Signers(_) | Error::Persist(persist::Error::SigningKey(_)) => exit::USAGE,
             Error::Interrupted => exit::INTERRUPTED,
             Error::StalePlan { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
@@ -141,6 +149,19 @@ impl Error {
             ) => "tls",
             Error::Kv(_) => "etcd",
             Error::Config(_) => "config",
+            Error::Trust(trust::Error::Untrusted { .. }) => "untrusted_commit",
+            Error::Signers(_) | Error::Persist(persist::Error::SigningKey(_)) => "signatures",
+            _ if matches!(
+                self.git_cause(),
+                Some(
+                    git::Error::Mismatch { .. }
+                        | git::Error::CorruptFile { .. }
+                        | git::Error::Corrupt { .. }
+                )
+            ) =>
+            {
+                "corrupt_object"
+            }
             Error::Settings(_) if self.exit_code() == exit::USAGE => "usage",
             Error::Settings(_) => "settings",
             Error::Git(_) | Error::Desired(_) | Error::BaseMissing(_) | Error::Remote(_) => "git",
@@ -161,9 +182,53 @@ impl Error {
         }
     }
 
+    /// The Git error at the root of this one, however it came (reading the desired state,
+    /// both sides, a restore).
+    fn git_cause(&self) -> Option<&git::Error> {
+        match self {
+            Error::Git(e) | Error::Desired(desired::Error::Git(e)) => Some(e),
+            Error::Trust(trust::Error::Git(e)) => Some(e),
+            _ => None,
+        }
+    }
+
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
+        if let Some(git) = self.git_cause() {
+            let hints = corrupt_hints(git);
+            if !hints.is_empty() {
+                return hints;
+            }
+        }
         match self {
+            Error::Trust(trust::Error::Untrusted {
+                refused, signers, ..
+            }) => {
+                let first = refused.first().map_or("COMMIT", |r| &r.commit[..12.min(r.commit.len())]);
+                let mut hints = vec![
+                    format!("see for yourself: git -c gpg.ssh.allowedSignersFile={} verify-commit {first}", signers.display()),
+                    format!("sign the commits with a key {} lists (git commit -S with gpg.format=ssh; `git rebase --exec 'git commit --amend --no-edit -S' BASE` re-signs a branch) and push them", signers.display()),
+                ];
+                if refused.iter().any(|r| r.persist && r.reason == "unsigned") {
+                    hints.push("persist's own commits are signed only with `persist.signing_key` set in netsync.toml (its public key listed in the allowed signers file)".into());
+                }
+                hints.push("to deploy anyway, once the commits are checked by other means: --no-verify-signatures".into());
+                hints
+            }
+            Error::Signers(git::SetupError::NoSshKeygen)
+            | Error::Persist(persist::Error::SigningKey(git::SetupError::NoSshKeygen)) => vec![
+                "install OpenSSH's client tools (Debian: apt-get install openssh-client)".into(),
+            ],
+            Error::Signers(_) => vec![
+                "the file lists one signer a line, as git's gpg.ssh.allowedSignersFile: `alice@example.net ssh-ed25519 AAAA...`".into(),
+                "it comes from --allowed-signers, else NETSYNC_ALLOWED_SIGNERS, else /etc/netsync/allowed_signers; --no-verify-signatures skips the check".into(),
+            ],
+            Error::Git(git::Error::Sign { .. }) => vec![
+                "the key must be an SSH private key ssh-keygen can use without a passphrase (`persist.signing_key`), or for `secret rekey` the key of Git's user.signingKey; nothing was committed".into(),
+            ],
+            Error::Persist(persist::Error::SigningKey(_)) => vec![
+                "`persist.signing_key` names an SSH private key on this host, without a passphrase (ssh-keygen -t ed25519 -N '' -f /etc/netsync/signing_key), readable by the user netsync runs as".into(),
+            ],
             Error::Persist(persist::Error::Conflict { .. }) => vec![
                 "choose a side: --prefer etcd records etcd's values, --prefer git leaves Git's to be applied".into(),
             ],
@@ -352,6 +417,34 @@ impl Error {
     }
 }
 
+/// What to do about an object of the repository that is damaged or not what its id says.
+fn corrupt_hints(err: &git::Error) -> Vec<String> {
+    let (repo, oid, kind) = match err {
+        git::Error::Mismatch {
+            repo, oid, kind, ..
+        } => (repo, oid, *kind),
+        git::Error::CorruptFile { repo, oid, .. } | git::Error::Corrupt { repo, oid, .. } => {
+            (repo, oid, "")
+        }
+        _ => return Vec::new(),
+    };
+    let mut hints = vec![format!(
+        "nothing was written; `git -C {} fsck --full` lists every damaged object",
+        repo.display()
+    )];
+    match err.loose_object_file() {
+        Some(file) => hints.push(format!(
+            "move the damaged file {} away, then copy the object from a good clone or backup remote: git -C GOOD cat-file {kind} {oid} | git -C {} hash-object -t {kind} -w --stdin",
+            file.display(),
+            repo.display()
+        )),
+        None => hints.push(
+            "clone the repository again from a backup remote (git clone --mirror URL), or restore from one: netsync restore --from URL".into(),
+        ),
+    }
+    hints
+}
+
 /// The folder all `keys` are in (up to the last `/` they share), to grant a permission on;
 /// "the keys under P" names P itself.
 fn common_folder(keys: &[String]) -> String {
@@ -417,6 +510,7 @@ impl From<restore::Error> for Error {
             restore::Error::Desired(e) => Error::Desired(e),
             restore::Error::Secrets(e) => Error::Secrets(e),
             restore::Error::PruneGuard(e) => Error::PruneGuard(e),
+            restore::Error::Trust(e) => e.into(),
             other => Error::Restore(other),
         }
     }
@@ -428,6 +522,16 @@ impl From<write::Error> for Error {
         match err {
             write::Error::Kv(e) => Error::Kv(e),
             other => Error::Write(other),
+        }
+    }
+}
+
+/// A signature check's error, flattened so that a damaged object gets its usual hints.
+impl From<trust::Error> for Error {
+    fn from(err: trust::Error) -> Self {
+        match err {
+            trust::Error::Git(e) => Error::Git(e),
+            other => Error::Trust(other),
         }
     }
 }
@@ -471,6 +575,7 @@ impl From<apply::Error> for Error {
             apply::Error::Prepare(e) => e.into(),
             apply::Error::Write(e) => e.into(),
             apply::Error::Lock(e) => e.into(),
+            apply::Error::Trust(e) => e.into(),
         }
     }
 }

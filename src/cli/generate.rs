@@ -126,6 +126,14 @@ const FILES: &[(&str, &str)] = &[
          systemd units, which read it with EnvironmentFile=.",
     ),
     (
+        "/etc/netsync/allowed_signers",
+        "When it exists: the SSH allowed signers (git's gpg.ssh.allowedSignersFile format) \
+         apply and restore check every commit they deploy against, unless --allowed-signers \
+         or NETSYNC_ALLOWED_SIGNERS names another file (--no-verify-signatures skips the \
+         check). On the host, not in the repository: whoever can push could change a file \
+         there.",
+    ),
+    (
         "/etc/netsync/etcd-password",
         "With the Debian package: the etcd password, mode 0600, handed to the units with \
          LoadCredential= and read through NETSYNC_PASSWORD_FILE.",
@@ -204,6 +212,7 @@ pub(crate) const CONFIG_KEYS: &[(&str, &[(&str, &str, &str)])] = &[
         ("author", "netsync <netsync@HOSTNAME>", "The author of persist's commits, as Name <email>."),
         ("message", "Persist etcd revision N: counts", "The summary line of persist's commits (--message overrides it)."),
         ("max_delete_fraction", "0.25", "The mass-delete guard: persist refuses to record the deletion of a larger fraction (0.0 to 1.0) of the managed keys, or of all of them, without --allow-mass-delete."),
+        ("signing_key", "none: unsigned", "An SSH private key on the persist hosts, as an absolute path, without a passphrase: persist signs each commit with it as git commit -S with gpg.format=ssh does (ssh-keygen -Y sign), so that apply --allowed-signers and git verify-commit trust persist's commits when its public key is in the allowed signers file. A key that cannot be read stops persist before it commits anything. Never a file of this repository."),
     ]),
     ("[SECRETS]", &[
         ("keys", "[]", "Glob patterns (as for [ephemeral]) of keys whose values are stored as age files (<file>.age), never in plaintext."),

@@ -11,6 +11,7 @@ mod init;
 mod persist;
 mod restore;
 mod secret;
+mod signers;
 mod status;
 
 use std::io::Write;
@@ -30,6 +31,7 @@ pub(crate) const EXIT_CODES: &[(i32, &str)] = &[
     (5, "a key changed both in Git and in etcd since the sync point (apply, persist); nothing was overwritten; resolve with --prefer git|etcd"),
     (6, "status --max-age: the sync point is older, or there is none"),
     (7, "status --fail-on: a check failed (drift, conflict, unhealthy, remote, lock, no-remote, refused)"),
+    (8, "a commit to deploy is not signed by an allowed signer (apply, restore with --allowed-signers); nothing was written"),
     (64, "usage error: a bad flag or environment value, --cert without --key, or a user without a password and no terminal to ask for it"),
     (130, "interrupted at a prompt (Ctrl-C); nothing was written"),
 ];
@@ -61,6 +63,10 @@ pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
         "--command-timeout",
     ),
     ("NETSYNC_IDENTITY_FILE", "--identity (decrypting secrets)"),
+    (
+        "NETSYNC_ALLOWED_SIGNERS",
+        "--allowed-signers (apply, restore, diff)",
+    ),
     ("NETSYNC_REPO", "--repo"),
     ("NETSYNC_LOG_FORMAT", "--log-format (text or json)"),
     ("RUST_LOG", "log filter, e.g. RUST_LOG=netsync=debug"),

@@ -46,6 +46,14 @@ pub struct RestoreArgs {
     /// Bytes per request; match the etcd servers' --max-request-bytes. Example: 1572864
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
     pub max_request_bytes: Option<u64>,
+    #[command(flatten)]
+    pub signers: super::signers::SignersArgs,
+    /// Restore without checking commit signatures, even when allowed signers are configured
+    /// (NETSYNC_ALLOWED_SIGNERS, /etc/netsync/allowed_signers), e.g. from a backup made before
+    /// commits were signed. Values are still read back and compared afterwards.
+    /// Example: netsync restore --from /backups/network.git --no-verify-signatures
+    #[arg(long, alias = "no-verify")]
+    pub no_verify_signatures: bool,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
@@ -71,6 +79,7 @@ fn show(summary: &Summary) {
 }
 
 pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::cli::error::Error> {
+    let allowed_signers = args.signers.resolve(args.no_verify_signatures)?;
     let source = match &args.from {
         Some(from) => Source::open(from)?,
         None => Source::local(&global.repo)?,
@@ -87,6 +96,7 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
         lock_ttl: Some(std::time::Duration::from_secs(args.lock_ttl.max(2))),
+        allowed_signers,
     };
     let quiet = !global.human() && global.format() == OutputFormat::Human;
     let mut shown = |s: &Summary| {
@@ -108,6 +118,10 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
         OutputFormat::Human if !global.human() => Ok(()),
         OutputFormat::Human => {
             let s = &report.summary;
+            if let Some(verified) = &report.signatures {
+                writeln!(out, "{}", render::human::signatures_line(verified))
+                    .map_err(output_error)?;
+            }
             writeln!(
                 out,
                 "restored {} keys ({} written, {} deleted) in {} transaction(s); sync point at etcd revision {} (cluster {})",

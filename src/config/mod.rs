@@ -131,6 +131,10 @@ pub struct PersistSettings {
     /// Refuse to record the deletion of more than this fraction (0.0..=1.0) of the managed
     /// keys in one persist (the mass-delete guard, apply's prune guard in the other direction).
     pub max_delete_fraction: f64,
+    /// An SSH private key on the persist hosts (an absolute path) to sign each commit with,
+    /// as `git commit -S` with `gpg.format=ssh` would: a history every commit of which an
+    /// allowed signer signed, netsync's own included.
+    pub signing_key: Option<PathBuf>,
 }
 
 /// An entry of `persist.remotes` that is not a remote name, URL or path.
@@ -149,6 +153,7 @@ impl Default for PersistSettings {
             author: None,
             message: None,
             max_delete_fraction: DEFAULT_MAX_DELETE_FRACTION,
+            signing_key: None,
         }
     }
 }
@@ -342,6 +347,9 @@ dir = {dir}
 # Refuse to record the deletion of more than this fraction of the managed keys
 # in one persist (an accidental `etcdctl del --prefix` must not become the backup).
 # max_delete_fraction = 0.25
+# Sign each commit with this SSH private key on the persist hosts, as `git commit -S`
+# with gpg.format=ssh does, so that `apply --allowed-signers` can trust persist's commits.
+# signing_key = "/etc/netsync/signing_key"   # example; create one with ssh-keygen -t ed25519
 
 # [secrets]
 # Keys whose values are stored encrypted with age (`<file>.age`), never in

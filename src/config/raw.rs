@@ -69,6 +69,7 @@ pub(super) struct RawPersist {
     pub(super) author: Option<Spanned<String>>,
     pub(super) message: Option<Spanned<String>>,
     pub(super) max_delete_fraction: Option<Spanned<f64>>,
+    pub(super) signing_key: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -614,3 +614,22 @@ fn remotes_are_names_urls_or_paths() {
         assert!(invalid.message.contains(why), "{}", invalid.message);
     }
 }
+
+/// `persist.signing_key` names a key on the persist hosts: an absolute path, never a file of
+/// the repository (a private key must not be committed).
+#[test]
+fn persist_signing_key_is_an_absolute_path() {
+    let ok = parse(&format!(
+        "{MINIMAL}[persist]\nsigning_key = \"/etc/netsync/persist-key/id_ed25519\"\n"
+    ));
+    assert_eq!(
+        ok.persist.signing_key.as_deref(),
+        Some(std::path::Path::new("/etc/netsync/persist-key/id_ed25519"))
+    );
+    assert_eq!(parse(MINIMAL).persist.signing_key, None);
+    for bad in ["keys/id_ed25519", "~/.ssh/id_ed25519", ""] {
+        let text = format!("{MINIMAL}[persist]\nsigning_key = \"{bad}\"\n");
+        let message = error(&text, 6, 15, "persist.signing_key");
+        assert!(message.contains("not an absolute path"), "{message}");
+    }
+}

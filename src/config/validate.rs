@@ -389,12 +389,27 @@ impl Validator<'_> {
             Some(f) => self.fraction(f, "persist.max_delete_fraction")?,
             None => DEFAULT_MAX_DELETE_FRACTION,
         };
+        let signing_key = match raw.signing_key {
+            Some(k) if !std::path::Path::new(k.get_ref()).is_absolute() => {
+                return Err(self.src.invalid(
+                    &k.span(),
+                    "persist.signing_key",
+                    format!(
+                        "`persist.signing_key` {:?} is not an absolute path; it names an SSH private key on the persist hosts (never a file in this repository)",
+                        k.get_ref()
+                    ),
+                ));
+            }
+            Some(k) => Some(std::path::PathBuf::from(k.into_inner())),
+            None => None,
+        };
         Ok(PersistSettings {
             remotes,
             invalid_remotes,
             author,
             message,
             max_delete_fraction,
+            signing_key,
         })
     }
 

@@ -51,24 +51,21 @@ impl Repo {
                 .map_err(self.write_error())?;
         }
         let tree = editor.write().map_err(self.write_error())?.detach();
-        let signature = gix::actor::Signature {
-            name: author.0.into(),
-            email: author.1.into(),
-            time: gix::date::Time::now_local_or_utc(),
+        let who = super::Identity {
+            name: author.0.to_owned(),
+            email: author.1.to_owned(),
         };
-        let mut time = gix::date::parse::TimeBuf::default();
-        let sig = signature.to_ref(&mut time);
-        let id = self
-            .inner
-            .commit_as(
-                sig,
-                sig,
-                format!("refs/heads/{branch}").as_str(),
-                message,
-                tree,
-                [parent],
-            )
-            .map_err(self.write_error())?;
-        Ok(id.detach())
+        // Signed when Git's configuration signs this person's commits (commit.gpgSign).
+        let signer = super::Signer::from_git_config(self)?;
+        let id = self.write_commit(tree, &[parent], &who, message, signer.as_ref())?;
+        let summary = message.lines().next().unwrap_or_default();
+        self.update_branch(
+            branch,
+            Some(parent),
+            id,
+            &who,
+            &format!("commit: {summary}"),
+        )?;
+        Ok(id)
     }
 }

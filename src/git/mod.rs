@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod checked;
 mod commit;
+pub mod signature;
 
 use gix::bstr::{BStr, BString, ByteSlice};
 pub use gix::ObjectId;
@@ -12,6 +14,7 @@ pub mod remote;
 pub mod worktree;
 mod write;
 
+pub use signature::{AllowedSigners, SetupError, Signer, Verdict};
 pub use write::{Identity, TreeEdit};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,37 @@ pub enum Error {
     Corrupt {
         oid: ObjectId,
         repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    /// An object whose content does not hash to its id: altered on disk, or a damaged pack.
+    #[error("{kind} {oid}{} in {} is corrupt: its content hashes to {actual}, not to its id", path.as_ref().map(|p| format!(" (`{p}`)")).unwrap_or_default(), repo.display())]
+    Mismatch {
+        kind: &'static str,
+        oid: ObjectId,
+        actual: ObjectId,
+        /// Where it was met: the file or folder it is in the tree.
+        path: Option<String>,
+        repo: PathBuf,
+    },
+    #[error("cannot read `{path}` (object {oid}) of {}: the repository may be corrupt", repo.display())]
+    CorruptFile {
+        path: String,
+        oid: ObjectId,
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("cannot sign the commit with {} (in {})", key.display(), repo.display())]
+    Sign {
+        key: PathBuf,
+        repo: PathBuf,
+        #[source]
+        source: gix::Error,
+    },
+    #[error("cannot check the signature of commit {commit}")]
+    Verify {
+        commit: ObjectId,
         #[source]
         source: gix::Error,
     },
@@ -162,79 +196,157 @@ impl Repo {
         Ok(names)
     }
 
-    /// Resolve `rev` (branch, tag, commit id, `HEAD~2`, ...) to a commit.
+    /// Resolve `rev` (branch, tag, commit id, `HEAD~2`, ...) to a commit; the commit (and any
+    /// tag on the way) is checked against its id.
     pub fn resolve(&self, rev: &str) -> Result<Revision> {
-        let id =
-            self.inner
-                .rev_parse_single(BStr::new(rev))
-                .map_err(|_| Error::UnknownRevision {
-                    rev: rev.to_owned(),
-                    repo: self.path.clone(),
-                    branches: self.branches().unwrap_or_default(),
-                })?;
-        let commit = id
-            .object()
-            .and_then(|o| o.peel_to_commit())
-            .map_err(|source| Error::NotACommit {
+        let id = self
+            .inner
+            .rev_parse_single(BStr::new(rev))
+            .map_err(|_| Error::UnknownRevision {
                 rev: rev.to_owned(),
-                source,
-            })?;
-        let tree = commit.tree_id().map_err(self.gix_err())?.detach();
-        Ok(Revision {
-            commit: commit.id,
-            tree,
+                repo: self.path.clone(),
+                branches: self.branches().unwrap_or_default(),
+            })?
+            .detach();
+        let mut at = id;
+        let mut buf = Vec::new();
+        loop {
+            match self.read_checked(at, &mut buf)? {
+                Some(gix::objs::Kind::Commit) => break,
+                Some(gix::objs::Kind::Tag) => {
+                    let tag =
+                        gix::objs::TagRef::from_bytes(&buf, at.kind()).map_err(self.corrupt(at))?;
+                    at = tag.target();
+                }
+                found => {
+                    return Err(Error::NotACommit {
+                        rev: rev.to_owned(),
+                        source: gix::error::message!(
+                            "it names a {}",
+                            found.map_or("missing object".into(), |k| k
+                                .as_bytes()
+                                .to_str_lossy()
+                                .into_owned())
+                        )
+                        .corrupted_error(),
+                    })
+                }
+            }
+        }
+        let commit = CommitObject {
+            id: at,
+            data: buf,
+            repo: self.path.clone(),
+        };
+        let tree = commit.decode()?.tree();
+        Ok(Revision { commit: at, tree })
+    }
+
+    fn corrupt(&self, oid: ObjectId) -> impl Fn(gix::Error) -> Error + '_ {
+        move |source| Error::Corrupt {
+            oid,
+            repo: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Commit `oid`, checked against its id.
+    pub fn commit(&self, oid: ObjectId) -> Result<CommitObject> {
+        let data = self.read_kind(oid, gix::objs::Kind::Commit)?;
+        Ok(CommitObject {
+            id: oid,
+            data,
+            repo: self.path.clone(),
         })
+    }
+
+    /// Whether the repository has commit `oid` (read and checked: a damaged one is an error).
+    pub fn has_commit(&self, oid: ObjectId) -> Result<bool> {
+        let mut buf = Vec::new();
+        Ok(self.read_checked(oid, &mut buf)? == Some(gix::objs::Kind::Commit))
+    }
+
+    /// The entry at `path` in `tree` (mode and id), every tree on the way checked.
+    fn lookup(
+        &self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(gix::objs::tree::EntryMode, ObjectId)>> {
+        let root = self.read_kind(tree, gix::objs::Kind::Tree)?;
+        let checked = self.checked();
+        let mut buf = Vec::new();
+        let iter = gix::objs::TreeRefIter::from_bytes(&root, tree.kind());
+        match iter.lookup_entry_by_path(&checked, &mut buf, path) {
+            // A tree on the way that the repository lacks is damage, not an absent file.
+            Ok(None) if checked.missing().is_some() => {
+                let oid = checked.missing().unwrap_or(tree);
+                Err(Error::CorruptFile {
+                    path: path.to_owned(),
+                    oid,
+                    repo: self.path.clone(),
+                    source: gix::error::message!("tree {oid} is missing").corrupted_error(),
+                })
+            }
+            Ok(entry) => Ok(entry.map(|e| (e.mode, e.oid))),
+            Err(source) => Err(self.read_error(&checked, tree, Some(path.into()), source)),
+        }
     }
 
     /// The content of the file at `path` in `tree`, if it exists and is a file.
     pub fn read_file(&self, tree: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.find_tree(tree)?;
-        let entry = tree.lookup_entry_by_path(path).map_err(self.gix_err())?;
-        match entry {
-            Some(entry) if entry.mode().is_blob() => self.read_blob(entry.object_id()).map(Some),
+        match self.lookup(tree, path)? {
+            Some((mode, oid)) if mode.is_blob() => {
+                self.read_blob(oid).map(Some).map_err(|e| e.in_file(path))
+            }
             _ => Ok(None),
         }
     }
 
     /// The object id of the entry at `path` in `tree`, if any.
     pub fn entry_id(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>> {
-        let tree = self.find_tree(tree)?;
-        let entry = tree.lookup_entry_by_path(path).map_err(self.gix_err())?;
-        Ok(entry.map(|e| e.object_id()))
-    }
-
-    fn find_tree(&self, oid: ObjectId) -> Result<gix::Tree<'_>> {
-        self.inner.find_tree(oid).map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })
+        Ok(self.lookup(tree, path)?.map(|(_, oid)| oid))
     }
 
     /// Every regular file below `dir` in `tree` (recursively); empty when `dir` does not exist.
-    /// Symlinks and submodules are refused: their content is not a value.
+    /// Symlinks and submodules are refused: their content is not a value. Every tree read is
+    /// checked against its id (the blobs are, when they are read).
     pub fn files_under(&self, rev: &Revision, dir: &str) -> Result<Vec<TreeFile>> {
-        let root = self.find_tree(rev.tree)?;
-        let Some(entry) = root.lookup_entry_by_path(dir).map_err(self.gix_err())? else {
+        let Some((mode, oid)) = self.lookup(rev.tree, dir)? else {
             return Ok(Vec::new());
         };
-        if !entry.mode().is_tree() {
+        if !mode.is_tree() {
             return Err(Error::UnsupportedEntry {
                 path: dir.into(),
                 commit: rev.commit.to_string(),
                 kind: "file, not a folder",
             });
         }
-        let subtree = self.find_tree(entry.object_id())?;
+        let subtree = self
+            .read_kind(oid, gix::objs::Kind::Tree)
+            .map_err(|e| e.in_file(dir))?;
         let mut recorder = gix::traverse::tree::Recorder::default();
-        subtree
-            .traverse()
-            .breadthfirst(&mut recorder)
-            .map_err(|source| Error::Corrupt {
-                oid: entry.object_id(),
-                repo: self.path.clone(),
-                source,
-            })?;
+        let checked = self.checked();
+        let walked = gix::traverse::tree::breadthfirst(
+            gix::objs::TreeRefIter::from_bytes(&subtree, oid.kind()),
+            gix::traverse::tree::breadthfirst::State::default(),
+            &checked,
+            &mut recorder,
+        );
+        if let Err(source) = walked {
+            // Name the folder whose tree was wrong: the record that pointed to it.
+            let bad = checked.mismatch_oid();
+            let folder = recorder
+                .records
+                .iter()
+                .find(|r| r.mode.is_tree() && Some(r.oid) == bad)
+                .map(|r| {
+                    let mut path = BString::from(dir);
+                    path.push(b'/');
+                    path.extend_from_slice(&r.filepath);
+                    path
+                });
+            return Err(self.read_error(&checked, oid, folder.or(Some(dir.into())), source));
+        }
         let mut files = Vec::with_capacity(recorder.records.len());
         for record in recorder.records {
             let mode = record.mode;
@@ -266,14 +378,10 @@ impl Repo {
         Ok(files)
     }
 
-    /// The content of a blob.
+    /// The content of a blob, checked against its id (a caller that knows the file adds it
+    /// with [`Error::in_file`]).
     pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
-        let mut blob = self.inner.find_blob(oid).map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })?;
-        Ok(blob.take_data())
+        self.read_kind(oid, gix::objs::Kind::Blob)
     }
 
     /// The first-parent chain from `ancestor` (exclusive) to `tip` (inclusive), oldest
@@ -291,17 +399,8 @@ impl Repo {
                 return Ok(None);
             }
             chain.push(at);
-            let commit = self
-                .inner
-                .find_commit(at)
-                .map_err(|source| Error::Corrupt {
-                    oid: at,
-                    repo: self.path.clone(),
-                    source,
-                })?;
-            let parent = commit.parent_ids().next().map(|p| p.detach());
-            match parent {
-                Some(parent) => at = parent,
+            match self.commit(at)?.parents()?.first() {
+                Some(parent) => at = *parent,
                 None => return Ok(None),
             }
         }
@@ -311,23 +410,13 @@ impl Repo {
 
     /// The trailers of `commit`'s message (`Token: value` lines of its last paragraph).
     pub fn trailers(&self, commit: ObjectId) -> Result<Vec<(String, String)>> {
-        let commit = self
-            .inner
-            .find_commit(commit)
-            .map_err(|source| Error::Corrupt {
-                oid: commit,
-                repo: self.path.clone(),
-                source,
-            })?;
-        let decoded = commit.decode().map_err(|source| Error::Corrupt {
-            oid: commit.id,
-            repo: self.path.clone(),
-            source,
-        })?;
-        Ok(decoded
+        let commit = self.commit(commit)?;
+        let trailers = commit
+            .decode()?
             .message_trailers()
             .map(|t| (t.token.to_string(), t.value.to_string()))
-            .collect())
+            .collect();
+        Ok(trailers)
     }
 
     /// Whether `ancestor` is `descendant` or one of its ancestors (gix's merge base).
@@ -338,16 +427,72 @@ impl Repo {
         let base = self
             .inner
             .merge_base(ancestor, descendant)
-            .map_err(|source| Error::Gix {
-                repo: self.path.clone(),
-                source,
-            })?;
+            .map_err(self.gix_err())?;
         Ok(base.is_some_and(|b| b.detach() == ancestor))
     }
 
     /// The object id `data` has (or would have) as a blob in this repository.
     pub fn blob_id(&self, data: &[u8]) -> ObjectId {
         blob_id(self.inner.object_hash(), data)
+    }
+}
+
+/// A commit read from the object database and checked against its id.
+pub struct CommitObject {
+    pub id: ObjectId,
+    data: Vec<u8>,
+    repo: PathBuf,
+}
+
+impl CommitObject {
+    /// The parsed commit (headers, message).
+    pub fn decode(&self) -> Result<gix::objs::CommitRef<'_>> {
+        gix::objs::CommitRef::from_bytes(&self.data, self.id.kind()).map_err(|source| {
+            Error::Corrupt {
+                oid: self.id,
+                repo: self.repo.clone(),
+                source,
+            }
+        })
+    }
+
+    /// The raw object, as signed (signature header included).
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    pub fn parents(&self) -> Result<Vec<ObjectId>> {
+        Ok(self.decode()?.parents().collect())
+    }
+
+    /// The committer's time, seconds since the epoch.
+    pub fn committer_seconds(&self) -> Result<i64> {
+        let commit = self.decode()?;
+        let committer = commit.committer().map_err(|source| Error::Corrupt {
+            oid: self.id,
+            repo: self.repo.clone(),
+            source,
+        })?;
+        Ok(committer.seconds())
+    }
+
+    /// `Name <email>` of the author.
+    pub fn author(&self) -> String {
+        match self.decode().ok().and_then(|c| c.author().ok()) {
+            Some(a) => format!(
+                "{} <{}>",
+                a.name.trim().to_str_lossy(),
+                a.email.trim().to_str_lossy()
+            ),
+            None => "unknown author".to_owned(),
+        }
+    }
+
+    /// The first line of the message.
+    pub fn summary(&self) -> String {
+        self.decode()
+            .map(|c| c.message_summary().to_str_lossy().into_owned())
+            .unwrap_or_default()
     }
 }
 

@@ -27,16 +27,13 @@ impl Repo {
     fn tree_entries(&self, tree: Option<ObjectId>) -> Result<BTreeMap<BString, (bool, ObjectId)>> {
         let mut out = BTreeMap::new();
         let Some(oid) = tree else { return Ok(out) };
-        let tree = self.inner.find_tree(oid).map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })?;
-        let decoded = tree.decode().map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })?;
+        let data = self.read_kind(oid, gix::objs::Kind::Tree)?;
+        let decoded =
+            gix::objs::TreeRef::from_bytes(&data, oid.kind()).map_err(|source| Error::Corrupt {
+                oid,
+                repo: self.path.clone(),
+                source,
+            })?;
         for entry in &decoded.entries {
             out.insert(
                 entry.filename.to_owned(),

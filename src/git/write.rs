@@ -82,13 +82,15 @@ impl Repo {
         Ok(editor.write().map_err(self.write_err())?.detach())
     }
 
-    /// Write a commit object; no reference moves.
+    /// Write a commit object, signed with `signer` when given (an SSH signature in its
+    /// `gpgsig` header, as `git commit -S` makes); no reference moves.
     pub fn write_commit(
         &self,
         tree: ObjectId,
         parents: &[ObjectId],
         author: &Identity,
         message: &str,
+        signer: Option<&super::Signer>,
     ) -> Result<ObjectId> {
         let signature = author.signature();
         let commit = gix::objs::Commit {
@@ -99,6 +101,10 @@ impl Repo {
             encoding: None,
             message: BString::from(message),
             extra_headers: Vec::new(),
+        };
+        let commit = match signer {
+            Some(signer) => signer.sign(commit, &self.path)?,
+            None => commit,
         };
         Ok(self
             .inner
@@ -288,8 +294,10 @@ mod tests {
                 }],
             )
             .unwrap();
-        let c1 = repo.write_commit(tree, &[], &me(), "one\n").unwrap();
-        let c2 = repo.write_commit(tree, &[c1], &me(), "two\n").unwrap();
+        let c1 = repo.write_commit(tree, &[], &me(), "one\n", None).unwrap();
+        let c2 = repo
+            .write_commit(tree, &[c1], &me(), "two\n", None)
+            .unwrap();
         repo.update_branch("main", None, c1, &me(), "persist: one")
             .unwrap();
         let err = repo

@@ -132,7 +132,9 @@ pub fn seal(
     for (key, secret) in unknown {
         let same = match committed.get(&key).filter(|e| e.secret) {
             Some(entry) => {
-                let armored = repo.read_blob(entry.oid)?;
+                let armored = repo
+                    .read_blob(entry.oid)
+                    .map_err(|e| e.in_file(&entry.path))?;
                 match secrets::decrypt(&key, &armored, &identities) {
                     Ok(plain) => (*plain == secret.plaintext(&key)?).then_some(entry.oid),
                     Err(err) => {

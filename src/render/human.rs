@@ -413,6 +413,9 @@ pub fn write_apply(
     } else {
         "applied"
     };
+    if let Some(verified) = &report.signatures {
+        writeln!(out, "{}", signatures_line(verified))?;
+    }
     writeln!(
         out,
         "{head}: {}; {}; {} transaction(s), etcd revision {}",
@@ -421,6 +424,44 @@ pub fn write_apply(
         report.transactions,
         report.etcd_revision_after
     )
+}
+
+/// diff's signature status: who signed, or what apply would refuse.
+pub fn write_signatures(out: &mut impl Write, status: &crate::trust::Status) -> io::Result<()> {
+    if let Some(verified) = &status.verified {
+        return writeln!(out, "{}", signatures_line(verified));
+    }
+    writeln!(
+        out,
+        "{DELETE}signatures: apply would refuse {} of {} commit(s), not signed by an allowed signer ({}):{DELETE:#}",
+        status.refused.len(),
+        status.checked,
+        status.allowed_signers.display()
+    )?;
+    for refused in &status.refused {
+        writeln!(out, "  {refused}")?;
+    }
+    Ok(())
+}
+
+/// `signatures: 2 commit(s) since abc123 signed by alice@example.net, netsync@core-1`.
+pub fn signatures_line(verified: &crate::trust::Verified) -> String {
+    let mut signers: Vec<&str> = verified.commits.iter().map(|c| c.signer.as_str()).collect();
+    signers.sort_unstable();
+    signers.dedup();
+    let range = match &verified.since {
+        Some(since) => format!("since {}", &since[..12.min(since.len())]),
+        None => "(the target alone: no sync point)".to_owned(),
+    };
+    match signers.is_empty() {
+        true => format!("signatures: no new commit {range}"),
+        false => format!(
+            "signatures: {} commit(s) {range} signed by {} (allowed signers: {})",
+            verified.commits.len(),
+            signers.join(", "),
+            verified.allowed_signers.display()
+        ),
+    }
 }
 
 /// `netsync persist`: one line per recorded key, then what happened, then the pushes.

@@ -193,6 +193,10 @@ pub struct Document<'a> {
     pub guards: &'a crate::plan::Guards,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply: Option<&'a ApplyReport>,
+    /// `diff` with allowed signers: whom each commit to deploy is signed by, or what apply
+    /// would refuse (`apply` reports its check in `apply.signatures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<&'a crate::trust::Status>,
 }
 
 /// The document for `diff` (`report` is `None`) or `apply`.
@@ -234,6 +238,7 @@ pub fn document<'a>(
         },
         guards: &plan.guards,
         apply: report,
+        signatures: None,
     }
 }
 

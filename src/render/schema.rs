@@ -37,37 +37,44 @@ impl DocumentSchema {
 /// Every document, in the order docs/json.md describes them.
 pub fn all() -> Vec<DocumentSchema> {
     vec![
-        command_doc("diff", schema_of::<Document>(), Fields::Without(&["apply"])),
+        command_doc("diff", schema_of::<Document>(), Fields::without(&["apply"])),
         command_doc(
             "apply",
             schema_of::<Document>(),
-            Fields::Requiring(&["apply"]),
+            Fields {
+                required: &["apply"],
+                absent: &["signatures"],
+            },
         ),
-        command_doc("init", schema_of::<Envelope<InitBody>>(), Fields::AsTheyAre),
+        command_doc(
+            "init",
+            schema_of::<Envelope<InitBody>>(),
+            Fields::AS_THEY_ARE,
+        ),
         command_doc(
             "config",
             schema_of::<Envelope<ConfigBody>>(),
-            Fields::AsTheyAre,
+            Fields::AS_THEY_ARE,
         ),
         command_doc(
             "persist",
             schema_of::<Envelope<PersistBody>>(),
-            Fields::AsTheyAre,
+            Fields::AS_THEY_ARE,
         ),
         command_doc(
             "restore",
             schema_of::<Envelope<RestoreBody>>(),
-            Fields::AsTheyAre,
+            Fields::AS_THEY_ARE,
         ),
         command_doc(
             "status",
             schema_of::<Envelope<StatusBody>>(),
-            Fields::AsTheyAre,
+            Fields::AS_THEY_ARE,
         ),
         command_doc(
             "secret rekey",
             schema_of::<Envelope<RekeyBody>>(),
-            Fields::AsTheyAre,
+            Fields::AS_THEY_ARE,
         ),
         finish(
             "error",
@@ -89,12 +96,25 @@ fn schema_of<T: JsonSchema>() -> Schema {
 
 /// How a command's document differs from the type it shares with another command
 /// (`diff` and `apply` print the same [`Document`], `apply` with its report).
-enum Fields {
-    AsTheyAre,
+struct Fields {
     /// These optional fields are always there.
-    Requiring(&'static [&'static str]),
+    required: &'static [&'static str],
     /// These fields are never there.
-    Without(&'static [&'static str]),
+    absent: &'static [&'static str],
+}
+
+impl Fields {
+    const AS_THEY_ARE: Fields = Fields {
+        required: &[],
+        absent: &[],
+    };
+
+    const fn without(absent: &'static [&'static str]) -> Fields {
+        Fields {
+            required: &[],
+            absent,
+        }
+    }
 }
 
 /// The schema of the document `command` prints: `command` is that name.
@@ -107,17 +127,12 @@ fn command_doc(command: &'static str, schema: Schema, fields: Fields) -> Documen
                 "command".into(),
                 json!({ "description": "The command that printed it.", "const": command }),
             );
-            if let Fields::Without(absent) = fields {
-                for name in absent {
-                    properties.remove(*name);
-                }
+            for name in fields.absent {
+                properties.remove(*name);
             }
         }
-        if let (Fields::Requiring(more), Some(list)) = (
-            fields,
-            object.get_mut("required").and_then(Value::as_array_mut),
-        ) {
-            list.extend(more.iter().map(|r| json!(r)));
+        if let Some(list) = object.get_mut("required").and_then(Value::as_array_mut) {
+            list.extend(fields.required.iter().map(|r| json!(r)));
         }
     }
     drop_unused_definitions(&mut doc.schema);

@@ -39,7 +39,13 @@ pub fn rekey(repo: &Repo, identities: &Identities) -> Result<RekeyReport, Comman
         .entries
         .iter()
         .filter(|(_, e)| e.secret)
-        .map(|(k, e)| Ok((k, e, repo.read_blob(e.oid)?)))
+        .map(|(k, e)| {
+            Ok((
+                k,
+                e,
+                repo.read_blob(e.oid).map_err(|err| err.in_file(&e.path))?,
+            ))
+        })
         .collect::<Result<_, CommandError>>()?;
     let mut report = RekeyReport {
         branch: branch.clone(),

@@ -26,6 +26,8 @@ pub fn show(
         }
         .into());
     }
-    let armored = repo.read_blob(entry.oid)?;
+    let armored = repo
+        .read_blob(entry.oid)
+        .map_err(|e| e.in_file(&entry.path))?;
     Ok(decrypt(key, &armored, identities)?)
 }

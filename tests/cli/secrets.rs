@@ -31,7 +31,7 @@ pub(crate) fn keygen(env: &TestEnv, name: &str) -> (PathBuf, String) {
     (path, public)
 }
 
-fn config(recipients: &[&str]) -> String {
+pub(crate) fn config(recipients: &[&str]) -> String {
     let list: Vec<String> = recipients.iter().map(|r| format!("{r:?}")).collect();
     format!(
         "version = 1\nbranch = \"main\"\n\n[[mapping]]\nprefix = \"/net/\"\ndir = \"kv\"\n\n\

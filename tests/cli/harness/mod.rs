@@ -56,6 +56,7 @@ mod etcd;
 mod fixtures;
 mod kv;
 mod schema;
+mod trust;
 
 pub use env::*;
 pub use etcd::*;
@@ -75,3 +76,4 @@ pub fn wait_for_file(path: &Path, what: &str) {
         thread::sleep(Duration::from_millis(50));
     }
 }
+pub use trust::*;
