@@ -82,6 +82,9 @@ _netsync() {
             netsync__subcmd__help,status)
                 cmd="netsync__subcmd__help__subcmd__status"
                 ;;
+            netsync__subcmd__help__subcmd__secret,audit)
+                cmd="netsync__subcmd__help__subcmd__secret__subcmd__audit"
+                ;;
             netsync__subcmd__help__subcmd__secret,keygen)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__keygen"
                 ;;
@@ -93,6 +96,9 @@ _netsync() {
                 ;;
             netsync__subcmd__help__subcmd__secret,show)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__show"
+                ;;
+            netsync__subcmd__secret,audit)
+                cmd="netsync__subcmd__secret__subcmd__audit"
                 ;;
             netsync__subcmd__secret,help)
                 cmd="netsync__subcmd__secret__subcmd__help"
@@ -108,6 +114,9 @@ _netsync() {
                 ;;
             netsync__subcmd__secret,show)
                 cmd="netsync__subcmd__secret__subcmd__show"
+                ;;
+            netsync__subcmd__secret__subcmd__help,audit)
+                cmd="netsync__subcmd__secret__subcmd__help__subcmd__audit"
                 ;;
             netsync__subcmd__secret__subcmd__help,help)
                 cmd="netsync__subcmd__secret__subcmd__help__subcmd__help"
@@ -707,8 +716,22 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help__subcmd__secret)
-            opts="keygen set show rekey"
+            opts="keygen set show rekey audit"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__help__subcmd__secret__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1045,7 +1068,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret)
-            opts="-o -v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey help"
+            opts="-o -v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,9 +1133,93 @@ _netsync() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        netsync__subcmd__secret__subcmd__help)
-            opts="keygen set show rekey help"
+        netsync__subcmd__secret__subcmd__audit)
+            opts="-o -v -q -h --rev --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__secret__subcmd__help)
+            opts="keygen set show rekey audit help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__secret__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -24,7 +24,7 @@ pub mod exit {
     pub const CONFLICT: i32 = 5;
     /// `status --max-age`: the sync point is older than allowed, or there is none.
     pub const STALE: i32 = 6;
-    /// `status --fail-on drift|conflict`: there are such keys.
+    /// A check failed: `status --fail-on`, `verify` (a backup failed the drill), `secret audit`.
     pub const CHECK_FAILED: i32 = 7;
     /// Command-line usage error.
     pub const USAGE: i32 = 64;

@@ -29,7 +29,7 @@ pub(crate) const EXIT_CODES: &[(i32, &str)] = &[
     (4, "a key changed in etcd (or the branch moved) while netsync worked, or a saved plan no longer holds; nothing was overwritten, rerun"),
     (5, "a key changed both in Git and in etcd since the sync point (apply, persist); nothing was overwritten; resolve with --prefer git|etcd"),
     (6, "status --max-age: the sync point is older, or there is none"),
-    (7, "status --fail-on: a check failed (drift, conflict, unhealthy, remote, lock, no-remote, refused)"),
+    (7, "a check failed: status --fail-on (drift, conflict, unhealthy, remote, lock, no-remote, refused), verify (a backup failed the recovery drill), secret audit (not clean)"),
     (64, "usage error: a bad flag or environment value, --cert without --key, or a user without a password and no terminal to ask for it"),
     (130, "interrupted at a prompt (Ctrl-C); nothing was written"),
 ];
