@@ -10,6 +10,7 @@ pub mod config;
 pub mod desired;
 pub mod diff;
 pub mod git;
+pub mod history;
 pub mod init;
 pub mod keypath;
 pub mod kv;

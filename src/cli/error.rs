@@ -91,6 +91,8 @@ pub enum Error {
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
     Interrupted,
+    #[error("{flag} {value:?} is not a date (2026-11-01, RFC 3339) or a duration (2weeks, 36h)")]
+    BadTime { flag: String, value: String },
 }
 
 impl Error {
@@ -98,6 +100,7 @@ impl Error {
         match self {
             Error::PruneGuard(_) => exit::REFUSED,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::BadTime { .. } => exit::USAGE,
             Error::StalePlan { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
@@ -141,7 +144,9 @@ impl Error {
             ) => "tls",
             Error::Kv(_) => "etcd",
             Error::Config(_) => "config",
-            Error::Settings(_) if self.exit_code() == exit::USAGE => "usage",
+            Error::Settings(_) | Error::BadTime { .. } if self.exit_code() == exit::USAGE => {
+                "usage"
+            }
             Error::Settings(_) => "settings",
             Error::Git(_) | Error::Desired(_) | Error::BaseMissing(_) | Error::Remote(_) => "git",
             Error::Secrets(_)
@@ -442,6 +447,15 @@ impl From<status::Error> for Error {
             status::Error::Kv(e) => Error::Kv(e),
             status::Error::Git(e) => Error::Git(e),
             status::Error::Desired(e) => Error::Desired(e),
+        }
+    }
+}
+
+impl From<netsync::history::Error> for Error {
+    fn from(err: netsync::history::Error) -> Self {
+        match err {
+            netsync::history::Error::Git(e) => Error::Git(e),
+            netsync::history::Error::Desired(e) => Error::Desired(e),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 mod generate;
 mod global;
 mod init;
+mod log;
 mod persist;
 mod restore;
 mod secret;
@@ -144,6 +145,7 @@ pub enum Command {
     Persist(persist::PersistArgs),
     Restore(restore::RestoreArgs),
     Status(status::StatusArgs),
+    Log(log::LogArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -179,6 +181,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Persist(args) => persist::run(global, args).await,
             Command::Restore(args) => restore::run(global, args).await,
             Command::Status(args) => status::run(global, args).await,
+            Command::Log(args) => log::run(global, args),
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -233,6 +236,7 @@ impl Command {
             Command::Persist(_) => "persist",
             Command::Restore(_) => "restore",
             Command::Status(_) => "status",
+            Command::Log(_) => "log",
             Command::Completions(_) => "completions",
             Command::GenerateDocs(_) => "generate-docs",
         }

@@ -1,6 +1,7 @@
 //! Turn plain results (plans, reports) into human or JSON output. Nothing here decides
 //! anything; it only formats.
 
+pub mod history;
 pub mod human;
 pub mod json;
 pub mod openmetrics;

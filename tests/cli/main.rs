@@ -15,6 +15,7 @@ mod hosts;
 mod init;
 mod interleavings;
 mod limits;
+mod log;
 mod package;
 mod persist;
 mod plan;

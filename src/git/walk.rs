@@ -1,0 +1,135 @@
+//! History walks for `log`: commits newest first, what each commit says of itself, and one
+//! tree entry at a time, so that following a path reads only the trees on it.
+
+use gix::bstr::ByteSlice;
+
+use super::{Error, ObjectId, Repo, Result};
+
+/// What a tree entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Tree,
+    Blob,
+    /// A symbolic link or a submodule: never a value.
+    Other,
+}
+
+/// A person and when they acted, as a commit records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+}
+
+/// What `log` shows of a commit.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: ObjectId,
+    pub tree: ObjectId,
+    pub parents: Vec<ObjectId>,
+    pub author: Person,
+    pub committer: Person,
+    /// The message's first line.
+    pub summary: String,
+    /// `Token: value` lines of the message's last paragraph.
+    pub trailers: Vec<(String, String)>,
+}
+
+impl Repo {
+    /// This repository with an object cache of `bytes`, for walks that read the same trees
+    /// and commits more than once.
+    pub fn with_object_cache(&self, bytes: usize) -> Repo {
+        let mut inner = self.inner.clone();
+        inner.object_cache_size_if_unset(bytes);
+        Repo {
+            inner,
+            path: self.path.clone(),
+        }
+    }
+
+    /// Every commit reachable from `tip`, newest first by committer time (as `git log`).
+    pub fn walk_newest_first(&self, tip: ObjectId) -> Result<Vec<(ObjectId, i64)>> {
+        let corrupt = |source: gix::Error| Error::Corrupt {
+            oid: tip,
+            repo: self.path.clone(),
+            source,
+        };
+        let walk = self
+            .inner
+            .rev_walk([tip])
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                Default::default(),
+            ))
+            .all()
+            .map_err(corrupt)?;
+        let mut out = Vec::new();
+        for info in walk {
+            let info = info.map_err(corrupt)?;
+            out.push((info.id, info.commit_time.unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// Parents, tree, author, committer, summary and trailers of `id`.
+    pub fn commit_info(&self, id: ObjectId) -> Result<CommitInfo> {
+        let corrupt = |source: gix::Error| Error::Corrupt {
+            oid: id,
+            repo: self.path.clone(),
+            source,
+        };
+        let commit = self.inner.find_commit(id).map_err(corrupt)?;
+        let decoded = commit.decode().map_err(corrupt)?;
+        let person = |sig: gix::actor::SignatureRef<'_>| Person {
+            name: sig.name.to_str_lossy().into_owned(),
+            email: sig.email.to_str_lossy().into_owned(),
+            time: sig.time().map(|t| t.seconds).unwrap_or_default(),
+        };
+        Ok(CommitInfo {
+            id,
+            tree: decoded.tree(),
+            parents: decoded.parents().collect(),
+            author: person(decoded.author().map_err(corrupt)?),
+            committer: person(decoded.committer().map_err(corrupt)?),
+            summary: decoded.message_summary().to_str_lossy().into_owned(),
+            trailers: decoded
+                .message_trailers()
+                .map(|t| (t.token.to_string(), t.value.to_string()))
+                .collect(),
+        })
+    }
+
+    /// The tree id of commit `id`.
+    pub fn commit_tree(&self, id: ObjectId) -> Result<ObjectId> {
+        let commit = self.inner.find_commit(id).map_err(|e| Error::Corrupt {
+            oid: id,
+            repo: self.path.clone(),
+            source: e,
+        })?;
+        commit
+            .tree_id()
+            .map(|t| t.detach())
+            .map_err(|e| Error::Corrupt {
+                oid: id,
+                repo: self.path.clone(),
+                source: e,
+            })
+    }
+
+    /// The entry `name` of `tree` (one level), if any.
+    pub fn tree_entry(&self, tree: ObjectId, name: &[u8]) -> Result<Option<(ObjectId, EntryKind)>> {
+        let tree = self.find_tree(tree)?;
+        Ok(tree.find_entry(name).map(|e| {
+            let mode = e.mode();
+            let kind = if mode.is_tree() {
+                EntryKind::Tree
+            } else if mode.is_blob() {
+                EntryKind::Blob
+            } else {
+                EntryKind::Other
+            };
+            (e.object_id(), kind)
+        }))
+    }
+}
