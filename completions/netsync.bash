@@ -52,6 +52,9 @@ _netsync() {
             netsync,status)
                 cmd="netsync__subcmd__status"
                 ;;
+            netsync,verify)
+                cmd="netsync__subcmd__verify"
+                ;;
             netsync__subcmd__help,apply)
                 cmd="netsync__subcmd__help__subcmd__apply"
                 ;;
@@ -87,6 +90,9 @@ _netsync() {
                 ;;
             netsync__subcmd__help,status)
                 cmd="netsync__subcmd__help__subcmd__status"
+                ;;
+            netsync__subcmd__help,verify)
+                cmd="netsync__subcmd__help__subcmd__verify"
                 ;;
             netsync__subcmd__help__subcmd__secret,audit)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__audit"
@@ -146,7 +152,7 @@ _netsync() {
 
     case "${cmd}" in
         netsync)
-            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status log completions generate-docs help"
+            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status log verify completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -582,7 +588,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help)
-            opts="init diff apply config secret persist restore status log completions generate-docs help"
+            opts="init diff apply config secret persist restore status log verify completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,6 +826,20 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1088,7 +1108,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__restore)
-            opts="-o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --dry-run --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1707,6 +1727,80 @@ _netsync() {
                     return 0
                     ;;
                 --max-lock-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__verify)
+            opts="-o -v -q -h --from --branch --offline --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,9 +30,9 @@ complete -c netsync -n "__fish_netsync_needs_command" -l cacert -d 'CA bundle (P
 complete -c netsync -n "__fish_netsync_needs_command" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_needs_command" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_needs_command" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_needs_command" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_needs_command" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_needs_command" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -55,6 +55,7 @@ complete -c netsync -n "__fish_netsync_needs_command" -f -a "persist" -d 'Commit
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "restore" -d 'Rebuild an empty etcd cluster from a Git revision, verified'
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "status" -d 'Report sync point, drift, remotes and endpoints; a monitoring check'
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "log" -d 'Show every commit that changed one key\'s value, newest first'
+complete -c netsync -n "__fish_netsync_needs_command" -f -a "verify" -d 'Prove the backups restore: a recovery drill of every remote, read-only'
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "generate-docs" -d 'Write man pages and completions into a folder (used by scripts/gen-docs)'
 complete -c netsync -n "__fish_netsync_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -67,9 +68,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand init" -l cacert -d 'CA b
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand init" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand init" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand init" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -92,9 +93,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand diff" -l cacert -d 'CA b
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand diff" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand diff" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand diff" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -122,9 +123,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand apply" -l cacert -d 'CA 
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand apply" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand apply" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand apply" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -147,9 +148,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand config" -l cacert -d 'CA
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand config" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand config" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand config" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -168,9 +169,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_s
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and not __fish_seen_subcommand_from keygen set show rekey audit help" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -196,9 +197,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from keygen" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -218,9 +219,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from set" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -242,9 +243,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from show" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -263,9 +264,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from rekey" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -285,9 +286,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand secret; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -318,9 +319,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand persist" -l cacert -d 'C
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand persist" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand persist" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand persist" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -348,9 +349,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand restore" -l cacert -d 'C
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand restore" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand restore" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -361,6 +362,7 @@ complete -c netsync -n "__fish_netsync_using_subcommand restore" -l identity -d 
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l command-timeout -d 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m' -r
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l force -d 'Restore onto a cluster that already holds managed keys: overwrite them and delete the ones the revision lacks (like apply with Git winning), within the prune guard (`apply.max_delete_fraction`). Example: --force'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l allow-mass-delete -d 'With --force: delete more than `apply.max_delete_fraction` of the managed keys etcd holds, or all of them. Example: netsync restore --force --allow-mass-delete'
+complete -c netsync -n "__fish_netsync_using_subcommand restore" -s n -l dry-run -d 'A drill against the target cluster: read and decrypt everything, read the target and check it is empty and every value fits, say what would be written, and write nothing (no lock either). Exit 3 when the target holds keys, as the restore would. Example: netsync restore --dry-run --from /backups/network.git --identity key.txt'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand restore" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
@@ -389,9 +391,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand status" -l cacert -d 'CA
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand status" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand status" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand status" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -416,9 +418,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand log" -l cacert -d 'CA bu
 complete -c netsync -n "__fish_netsync_using_subcommand log" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand log" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand log" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand log" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand log" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand log" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -431,15 +433,39 @@ complete -c netsync -n "__fish_netsync_using_subcommand log" -l insecure-skip-tl
 complete -c netsync -n "__fish_netsync_using_subcommand log" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand log" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l from -d 'Drill this remote (a URL or a path) instead of `persist.remotes`; repeat for several. Works without a local repository (then the remote\'s own netsync.toml is used). Example: --from ssh://backup/srv/network.git' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l branch -d 'The branch to drill. Default: `branch` in netsync.toml, else HEAD\'s (the remote\'s HEAD without a local repository). Example: --branch main' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l cacert -d 'CA bundle (PEM) that signed the etcd servers\' certificates; turns TLS on. Without it, https:// endpoints are checked against the system\'s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt' -r -F
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+json\t''
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l log-format -d 'How log lines on stderr are written: `text`, or `json` (one object per line, for journald or Loki). Also NETSYNC_LOG_FORMAT. Example: --log-format json -v' -r -f -a "text\t'`warning: …` lines by default; timestamped records with -v or RUST_LOG'
+json\t'One JSON object per line (timestamp, level, message, fields), for journald or Loki'"
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l dial-timeout -d 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l identity -d 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519' -r -F
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l command-timeout -d 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m' -r
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l offline -d 'Do not read etcd: skip the sync point and the comparison (a backup host without access to the cluster). Example: netsync verify --offline --from /backups/network.git'
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -l insecure-skip-tls-verify -d 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+complete -c netsync -n "__fish_netsync_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l repo -d 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l endpoints -d 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl\'s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379' -r
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l cacert -d 'CA bundle (PEM) that signed the etcd servers\' certificates; turns TLS on. Without it, https:// endpoints are checked against the system\'s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand completions" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand completions" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand completions" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -458,9 +484,9 @@ complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l cacert
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l cert -d 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l key -d 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key' -r -F
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l user -d 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync' -r
-complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
+complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s o -l output -d 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json' -r -f -a "human\t''
 json\t''
-openmetrics\t'OpenMetrics text, for `netsync status` only'"
+openmetrics\t'OpenMetrics text, for `netsync status` and `netsync verify`'"
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l color -d 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -473,18 +499,19 @@ complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -l insecu
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s v -l verbose -d 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s q -l quiet -d 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
 complete -c netsync -n "__fish_netsync_using_subcommand generate-docs" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "init" -d 'Write a starter netsync.toml into the repository'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "diff" -d 'Show how etcd differs from a Git revision (three-way); writes nothing'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "apply" -d 'Make etcd hold a Git revision under the managed prefixes'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "config" -d 'Show the effective etcd settings and where each comes from'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "secret" -d 'Create identities; encrypt, show, re-encrypt and audit secret values'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "persist" -d 'Commit etcd\'s changes to the branch and push them to the remotes'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "restore" -d 'Rebuild an empty etcd cluster from a Git revision, verified'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "status" -d 'Report sync point, drift, remotes and endpoints; a monitoring check'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "log" -d 'Show every commit that changed one key\'s value, newest first'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "generate-docs" -d 'Write man pages and completions into a folder (used by scripts/gen-docs)'
-complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "init" -d 'Write a starter netsync.toml into the repository'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "diff" -d 'Show how etcd differs from a Git revision (three-way); writes nothing'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "apply" -d 'Make etcd hold a Git revision under the managed prefixes'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "config" -d 'Show the effective etcd settings and where each comes from'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "secret" -d 'Create identities; encrypt, show, re-encrypt and audit secret values'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "persist" -d 'Commit etcd\'s changes to the branch and push them to the remotes'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "restore" -d 'Rebuild an empty etcd cluster from a Git revision, verified'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "status" -d 'Report sync point, drift, remotes and endpoints; a monitoring check'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "log" -d 'Show every commit that changed one key\'s value, newest first'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "verify" -d 'Prove the backups restore: a recovery drill of every remote, read-only'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "generate-docs" -d 'Write man pages and completions into a folder (used by scripts/gen-docs)'
+complete -c netsync -n "__fish_netsync_using_subcommand help; and not __fish_seen_subcommand_from init diff apply config secret persist restore status log verify completions generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "keygen" -d 'Create an age identity'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "set" -d 'Encrypt a value into the working tree as the key\'s secret file'
 complete -c netsync -n "__fish_netsync_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "show" -d 'Print the value of a committed secret'

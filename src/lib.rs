@@ -29,4 +29,5 @@ pub mod settings;
 pub mod status;
 pub mod syncpoint;
 pub mod testhook;
+pub mod verify;
 pub mod write;

@@ -91,6 +91,8 @@ pub enum Error {
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
     Interrupted,
+    #[error("no remote to verify: `persist.remotes` in netsync.toml is empty")]
+    NoRemotes,
     #[error("{flag} {value:?} is not a date (2026-11-01, RFC 3339) or a duration (2weeks, 36h)")]
     BadTime { flag: String, value: String },
 }
@@ -285,6 +287,9 @@ impl Error {
                 "encrypt it with `netsync secret set KEY --from-file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
+            Error::NoRemotes => vec![
+                "name the backups to drill with --from URL (repeatable), or configure persist.remotes".into(),
+            ],
             Error::SecretCommand(secrets::CommandError::EmptyValue { key }) => vec![
                 format!("to store an empty value on purpose: netsync secret set {key} --allow-empty </dev/null"),
             ],

@@ -13,6 +13,7 @@ mod persist;
 mod restore;
 mod secret;
 mod status;
+mod verify;
 
 use std::io::Write;
 
@@ -146,6 +147,7 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     Status(status::StatusArgs),
     Log(log::LogArgs),
+    Verify(verify::VerifyArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -166,8 +168,10 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     let global = &cli.global;
-    if global.output == global::Output::Openmetrics && !matches!(cli.command, Command::Status(_)) {
-        eprintln!("error: --output openmetrics is for `netsync status` only");
+    if global.output == global::Output::Openmetrics
+        && !matches!(cli.command, Command::Status(_) | Command::Verify(_))
+    {
+        eprintln!("error: --output openmetrics is for `netsync status` and `netsync verify` only");
         eprintln!("hint: use --output human or --output json");
         return exit::USAGE;
     }
@@ -182,6 +186,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Restore(args) => restore::run(global, args).await,
             Command::Status(args) => status::run(global, args).await,
             Command::Log(args) => log::run(global, args),
+            Command::Verify(args) => verify::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -237,6 +242,7 @@ impl Command {
             Command::Restore(_) => "restore",
             Command::Status(_) => "status",
             Command::Log(_) => "log",
+            Command::Verify(_) => "verify",
             Command::Completions(_) => "completions",
             Command::GenerateDocs(_) => "generate-docs",
         }

@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod openmetrics;
 pub mod settings;
+pub mod verify;
 
 use sha2::Digest;
 

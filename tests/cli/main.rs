@@ -23,3 +23,4 @@ mod restore;
 mod secrets;
 mod secure;
 mod status;
+mod verify;
