@@ -316,7 +316,8 @@ pub fn log(
         commits_examined: 0,
         entries: Vec::new(),
     };
-    for (id, time) in repo.walk_newest_first(tip.commit)? {
+    for walked in repo.walk_newest_first(tip.commit)? {
+        let (id, time) = walked?;
         // Filtered, not cut off: committer times need not fall along the history (a commit
         // made on a machine with an older clock, a rebase), and a date must not hide what
         // lies behind such a commit.

@@ -171,6 +171,11 @@ pub async fn verify<K: Kv>(
         EtcdAccess::Unreachable(why) => (Err(why), None),
         EtcdAccess::Connected(kv) => (Ok(None), Some(kv)),
     };
+    // Read etcd once, first, when the configuration to read it with is known; else with the
+    // first remote's own, when a drill gets that far.
+    if let (Some(config), Some(kv)) = (config, kv.as_mut()) {
+        state = read_etcd(&mut **kv, config).await;
+    }
     let mut reports = Vec::new();
     for entry in remotes {
         let started = Instant::now();
@@ -331,7 +336,10 @@ async fn drill<K: Kv>(
 
     // 2. The whole history: not shallow, every commit back to the first one.
     let shallow = scratch.path.join("shallow").exists();
-    match repo.walk_newest_first(tip.commit) {
+    let walked: Result<Vec<_>, _> = repo
+        .walk_newest_first(tip.commit)
+        .and_then(|walk| walk.collect());
+    match walked {
         Ok(_) if shallow => report.checks.push(check(
             "history",
             Status::Failed,

@@ -34,6 +34,9 @@ pub enum Pushed {
 /// checked-out repository, the bare repository itself), so that a remote given as a relative
 /// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
+    // Absolute, since the command runs elsewhere: `--repo network.git` from the folder that
+    // holds it must not become `network.git/network.git`.
+    let git_dir = &std::path::absolute(git_dir).unwrap_or_else(|_| git_dir.to_owned());
     let base = match git_dir.file_name() {
         Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
         _ => git_dir,

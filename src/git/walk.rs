@@ -49,13 +49,12 @@ impl Repo {
         }
     }
 
-    /// Every commit reachable from `tip`, newest first by committer time (as `git log`).
-    pub fn walk_newest_first(&self, tip: ObjectId) -> Result<Vec<(ObjectId, i64)>> {
-        let corrupt = |source: gix::Error| Error::Corrupt {
-            oid: tip,
-            repo: self.path.clone(),
-            source,
-        };
+    /// Every commit reachable from `tip`, newest first by committer time (as `git log`),
+    /// with its committer time; read as the caller goes, so stopping early reads no more.
+    pub fn walk_newest_first(
+        &self,
+        tip: ObjectId,
+    ) -> Result<impl Iterator<Item = Result<(ObjectId, i64)>> + '_> {
         let walk = self
             .inner
             .rev_walk([tip])
@@ -63,13 +62,19 @@ impl Repo {
                 Default::default(),
             ))
             .all()
-            .map_err(corrupt)?;
-        let mut out = Vec::new();
-        for info in walk {
-            let info = info.map_err(corrupt)?;
-            out.push((info.id, info.commit_time.unwrap_or_default()));
-        }
-        Ok(out)
+            .map_err(|source| Error::Corrupt {
+                oid: tip,
+                repo: self.path.clone(),
+                source,
+            })?;
+        Ok(walk.map(move |info| {
+            info.map(|info| (info.id, info.commit_time.unwrap_or_default()))
+                .map_err(|source| Error::Corrupt {
+                    oid: tip,
+                    repo: self.path.clone(),
+                    source,
+                })
+        }))
     }
 
     /// Parents, tree, author, committer, summary and trailers of `id`.
