@@ -365,3 +365,27 @@ fn restore_dry_run_drills_the_target_and_writes_nothing() {
         .stderr(predicates::str::contains("no identity"));
     assert!(kv.dump_all().is_empty());
 }
+
+/// `--repo network.git`, relative to where netsync runs: git must not be run inside it with
+/// the same relative path (persist and verify both push or fetch through the git CLI).
+#[test]
+fn a_relative_repo_path_works_for_persist_and_verify() {
+    let (env, _local, origin, _backup, id) = drilled();
+    env.kv().put("/net/params/mtu", "1280\n");
+    env.netsync()
+        .args(["persist", "--repo", "local.git"])
+        .assert()
+        .success();
+    assert_eq!(
+        env.rev_parse(&origin, "main"),
+        env.rev_parse(env.root().join("local.git"), "main")
+    );
+    env.netsync()
+        .args(["verify", "--repo", "local.git", "--identity"])
+        .arg(&id)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "2 of 2 remote(s) passed the drill",
+        ));
+}
