@@ -32,6 +32,12 @@ pub enum Error {
     Git(#[from] crate::git::Error),
     #[error(transparent)]
     Desired(#[from] desired::Error),
+    #[error("{key} is under no mapping prefix of netsync.toml at {rev} (prefixes: {})", prefixes.join(", "))]
+    OutsideMappings {
+        key: String,
+        rev: String,
+        prefixes: Vec<String>,
+    },
 }
 
 /// What the user asked `log` for.
@@ -298,6 +304,20 @@ pub fn log(
     identities: &Identities,
 ) -> Result<History, Error> {
     let (tip, rev) = desired::resolve_target(repo, options.rev.as_deref())?;
+    // A key no mapping covers has no file in any commit of this configuration: a typo, most
+    // likely; say so rather than "no commit changed it".
+    let config = desired::load_config(repo, &tip)?;
+    if config.mapping_for_key(key).is_none() {
+        return Err(Error::OutsideMappings {
+            key: keypath::display_key(key),
+            rev,
+            prefixes: config
+                .mappings
+                .iter()
+                .map(|m| keypath::display_key(&m.prefix))
+                .collect(),
+        });
+    }
     // Commits and small trees are read more than once (as a commit and as a parent).
     let repo = &repo.with_object_cache(64 << 20);
     let mut finder = Finder {

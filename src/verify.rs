@@ -584,13 +584,16 @@ fn sync_point_check<'a>(
         .first_parent_chain(commit.unwrap_or(tip), tip, usize::MAX)
         .ok()
         .flatten()
-        .map_or(0, |c| c.len());
+        .map(|c| c.len());
     report.checks.push(check(
         "sync_point",
         Status::Passed,
         match ahead {
-            0 => format!("the tip is the sync point's commit {short}"),
-            n => format!("holds the sync point's commit {short}, {n} commit(s) behind its tip"),
+            Some(0) => format!("the tip is the sync point's commit {short}"),
+            Some(n) => {
+                format!("holds the sync point's commit {short}, {n} commit(s) behind its tip")
+            }
+            None => format!("holds the sync point's commit {short} in its history"),
         },
     ));
     Some(point)

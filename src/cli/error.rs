@@ -91,6 +91,8 @@ pub enum Error {
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
     Interrupted,
+    #[error(transparent)]
+    History(netsync::history::Error),
     #[error("no remote to verify: `persist.remotes` in netsync.toml is empty")]
     NoRemotes,
     #[error("{flag} {value:?} is not a date (2026-11-01, RFC 3339) or a duration (2weeks, 36h)")]
@@ -461,6 +463,7 @@ impl From<netsync::history::Error> for Error {
         match err {
             netsync::history::Error::Git(e) => Error::Git(e),
             netsync::history::Error::Desired(e) => Error::Desired(e),
+            other => Error::History(other),
         }
     }
 }

@@ -171,6 +171,14 @@ fn log_follows_a_key_through_apply_persist_a_self_move_and_a_folder_rename() {
         .stderr(predicates::str::contains(
             "--since \"soonish\" is not a date",
         ));
+    env.netsync()
+        .args(["log", "/network/tree", "--repo"])
+        .arg(&repo)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "error: /network/tree is under no mapping prefix of netsync.toml at main (prefixes: /net/)",
+        ));
     env.fsck(&repo);
 }
 
