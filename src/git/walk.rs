@@ -38,17 +38,6 @@ pub struct CommitInfo {
 }
 
 impl Repo {
-    /// This repository with an object cache of `bytes`, for walks that read the same trees
-    /// and commits more than once.
-    pub fn with_object_cache(&self, bytes: usize) -> Repo {
-        let mut inner = self.inner.clone();
-        inner.object_cache_size_if_unset(bytes);
-        Repo {
-            inner,
-            path: self.path.clone(),
-        }
-    }
-
     /// Every commit reachable from `tip`, newest first by committer time (as `git log`),
     /// with its committer time; read as the caller goes, so stopping early reads no more.
     pub fn walk_newest_first(
