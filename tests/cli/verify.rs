@@ -203,6 +203,35 @@ fn a_good_backup_passes_the_drill_and_nothing_is_touched() {
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(check(&doc, "compare").0, "skipped");
     assert_eq!(doc["verify"]["etcd"]["state"], "offline");
+
+    // etcd unreachable: the backups are still drilled, and the etcd checks fail, saying why.
+    let (code, doc, _) = verify(
+        &env,
+        &local,
+        &[
+            "--identity",
+            id_arg,
+            "--from",
+            backup.to_str().unwrap(),
+            "--endpoints",
+            "http://127.0.0.1:1",
+            "--dial-timeout",
+            "1s",
+        ],
+    );
+    assert_eq!(code, 7, "{doc:#}");
+    assert_eq!(doc["verify"]["etcd"]["state"], "unreachable");
+    assert_eq!(check(&doc, "secrets").0, "passed");
+    let (status, detail) = check(&doc, "sync_point");
+    assert_eq!(status, "failed");
+    assert!(detail.starts_with("etcd not read: "), "{detail}");
+
+    // A remote name of the local repository is fetched by its URL, outside that repository.
+    let (code, doc, _) = verify(&env, &local, &["--identity", id_arg, "--from", "origin"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["verify"]["remotes"][0]["remote"], "origin");
+    assert_eq!(doc["verify"]["remotes"][0]["url"], origin.to_str().unwrap());
+    assert_eq!(state(&env, &[&local, &origin, &backup]).1, before.1);
 }
 
 #[test]
