@@ -123,15 +123,16 @@ pub fn ls_remote(git_dir: &Path, remote: &str, branch: &str) -> Result<Option<St
 pub fn fetch(git_dir: &Path, remote: &str, branch: &str) -> Result<(), Error> {
     let refspec = format!("+refs/heads/{branch}:{FETCHED_REF}");
     tracing::info!(remote, %refspec, "fetching");
-    let output = git(git_dir)
-        .args([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-            &refspec,
-        ])
+    run_fetch(git(git_dir), remote, &refspec, &[])
+}
+
+/// `git fetch --quiet --no-tags --no-write-fetch-head [extra] remote refspec`.
+fn run_fetch(mut cmd: Command, remote: &str, refspec: &str, extra: &[&str]) -> Result<(), Error> {
+    let output = cmd
+        .args(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"])
+        .args(extra)
+        // `--`: a remote is never taken for an option, whatever it starts with.
+        .args(["--", remote, refspec])
         .output()
         .map_err(Error::Spawn)?;
     if !output.status.success() {
@@ -193,26 +194,10 @@ pub fn fetch_fresh(base: &Path, url: &str, branch: Option<&str>) -> Result<Scrat
     };
     let refspec = format!("+{source}:{DRILL_REF}");
     tracing::info!(remote = url, %refspec, dir = %scratch.path.display(), "fetching into a scratch repository");
-    let output = git(&scratch.path)
-        .current_dir(base)
-        .args([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            // A shallow remote's tip is taken (and recorded in `shallow`), so that the drill
-            // can say the history is truncated instead of "nothing fetched".
-            "--update-shallow",
-            url,
-            &refspec,
-        ])
-        .output()
-        .map_err(Error::Spawn)?;
-    if !output.status.success() {
-        return Err(Error::Fetch {
-            remote: url.to_owned(),
-            detail: detail(&output),
-        });
-    }
+    let mut cmd = git(&scratch.path);
+    cmd.current_dir(base);
+    // A shallow remote's tip is taken (and recorded in `shallow`), so that the drill can say
+    // the history is truncated instead of "nothing fetched".
+    run_fetch(cmd, url, &refspec, &["--update-shallow"])?;
     Ok(scratch)
 }
