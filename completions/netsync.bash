@@ -37,6 +37,9 @@ _netsync() {
             netsync,init)
                 cmd="netsync__subcmd__init"
                 ;;
+            netsync,log)
+                cmd="netsync__subcmd__log"
+                ;;
             netsync,persist)
                 cmd="netsync__subcmd__persist"
                 ;;
@@ -48,6 +51,9 @@ _netsync() {
                 ;;
             netsync,status)
                 cmd="netsync__subcmd__status"
+                ;;
+            netsync,verify)
+                cmd="netsync__subcmd__verify"
                 ;;
             netsync__subcmd__help,apply)
                 cmd="netsync__subcmd__help__subcmd__apply"
@@ -70,6 +76,9 @@ _netsync() {
             netsync__subcmd__help,init)
                 cmd="netsync__subcmd__help__subcmd__init"
                 ;;
+            netsync__subcmd__help,log)
+                cmd="netsync__subcmd__help__subcmd__log"
+                ;;
             netsync__subcmd__help,persist)
                 cmd="netsync__subcmd__help__subcmd__persist"
                 ;;
@@ -82,6 +91,12 @@ _netsync() {
             netsync__subcmd__help,status)
                 cmd="netsync__subcmd__help__subcmd__status"
                 ;;
+            netsync__subcmd__help,verify)
+                cmd="netsync__subcmd__help__subcmd__verify"
+                ;;
+            netsync__subcmd__help__subcmd__secret,audit)
+                cmd="netsync__subcmd__help__subcmd__secret__subcmd__audit"
+                ;;
             netsync__subcmd__help__subcmd__secret,keygen)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__keygen"
                 ;;
@@ -93,6 +108,9 @@ _netsync() {
                 ;;
             netsync__subcmd__help__subcmd__secret,show)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__show"
+                ;;
+            netsync__subcmd__secret,audit)
+                cmd="netsync__subcmd__secret__subcmd__audit"
                 ;;
             netsync__subcmd__secret,help)
                 cmd="netsync__subcmd__secret__subcmd__help"
@@ -108,6 +126,9 @@ _netsync() {
                 ;;
             netsync__subcmd__secret,show)
                 cmd="netsync__subcmd__secret__subcmd__show"
+                ;;
+            netsync__subcmd__secret__subcmd__help,audit)
+                cmd="netsync__subcmd__secret__subcmd__help__subcmd__audit"
                 ;;
             netsync__subcmd__secret__subcmd__help,help)
                 cmd="netsync__subcmd__secret__subcmd__help__subcmd__help"
@@ -131,7 +152,7 @@ _netsync() {
 
     case "${cmd}" in
         netsync)
-            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status completions generate-docs help"
+            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status log verify completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -575,7 +596,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help)
-            opts="init diff apply config secret persist restore status completions generate-docs help"
+            opts="init diff apply config secret persist restore status log verify completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -686,6 +707,20 @@ _netsync() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netsync__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netsync__subcmd__help__subcmd__persist)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -715,8 +750,22 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help__subcmd__secret)
-            opts="keygen set show rekey"
+            opts="keygen set show rekey audit"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__help__subcmd__secret__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -798,6 +847,20 @@ _netsync() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        netsync__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         netsync__subcmd__init)
             opts="-o -v -q -h --prefix --dir --branch --new --bare --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -814,6 +877,92 @@ _netsync() {
                     return 0
                     ;;
                 --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__log)
+            opts="-n -o -v -q -h --rev --since --until --max-count --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -967,7 +1116,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__restore)
-            opts="-o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --allowed-signers --no-verify-signatures --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --allowed-signers --no-verify-signatures --dry-run --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,7 +1206,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__secret)
-            opts="-o -v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey help"
+            opts="-o -v -q -h --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help keygen set show rekey audit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1122,9 +1271,93 @@ _netsync() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        netsync__subcmd__secret__subcmd__help)
-            opts="keygen set show rekey help"
+        netsync__subcmd__secret__subcmd__audit)
+            opts="-o -v -q -h --rev --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__secret__subcmd__help)
+            opts="keygen set show rekey audit help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__secret__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1506,6 +1739,80 @@ _netsync() {
                     return 0
                     ;;
                 --max-lock-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__verify)
+            opts="-o -v -q -h --from --branch --offline --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

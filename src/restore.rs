@@ -80,6 +80,10 @@ pub struct RestoreOptions {
     pub lock_ttl: Option<std::time::Duration>,
     /// Restore only a revision whose commits one of these signed (see [`crate::trust`]).
     pub allowed_signers: Option<crate::git::AllowedSigners>,
+    /// Do everything up to the first write (read every value, decrypt every secret, read
+    /// the target, check it is empty and every value fits), then stop: a drill of the
+    /// restore against the target cluster. Takes no lock and writes nothing.
+    pub dry_run: bool,
 }
 
 /// Where the repository to restore from lives: opened in place, or cloned into a temporary
@@ -168,6 +172,8 @@ pub struct Summary {
 /// What `restore` did.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RestoreReport {
+    /// Nothing was written (`--dry-run`): `written` and `deleted` are what would be.
+    pub dry_run: bool,
     pub summary: Summary,
     pub written: usize,
     pub deleted: usize,
@@ -236,6 +242,12 @@ pub async fn restore(
     // Guarantee 2: every blob reads and every secret decrypts before anything else happens.
     let expected = expected_values(repo, &desired, identities)?;
     let config = desired.config.clone();
+    if options.dry_run {
+        return run_locked(
+            repo, kv, desired, &expected, options, identities, progress, show, None,
+        )
+        .await;
+    }
     let ttl = options.lock_ttl.unwrap_or(lock::DEFAULT_TTL);
     let lock = match lock::acquire(kv, &config, "restore", ttl).await? {
         lock::Acquired::Held(lock) => lock,
@@ -246,7 +258,15 @@ pub async fn restore(
         }
     };
     let result = run_locked(
-        repo, kv, desired, &expected, options, identities, progress, show, &lock,
+        repo,
+        kv,
+        desired,
+        &expected,
+        options,
+        identities,
+        progress,
+        show,
+        Some(&lock),
     )
     .await;
     if let Err(err) = lock.release(kv).await {
@@ -265,7 +285,7 @@ async fn run_locked(
     identities: &Identities,
     progress: &Progress,
     show: &mut dyn FnMut(&Summary),
-    lock: &lock::Lock,
+    lock: Option<&lock::Lock>,
 ) -> Result<RestoreReport, Error> {
     // Restore makes etcd hold the revision: every difference is written.
     let compare = prepare::Compare::TwoWay;
@@ -330,7 +350,26 @@ async fn run_locked(
             expect_mod_revision: c.expect_mod_revision,
         })
         .collect();
-    crate::write::check_sizes(&ops, max_request, envelope, lock.key.len())?;
+    let lock_key = lock.map_or_else(|| lock::key(config), |l| l.key.clone());
+    crate::write::check_sizes(&ops, max_request, envelope, lock_key.len())?;
+    let Some(lock) = lock else {
+        return Ok(RestoreReport {
+            dry_run: true,
+            written: plan
+                .changes
+                .iter()
+                .filter(|c| c.action != Action::Delete)
+                .count(),
+            deleted: plan.count(Action::Delete),
+            summary,
+            transactions: 0,
+            etcd_revision_after: prepared.etcd_revision,
+            cluster_id: format!("{:x}", prepared.cluster_id),
+            verified: 0,
+            mismatches: Vec::new(),
+            signatures,
+        });
+    };
     if lock.is_lost() {
         return Err(Error::LockLost);
     }
@@ -376,6 +415,7 @@ async fn run_locked(
         ));
     }
     Ok(RestoreReport {
+        dry_run: false,
         summary,
         written,
         deleted,

@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::git::{Repo, Revision};
 use crate::keypath::display_key;
 
+mod audit;
 mod rekey;
 mod set;
 mod show;
@@ -60,6 +61,7 @@ pub enum CommandError {
     },
 }
 
+pub use audit::{audit, header_stanzas, AuditReport, FileRecipient, SecretAudit, Stanza};
 pub use rekey::{rekey, RekeyReport};
 pub use set::{SetOptions, SetReport, SetTarget};
 pub use show::show;
@@ -196,6 +198,78 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Default)]
 pub struct Recipients {
     list: Vec<Box<dyn age::Recipient + Send>>,
+    /// What each of `list` is, in the same order: what `secret audit` compares files with.
+    infos: Vec<RecipientInfo>,
+}
+
+/// The kind of a recipient, as age's stanza types name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub enum RecipientKind {
+    #[serde(rename = "x25519")]
+    X25519,
+    #[serde(rename = "ssh-ed25519")]
+    SshEd25519,
+    #[serde(rename = "ssh-rsa")]
+    SshRsa,
+}
+
+impl RecipientKind {
+    /// The tag of the stanzas age writes for this kind.
+    pub fn stanza_tag(self) -> &'static str {
+        match self {
+            RecipientKind::X25519 => "X25519",
+            RecipientKind::SshEd25519 => "ssh-ed25519",
+            RecipientKind::SshRsa => "ssh-rsa",
+        }
+    }
+}
+
+/// One configured recipient: what it is and how files name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct RecipientInfo {
+    /// As written in the configuration (an ssh key keeps its comment).
+    pub recipient: String,
+    pub kind: RecipientKind,
+    /// Where it is named: `secrets.recipients`, or the path of a `file:` recipients file.
+    pub origin: String,
+    /// First 8 bytes of the SHA-256 of the public key (without comment), in hex: how the
+    /// record in each file's header ([`RECORD_STANZA`]) names it.
+    pub fingerprint: String,
+    /// For ssh keys, the tag age puts in the key's stanza (base64 of the first 4 bytes of
+    /// the SHA-256 of the key's wire form): ssh stanzas say whose they are.
+    #[serde(skip)]
+    pub ssh_tag: Option<String>,
+}
+
+/// The type of the stanza netsync adds to every age header it writes, naming the
+/// fingerprints of the recipients the file was encrypted to. age's X25519 stanzas are
+/// anonymous by design, so without this record nobody can tell, short of holding each
+/// private key, whom a file is encrypted to. age implementations ignore stanza types they do
+/// not know (the format's rule; age itself adds random "grease" stanzas to keep it so), and
+/// the header's MAC covers it.
+pub const RECORD_STANZA: &str = "netsync-recipients";
+
+/// The pseudo-recipient that writes [`RECORD_STANZA`]: it wraps no key.
+struct Record(Vec<String>);
+
+impl age::Recipient for Record {
+    fn wrap_file_key(
+        &self,
+        _file_key: &age_core::format::FileKey,
+    ) -> std::result::Result<
+        (
+            Vec<age_core::format::Stanza>,
+            std::collections::HashSet<String>,
+        ),
+        age::EncryptError,
+    > {
+        let stanza = age_core::format::Stanza {
+            tag: RECORD_STANZA.to_owned(),
+            args: self.0.clone(),
+            body: Vec::new(),
+        };
+        Ok((vec![stanza], std::collections::HashSet::new()))
+    }
 }
 
 impl fmt::Debug for Recipients {
@@ -213,6 +287,11 @@ impl Recipients {
         self.list.is_empty()
     }
 
+    /// What each recipient is, in configuration order.
+    pub fn infos(&self) -> &[RecipientInfo] {
+        &self.infos
+    }
+
     /// Parse `secrets.recipients` entries: `age1…`, `ssh-ed25519 …`, `ssh-rsa …`, or
     /// `file:PATH`, a recipients file (one recipient per line, `#` comments) that `read_file`
     /// returns from the same committed revision as netsync.toml.
@@ -220,7 +299,7 @@ impl Recipients {
         entries: &[String],
         mut read_file: impl FnMut(&str) -> Result<Vec<u8>>,
     ) -> Result<Self> {
-        let mut list = Vec::new();
+        let mut recipients = Self::default();
         for entry in entries {
             if let Some(path) = entry.strip_prefix(FILE_PREFIX) {
                 let bytes = read_file(path.trim())?;
@@ -229,13 +308,38 @@ impl Recipients {
                     if line.is_empty() || line.starts_with('#') {
                         continue;
                     }
-                    list.push(parse_recipient(line, path)?);
+                    recipients.push(line, path.trim())?;
                 }
             } else {
-                list.push(parse_recipient(entry.trim(), "secrets.recipients")?);
+                recipients.push(entry.trim(), "secrets.recipients")?;
             }
         }
-        Ok(Self { list })
+        Ok(recipients)
+    }
+
+    fn push(&mut self, entry: &str, origin: &str) -> Result<()> {
+        let (recipient, canonical, kind) = parse_recipient(entry, origin)?;
+        let digest = sha2_digest(canonical.as_bytes());
+        let ssh_tag = match kind {
+            RecipientKind::X25519 => None,
+            _ => canonical
+                .split_whitespace()
+                .nth(1)
+                .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+                .map(|wire| {
+                    base64::engine::general_purpose::STANDARD_NO_PAD
+                        .encode(&sha2_digest(&wire)[..4])
+                }),
+        };
+        self.list.push(recipient);
+        self.infos.push(RecipientInfo {
+            recipient: entry.to_owned(),
+            kind,
+            origin: origin.to_owned(),
+            fingerprint: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+            ssh_tag,
+        });
+        Ok(())
     }
 
     /// The recipients `config` names, with recipients files read from `rev`.
@@ -252,7 +356,10 @@ impl Recipients {
     }
 }
 
-fn parse_recipient(entry: &str, origin: &str) -> Result<Box<dyn age::Recipient + Send>> {
+/// A parsed recipient, its public key without comment, and its kind.
+type Parsed = (Box<dyn age::Recipient + Send>, String, RecipientKind);
+
+fn parse_recipient(entry: &str, origin: &str) -> Result<Parsed> {
     let bad = |reason: String| Error::BadRecipient {
         origin: origin.to_owned(),
         entry: entry.chars().take(40).collect(),
@@ -260,15 +367,30 @@ fn parse_recipient(entry: &str, origin: &str) -> Result<Box<dyn age::Recipient +
     };
     if entry.starts_with("age1") {
         age::x25519::Recipient::from_str(entry)
-            .map(|r| Box::new(r) as _)
+            .map(|r| {
+                let canonical = r.to_string();
+                (Box::new(r) as _, canonical, RecipientKind::X25519)
+            })
             .map_err(|e| bad(e.to_string()))
     } else if entry.starts_with("ssh-") {
         age::ssh::Recipient::from_str(entry)
-            .map(|r| Box::new(r) as _)
+            .map(|r| {
+                let kind = match r {
+                    age::ssh::Recipient::SshRsa(..) => RecipientKind::SshRsa,
+                    age::ssh::Recipient::SshEd25519(..) => RecipientKind::SshEd25519,
+                };
+                let canonical = r.to_string();
+                (Box::new(r) as _, canonical, kind)
+            })
             .map_err(|e| bad(format!("{e:?}")))
     } else {
         Err(bad("unknown kind".to_owned()))
     }
+}
+
+fn sha2_digest(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).into()
 }
 
 /// The private keys available to decrypt, and where they came from.
@@ -379,6 +501,11 @@ impl Identities {
         Ok(())
     }
 
+    /// The files the identities were read from.
+    pub fn sources(&self) -> &[PathBuf] {
+        &self.sources
+    }
+
     fn describe(&self) -> String {
         self.sources
             .iter()
@@ -456,9 +583,22 @@ pub fn encrypt(key: &[u8], value: &[u8], recipients: &Recipients) -> Result<Vec<
     if recipients.is_empty() {
         return Err(Error::NoRecipients);
     }
-    let encryptor =
-        age::Encryptor::with_recipients(recipients.list.iter().map(|r| r.as_ref() as _))
-            .map_err(|e| err(e.to_string()))?;
+    // The record of whom the file is encrypted to, for `secret audit` (see RECORD_STANZA).
+    let record = Record(
+        recipients
+            .infos
+            .iter()
+            .map(|i| i.fingerprint.clone())
+            .collect(),
+    );
+    let encryptor = age::Encryptor::with_recipients(
+        recipients
+            .list
+            .iter()
+            .map(|r| r.as_ref() as &dyn age::Recipient)
+            .chain([&record as &dyn age::Recipient]),
+    )
+    .map_err(|e| err(e.to_string()))?;
     let plaintext = envelope(key, value);
     let mut out = Vec::with_capacity(plaintext.len() * 2 + 512);
     let io = |e: std::io::Error| err(e.to_string());

@@ -24,7 +24,7 @@ pub mod exit {
     pub const CONFLICT: i32 = 5;
     /// `status --max-age`: the sync point is older than allowed, or there is none.
     pub const STALE: i32 = 6;
-    /// `status --fail-on drift|conflict`: there are such keys.
+    /// A check failed: `status --fail-on`, `verify` (a backup failed the drill), `secret audit`.
     pub const CHECK_FAILED: i32 = 7;
     /// A commit to deploy is not signed by an allowed signer; nothing was written.
     pub const UNTRUSTED: i32 = 8;
@@ -97,6 +97,12 @@ pub enum Error {
     Trust(trust::Error),
     #[error("the allowed signers cannot be used; nothing was read or written")]
     Signers(#[source] git::SetupError),
+    #[error(transparent)]
+    History(netsync::history::Error),
+    #[error("no remote to verify: `persist.remotes` in netsync.toml is empty")]
+    NoRemotes,
+    #[error("{flag} {value:?} is not a date (2026-11-01, RFC 3339) or a duration (2weeks, 36h)")]
+    BadTime { flag: String, value: String },
 }
 
 impl Error {
@@ -106,6 +112,7 @@ impl Error {
             Error::Trust(trust::Error::Untrusted { .. }) => exit::UNTRUSTED,
             Error::Signers(_) | Error::Persist(persist::Error::SigningKey(_)) => exit::USAGE,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::BadTime { .. } => exit::USAGE,
             Error::StalePlan { .. } => exit::CONCURRENT_MODIFICATION,
             Error::Persist(persist::Error::MassDelete { .. }) => exit::REFUSED,
             Error::Persist(persist::Error::CannotWriteBack { .. }) => exit::REFUSED,
@@ -162,7 +169,9 @@ impl Error {
             {
                 "corrupt_object"
             }
-            Error::Settings(_) if self.exit_code() == exit::USAGE => "usage",
+            Error::Settings(_) | Error::BadTime { .. } if self.exit_code() == exit::USAGE => {
+                "usage"
+            }
             Error::Settings(_) => "settings",
             Error::Git(_) | Error::Desired(_) | Error::BaseMissing(_) | Error::Remote(_) => "git",
             Error::Secrets(_)
@@ -350,6 +359,9 @@ impl Error {
                 "encrypt it with `netsync secret set KEY --from-file FILE` and delete the plain file; the value is in Git history now: rotate it".into(),
             ],
             Error::AlreadyExists { .. } => vec!["edit the existing file instead".into()],
+            Error::NoRemotes => vec![
+                "name the backups to drill with --from URL (repeatable), or configure persist.remotes".into(),
+            ],
             Error::SecretCommand(secrets::CommandError::EmptyValue { key }) => vec![
                 format!("to store an empty value on purpose: netsync secret set {key} --allow-empty </dev/null"),
             ],
@@ -551,6 +563,16 @@ impl From<status::Error> for Error {
             status::Error::Kv(e) => Error::Kv(e),
             status::Error::Git(e) => Error::Git(e),
             status::Error::Desired(e) => Error::Desired(e),
+        }
+    }
+}
+
+impl From<netsync::history::Error> for Error {
+    fn from(err: netsync::history::Error) -> Self {
+        match err {
+            netsync::history::Error::Git(e) => Error::Git(e),
+            netsync::history::Error::Desired(e) => Error::Desired(e),
+            other => Error::History(other),
         }
     }
 }

@@ -138,6 +138,11 @@ const FILES: &[(&str, &str)] = &[
         "With the Debian package: the etcd password, mode 0600, handed to the units with \
          LoadCredential= and read through NETSYNC_PASSWORD_FILE.",
     ),
+    (
+        "/etc/netsync/recovery-identity",
+        "With the Debian package: the recovery identity, mode 0600, that netsync-verify.service \
+         hands to netsync verify --identity as a credential (LoadCredential=).",
+    ),
 ];
 
 /// netsync.toml(5): the configuration file, key by key.

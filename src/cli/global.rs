@@ -15,7 +15,7 @@ use netsync::settings::{self, Effective, Layer, Password, Setting, Source};
 pub enum Output {
     Human,
     Json,
-    /// OpenMetrics text, for `netsync status` only.
+    /// OpenMetrics text, for `netsync status` and `netsync verify`.
     Openmetrics,
 }
 
@@ -93,7 +93,7 @@ pub struct GlobalArgs {
     pub user: Option<String>,
 
     /// Output format on stdout: `human`, `json` (one document, described in docs/json.md),
-    /// or for `status` only `openmetrics` (docs/monitoring.md). Example: -o json
+    /// or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json
     #[arg(
         short = 'o',
         long,
@@ -275,7 +275,15 @@ impl GlobalArgs {
     }
 
     pub async fn connect(&self, config: &Config) -> Result<EtcdKv, crate::cli::error::Error> {
-        let mut effective = self.settings(&config.etcd)?;
+        self.connect_with(&config.etcd).await
+    }
+
+    /// [`GlobalArgs::connect`] with the `[etcd]` settings alone (no configuration read yet).
+    pub async fn connect_with(
+        &self,
+        file: &EtcdSettings,
+    ) -> Result<EtcdKv, crate::cli::error::Error> {
+        let mut effective = self.settings(file)?;
         if let (Some(user), None) = (&effective.user.value, &effective.password.value) {
             effective.password = prompt_password(user)?;
         }

@@ -8,11 +8,13 @@ pub mod error;
 mod generate;
 mod global;
 mod init;
+mod log;
 mod persist;
 mod restore;
 mod secret;
 mod signers;
 mod status;
+mod verify;
 
 use std::io::Write;
 
@@ -30,7 +32,7 @@ pub(crate) const EXIT_CODES: &[(i32, &str)] = &[
     (4, "a key changed in etcd (or the branch moved) while netsync worked, or a saved plan no longer holds; nothing was overwritten, rerun"),
     (5, "a key changed both in Git and in etcd since the sync point (apply, persist); nothing was overwritten; resolve with --prefer git|etcd"),
     (6, "status --max-age: the sync point is older, or there is none"),
-    (7, "status --fail-on: a check failed (drift, conflict, unhealthy, remote, lock, no-remote, refused)"),
+    (7, "a check failed: status --fail-on (drift, conflict, unhealthy, remote, lock, no-remote, refused), verify (a backup failed the recovery drill), secret audit (not clean)"),
     (8, "a commit to deploy is not signed by an allowed signer (apply, restore with --allowed-signers); nothing was written"),
     (64, "usage error: a bad flag or environment value, --cert without --key, or a user without a password and no terminal to ask for it"),
     (130, "interrupted at a prompt (Ctrl-C); nothing was written"),
@@ -150,6 +152,8 @@ pub enum Command {
     Persist(persist::PersistArgs),
     Restore(restore::RestoreArgs),
     Status(status::StatusArgs),
+    Log(log::LogArgs),
+    Verify(verify::VerifyArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -170,8 +174,10 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     let global = &cli.global;
-    if global.output == global::Output::Openmetrics && !matches!(cli.command, Command::Status(_)) {
-        eprintln!("error: --output openmetrics is for `netsync status` only");
+    if global.output == global::Output::Openmetrics
+        && !matches!(cli.command, Command::Status(_) | Command::Verify(_))
+    {
+        eprintln!("error: --output openmetrics is for `netsync status` and `netsync verify` only");
         eprintln!("hint: use --output human or --output json");
         return exit::USAGE;
     }
@@ -185,6 +191,8 @@ pub fn run(cli: Cli) -> i32 {
             Command::Persist(args) => persist::run(global, args).await,
             Command::Restore(args) => restore::run(global, args).await,
             Command::Status(args) => status::run(global, args).await,
+            Command::Log(args) => log::run(global, args),
+            Command::Verify(args) => verify::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -242,6 +250,8 @@ impl Command {
             Command::Persist(_) => "persist",
             Command::Restore(_) => "restore",
             Command::Status(_) => "status",
+            Command::Log(_) => "log",
+            Command::Verify(_) => "verify",
             Command::Completions(_) => "completions",
             Command::GenerateDocs(_) => "generate-docs",
         }

@@ -54,16 +54,27 @@ pub struct RestoreArgs {
     /// Example: netsync restore --from /backups/network.git --no-verify-signatures
     #[arg(long, alias = "no-verify")]
     pub no_verify_signatures: bool,
+    /// A drill against the target cluster: read and decrypt everything, read the target and
+    /// check it is empty and every value fits, say what would be written, and write nothing
+    /// (no lock either). Exit 3 when the target holds keys, as the restore would.
+    /// Example: netsync restore --dry-run --from /backups/network.git --identity key.txt
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
 }
 
-fn show(summary: &Summary) {
+fn show(summary: &Summary, dry_run: bool) {
     let mut err = anstream::stderr().lock();
     let _ = writeln!(
         err,
-        "restoring {} ({}): {} keys, {} bytes, {} secret(s), under {}{}",
+        "{} {} ({}): {} keys, {} bytes, {} secret(s), under {}{}",
+        if dry_run {
+            "would restore"
+        } else {
+            "restoring"
+        },
         summary.rev,
         &summary.commit[..12.min(summary.commit.len())],
         summary.keys,
@@ -97,11 +108,12 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
         lock_ttl: Some(std::time::Duration::from_secs(args.lock_ttl.max(2))),
         allowed_signers,
+        dry_run: args.dry_run,
     };
     let quiet = !global.human() && global.format() == OutputFormat::Human;
     let mut shown = |s: &Summary| {
         if !quiet {
-            show(s)
+            show(s, args.dry_run)
         }
     };
     let report = netsync::restore::restore(
@@ -116,6 +128,15 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
     let mut out = global.stdout();
     match global.format() {
         OutputFormat::Human if !global.human() => Ok(()),
+        OutputFormat::Human if report.dry_run => {
+            let s = &report.summary;
+            writeln!(
+                out,
+                "dry run: would restore {} keys ({} written, {} deleted) onto cluster {} at etcd revision {}; every value read, {} secret(s) decrypted, nothing written",
+                s.keys, report.written, report.deleted, report.cluster_id,
+                report.etcd_revision_after, s.secrets
+            )
+        }
         OutputFormat::Human => {
             let s = &report.summary;
             if let Some(verified) = &report.signatures {

@@ -11,6 +11,7 @@ use gix::bstr::{BStr, BString, ByteSlice};
 pub use gix::ObjectId;
 
 pub mod remote;
+pub mod walk;
 pub mod worktree;
 mod write;
 

@@ -34,6 +34,9 @@ pub enum Pushed {
 /// checked-out repository, the bare repository itself), so that a remote given as a relative
 /// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
+    // Absolute, since the command runs elsewhere: `--repo network.git` from the folder that
+    // holds it must not become `network.git/network.git`.
+    let git_dir = &std::path::absolute(git_dir).unwrap_or_else(|_| git_dir.to_owned());
     let base = match git_dir.file_name() {
         Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
         _ => git_dir,
@@ -120,15 +123,16 @@ pub fn ls_remote(git_dir: &Path, remote: &str, branch: &str) -> Result<Option<St
 pub fn fetch(git_dir: &Path, remote: &str, branch: &str) -> Result<(), Error> {
     let refspec = format!("+refs/heads/{branch}:{FETCHED_REF}");
     tracing::info!(remote, %refspec, "fetching");
-    let output = git(git_dir)
-        .args([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-write-fetch-head",
-            remote,
-            &refspec,
-        ])
+    run_fetch(git(git_dir), remote, &refspec, &[])
+}
+
+/// `git fetch --quiet --no-tags --no-write-fetch-head [extra] remote refspec`.
+fn run_fetch(mut cmd: Command, remote: &str, refspec: &str, extra: &[&str]) -> Result<(), Error> {
+    let output = cmd
+        .args(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"])
+        .args(extra)
+        // `--`: a remote is never taken for an option, whatever it starts with.
+        .args(["--", remote, refspec])
         .output()
         .map_err(Error::Spawn)?;
     if !output.status.success() {
@@ -138,4 +142,62 @@ pub fn fetch(git_dir: &Path, remote: &str, branch: &str) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// The ref a drill's fetch stores the remote's tip in, inside its own scratch repository.
+pub const DRILL_REF: &str = "refs/netsync/verify";
+
+/// A scratch repository in a temporary folder, removed when dropped.
+pub struct Scratch {
+    pub path: std::path::PathBuf,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// What `entry` of `persist.remotes` names, for a git run outside `local`: a remote name
+/// configured in `local` becomes its URL; anything else is given as it is (paths stay
+/// relative to `base`, where the fetch runs).
+pub fn resolve_url(local: Option<&Path>, entry: &str) -> String {
+    let Some(git_dir) = local else {
+        return entry.to_owned();
+    };
+    let output = git(git_dir).args(["remote", "get-url", entry]).output();
+    match output {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        _ => entry.to_owned(),
+    }
+}
+
+/// Fetch `refs/heads/<branch>` of `url` (its HEAD when `branch` is `None`) into a new, empty
+/// bare repository, stored as [`DRILL_REF`]: every object of the branch's history must come
+/// from the remote itself, so a remote that lost or damaged one fails here (a fetch into a
+/// repository that already has the objects would never ask for them). Relative paths are
+/// taken from `base`. Never touches any other repository.
+pub fn fetch_fresh(base: &Path, url: &str, branch: Option<&str>) -> Result<Scratch, Error> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let scratch = Scratch {
+        path: std::env::temp_dir().join(format!("netsync-verify-{}-{nanos}", std::process::id())),
+    };
+    gix::init_bare(&scratch.path).map_err(|e| Error::Fetch {
+        remote: url.to_owned(),
+        detail: format!("cannot create {}: {e}", scratch.path.display()),
+    })?;
+    let source = match branch {
+        Some(branch) => format!("refs/heads/{branch}"),
+        None => "HEAD".to_owned(),
+    };
+    let refspec = format!("+{source}:{DRILL_REF}");
+    tracing::info!(remote = url, %refspec, dir = %scratch.path.display(), "fetching into a scratch repository");
+    let mut cmd = git(&scratch.path);
+    cmd.current_dir(base);
+    // A shallow remote's tip is taken (and recorded in `shallow`), so that the drill can say
+    // the history is truncated instead of "nothing fetched".
+    run_fetch(cmd, url, &refspec, &["--update-shallow"])?;
+    Ok(scratch)
 }

@@ -107,7 +107,7 @@ fn escaped(line: &str) -> std::borrow::Cow<'_, str> {
 
 /// A unified diff from `old` to `new` for text (headed `--- from`/`+++ to` when `labels`
 /// are given), or a size/hash line for binary values.
-fn write_values(
+pub(super) fn write_values(
     out: &mut impl Write,
     old: Option<&[u8]>,
     new: Option<&[u8]>,

@@ -288,6 +288,18 @@ pub struct StatusBody<'a> {
     pub status: &'a crate::status::Status,
 }
 
+/// `verify`: the drill of every remote.
+#[derive(Serialize, JsonSchema)]
+pub struct VerifyBody<'a> {
+    pub verify: &'a crate::verify::Verification,
+}
+
+/// `secret audit`.
+#[derive(Serialize, JsonSchema)]
+pub struct AuditBody<'a> {
+    pub audit: &'a crate::secrets::AuditReport,
+}
+
 /// `secret rekey`.
 #[derive(Serialize, JsonSchema)]
 pub struct RekeyBody<'a> {

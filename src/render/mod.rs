@@ -1,11 +1,13 @@
 //! Turn plain results (plans, reports) into human or JSON output. Nothing here decides
 //! anything; it only formats.
 
+pub mod history;
 pub mod human;
 pub mod json;
 pub mod openmetrics;
 pub mod schema;
 pub mod settings;
+pub mod verify;
 
 use sha2::Digest;
 

@@ -7,7 +7,8 @@ use schemars::{generate::SchemaSettings, JsonSchema, Schema};
 use serde_json::{json, Value};
 
 use super::json::{
-    Document, Envelope, ErrorBody, InitBody, PersistBody, RekeyBody, RestoreBody, StatusBody,
+    AuditBody, Document, Envelope, ErrorBody, InitBody, PersistBody, RekeyBody, RestoreBody,
+    StatusBody, VerifyBody,
 };
 use super::settings::ConfigBody;
 use crate::saved::SavedPlan;
@@ -69,6 +70,21 @@ pub fn all() -> Vec<DocumentSchema> {
         command_doc(
             "status",
             schema_of::<Envelope<StatusBody>>(),
+            Fields::AS_THEY_ARE,
+        ),
+        command_doc(
+            "log",
+            schema_of::<super::history::Document>(),
+            Fields::AS_THEY_ARE,
+        ),
+        command_doc(
+            "verify",
+            schema_of::<Envelope<VerifyBody>>(),
+            Fields::AS_THEY_ARE,
+        ),
+        command_doc(
+            "secret audit",
+            schema_of::<Envelope<AuditBody>>(),
             Fields::AS_THEY_ARE,
         ),
         command_doc(
@@ -265,6 +281,7 @@ mod tests {
             let headings: &[&str] = match doc.name.as_str() {
                 "error" => &["Errors"],
                 "plan" => &["Saved plans"],
+                "log" => &["`netsync log KEY --output json`"],
                 // apply's document is diff's plus its own report.
                 "apply" => &[
                     "`netsync diff --output json`",

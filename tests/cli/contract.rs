@@ -640,6 +640,16 @@ fn every_kind_of_json_document_matches_its_schema() {
     // A failure: the error document, whatever the command.
     let doc = check(&run(&["diff", "--rev", "no-such-rev"]));
     assert_eq!(doc["error"]["exit_code"], 1, "{doc}");
+    let doc = check(&run(&["log", "/net/params/mtu"]));
+    assert_eq!(doc["log"]["entries"][0]["origin"]["side"], "etcd", "{doc}");
+    let doc = check(&run(&[
+        "verify",
+        "--offline",
+        "--from",
+        repo.to_str().unwrap(),
+    ]));
+    assert_eq!(doc["verify"]["ok"], true, "{doc}");
+    check(&run(&["secret", "audit"]));
     // secret rekey's document is checked in secrets.rs, which sets up recipients.
     seen.borrow_mut().insert("secret-rekey".to_owned());
 

@@ -82,7 +82,7 @@ fn a_blob_altered_on_disk_stops_apply_restore_and_diff() {
         .arg(&repo)
         .output()
         .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::harness::json_doc(&out.stdout);
     assert_eq!(doc["error"]["kind"], "corrupt_object", "{doc}");
 }
 

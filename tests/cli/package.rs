@@ -219,6 +219,17 @@ fn the_package_carries_binary_man_pages_completions_units_and_user() {
             "{name} has a password in its environment"
         );
         assert!(text.contains("/usr/bin/netsync "), "{name}");
+        if name == "netsync-verify.service" {
+            // The recovery identity comes as a credential, never from a path in the unit.
+            assert!(
+                lines.contains(&"LoadCredential=recovery-identity:/etc/netsync/recovery-identity"),
+                "{name}"
+            );
+            assert!(
+                text.contains("verify --identity %d/recovery-identity"),
+                "{name}"
+            );
+        }
         if name != "netsync-metrics.service" {
             assert!(
                 lines.contains(&"OnFailure=netsync-alert@%n.service"),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::TestEnv;
 
+mod audit;
 mod set;
 
 pub(crate) const ALICE: &str = "/net/users/alice/password";

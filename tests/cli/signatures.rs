@@ -89,7 +89,7 @@ impl World {
 }
 
 fn json(out: &str) -> serde_json::Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
+    crate::harness::json_doc(out)
 }
 
 fn short(commit: &str) -> &str {

@@ -404,6 +404,6 @@ fn no_remotes_are_warned_about_and_checked() {
         .assert()
         .code(64)
         .stderr(contains(
-            "--output openmetrics is for `netsync status` only",
+            "--output openmetrics is for `netsync status` and `netsync verify` only",
         ));
 }

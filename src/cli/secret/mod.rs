@@ -1,5 +1,6 @@
 //! `netsync secret …`: create identities, and set, show and re-encrypt secret values.
 
+mod audit;
 mod keygen;
 mod rekey;
 mod set;
@@ -9,7 +10,7 @@ use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
 
-/// Create identities; encrypt, show and re-encrypt secret values.
+/// Create identities; encrypt, show, re-encrypt and audit secret values.
 ///
 /// Manage secret values: stored in Git as age files (`<path>.age`) encrypted to
 /// `secrets.recipients`, written to etcd in plaintext by `apply`.
@@ -27,6 +28,7 @@ pub enum SecretCommand {
     Set(set::SetArgs),
     Show(show::ShowArgs),
     Rekey(rekey::RekeyArgs),
+    Audit(audit::AuditArgs),
 }
 
 impl SecretArgs {
@@ -37,6 +39,7 @@ impl SecretArgs {
             SecretCommand::Set(_) => "secret set",
             SecretCommand::Show(_) => "secret show",
             SecretCommand::Rekey(_) => "secret rekey",
+            SecretCommand::Audit(_) => "secret audit",
         }
     }
 }
@@ -47,5 +50,6 @@ pub async fn run(global: &GlobalArgs, args: &SecretArgs) -> Result<i32, crate::c
         SecretCommand::Set(a) => set::run(global, a),
         SecretCommand::Show(a) => show::run(global, a),
         SecretCommand::Rekey(a) => rekey::run(global, a),
+        SecretCommand::Audit(a) => audit::run(global, a),
     }
 }
