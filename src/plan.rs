@@ -281,6 +281,7 @@ impl Class {
             (Class::EtcdOnly, _) => Keep,
             (Class::Conflict, Policy::PreferGit) => Write,
             (Class::Conflict, Policy::PreferEtcd) => Keep,
+            (Class::Conflict, Policy::Skip) => Keep,
             (Class::Conflict, Policy::Safe) => ApplyRefuse,
         };
         let persist = match (self, policy) {
@@ -288,6 +289,7 @@ impl Class {
             (Class::EtcdOnly | Class::Unbased, _) => Record,
             (Class::Conflict, Policy::PreferEtcd) => Record,
             (Class::Conflict, Policy::PreferGit) => Leave,
+            (Class::Conflict, Policy::Skip) => Leave,
             // `--force` is apply's word for "Git wins"; persist records nothing over a
             // conflict without an explicit side.
             (Class::Conflict, Policy::Safe | Policy::Force) => PersistRefuse,
@@ -684,7 +686,8 @@ impl Plan {
     /// What `apply`, having written `changes`, leaves unsettled for the sync point: drift
     /// keeps its base (etcd moved from it); a conflict kept as etcd has it (`--prefer etcd`)
     /// takes Git's value as its base, so that persist records etcd's next instead of meeting
-    /// the same conflict; a key attached to a lease keeps its base, as neither command
+    /// the same conflict, while a conflict left to the operator ([`Policy::Skip`]: persist
+    /// leaves it too) keeps its base, and so stays one; a key attached to a lease keeps its base, as neither command
     /// touches it (Git's change to it still waits). Without a base nothing was agreed before.
     pub fn unsettled(&self, base: Option<&Base>) -> Vec<Unsettled> {
         let Some(base) = base else {
@@ -699,7 +702,7 @@ impl Plan {
         let mut out: Vec<Unsettled> = Vec::new();
         for c in &self.kept {
             out.push(match c.class {
-                Class::Conflict => Unsettled {
+                Class::Conflict if c.persist != PersistStep::Leave => Unsettled {
                     key: c.key.clone(),
                     base: c.new_oid,
                     etcd: true,
@@ -820,6 +823,10 @@ pub enum Policy {
     PreferEtcd,
     /// Make etcd equal to Git: overwrite drift and conflicts alike.
     Force,
+    /// Leave conflicts to the operator without stopping: neither side's value is written,
+    /// the key keeps its older base (so it stays a conflict), everything else is carried
+    /// out. What `watch` runs under: a daemon reports a conflict and keeps going.
+    Skip,
 }
 
 #[cfg(test)]
