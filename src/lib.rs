@@ -28,4 +28,5 @@ pub mod settings;
 pub mod status;
 pub mod syncpoint;
 pub mod testhook;
+pub mod watch;
 pub mod write;

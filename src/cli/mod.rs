@@ -12,6 +12,7 @@ mod persist;
 mod restore;
 mod secret;
 mod status;
+mod watch;
 
 use std::io::Write;
 
@@ -144,6 +145,7 @@ pub enum Command {
     Persist(persist::PersistArgs),
     Restore(restore::RestoreArgs),
     Status(status::StatusArgs),
+    Watch(watch::WatchArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -179,6 +181,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Persist(args) => persist::run(global, args).await,
             Command::Restore(args) => restore::run(global, args).await,
             Command::Status(args) => status::run(global, args).await,
+            Command::Watch(args) => watch::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -233,6 +236,7 @@ impl Command {
             Command::Persist(_) => "persist",
             Command::Restore(_) => "restore",
             Command::Status(_) => "status",
+            Command::Watch(_) => "watch",
             Command::Completions(_) => "completions",
             Command::GenerateDocs(_) => "generate-docs",
         }

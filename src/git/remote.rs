@@ -34,6 +34,10 @@ pub enum Pushed {
 /// checked-out repository, the bare repository itself), so that a remote given as a relative
 /// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
+    // Made absolute first: `--repo network.git` is relative to where netsync started, not to
+    // the folder git runs in.
+    let absolute = std::path::absolute(git_dir).unwrap_or_else(|_| git_dir.to_owned());
+    let git_dir = absolute.as_path();
     let base = match git_dir.file_name() {
         Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
         _ => git_dir,
