@@ -230,18 +230,20 @@ enum Seen {
 async fn read_changes(
     mut watcher: Watcher,
     config: Arc<Config>,
-    committed: channel::Receiver<i64>,
+    mut committed: channel::Receiver<i64>,
     seen: mpsc::Sender<Seen>,
 ) {
+    // Opened from the revision after the first run's read, never from "now": a change made
+    // between that read and the opening would be missed.
+    if committed.wait_for(|r| *r > 0).await.is_err() {
+        return;
+    }
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
     let mut move_on = false;
     let mut floor = 0;
     loop {
-        let last = *committed.borrow();
-        let from = match last {
-            0 => floor,
-            last => (last + 1).max(floor),
-        };
+        let from = (*committed.borrow() + 1).max(floor);
+        crate::testhook::run("before_watch_open");
         if let Err(err) = watcher.open(from, move_on).await {
             if seen
                 .send(Seen::Disconnected(err.to_string()))
@@ -255,7 +257,6 @@ async fn read_changes(
             continue;
         }
         tracing::debug!(from, "watching etcd");
-        crate::testhook::run("watch_opened");
         backoff.succeeded();
         move_on = loop {
             let message = match watcher.next().await {

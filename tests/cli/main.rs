@@ -22,3 +22,4 @@ mod restore;
 mod secrets;
 mod secure;
 mod status;
+mod watch;

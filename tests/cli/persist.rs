@@ -27,7 +27,7 @@ fn persist(env: &TestEnv, repo: &Path) -> assert_cmd::assert::Assert {
 }
 
 /// Every key file under `kv/` at `rev`, decoded back to its etcd key.
-fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
     let listing = env.git(repo, ["ls-tree", "-r", "-z", "--full-tree", rev, "kv"]);
     let mut out = BTreeMap::new();
     for record in listing.split('\0').filter(|r| !r.is_empty()) {
@@ -44,7 +44,7 @@ fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> 
 }
 
 /// What persist must record: the managed, non-ephemeral keys of etcd.
-fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
     env.kv()
         .dump(b"/net/")
         .into_iter()
@@ -52,7 +52,7 @@ fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
         .collect()
 }
 
-fn commit_count(env: &TestEnv, repo: &Path) -> usize {
+pub(crate) fn commit_count(env: &TestEnv, repo: &Path) -> usize {
     env.git(repo, ["rev-list", "--count", "main"])
         .trim()
         .parse()
