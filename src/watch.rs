@@ -473,12 +473,15 @@ impl Watch<'_> {
             if may_run && (run_now || burst_due || retry.is_some() || stop && burst.is_pending()) {
                 self.metrics.burst();
                 let pending = burst.revision();
+                // The last run of a stopping watcher gets the grace time, and no more.
+                let limit = stop.then(|| Instant::now() + STOP_GRACE);
                 let outcome = {
                     let run = self.run_once(&config, election, full_read, need_apply);
                     tokio::pin!(run);
                     loop {
                         tokio::select! {
                             outcome = &mut run => break Some(outcome),
+                            _ = sleep_until_some(limit) => break None,
                             message = control.recv(), if !stop => match message {
                                 Some(Control::Poll) => next_poll = Instant::now(),
                                 Some(Control::Stop) | None => {
@@ -825,6 +828,14 @@ impl Watch<'_> {
             error: outcome.error,
             retry_in_seconds: outcome.retry_in.map(|d| d.as_secs()),
         });
+    }
+}
+
+/// Sleep until `at`; never, without one.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
