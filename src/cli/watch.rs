@@ -126,14 +126,17 @@ pub async fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<i32, crate::cl
         }
         let mut out = global.stdout();
         let _ = match (json, human) {
-            (true, _) => render::json::write(
+            // One document per line (JSON Lines), not pretty-printed: a stream of events.
+            (true, _) => serde_json::to_writer(
                 &mut out,
                 &serde_json::json!({
                     "format_version": render::json::FORMAT_VERSION,
                     "command": "watch",
                     "event": event,
                 }),
-            ),
+            )
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
             (false, true) => writeln!(out, "{line}"),
             (false, false) => Ok(()),
         };

@@ -406,12 +406,20 @@ fn a_watcher_killed_mid_commit_loses_nothing_and_commits_nothing_twice() {
 
     // The next watcher waits for the dead one's lease, then pushes its commit and records
     // what came since.
-    let w = Daemon::start(&env, &local, "w", &[], &[]);
+    let w = Daemon::start(&env, &local, "w", &["--output", "json"], &[]);
     wait_until(
         "both changes on the primary",
         || tree_kv(&env, &primary, "main") == etcd_managed(&env),
         || w.said(),
     );
+    // --output json: one document per line, one per event, in the common envelope.
+    w.wait_for("\"event\":\"committed\"");
+    for line in w.stdout().lines() {
+        let doc: serde_json::Value = serde_json::from_str(line).expect("a JSON document a line");
+        assert_eq!(doc["command"], "watch", "{line}");
+        assert_eq!(doc["format_version"], 1, "{line}");
+        assert!(doc["event"]["event"].is_string(), "{line}");
+    }
     let history = env.git(&primary, ["log", "--format=%s", "main"]);
     assert_eq!(commit_count(&env, &primary), before + 2, "{history}");
     assert_no_empty_commits(&env, &primary);
