@@ -1421,6 +1421,10 @@ mod tests {
             (GitOnly, PreferEtcd, Write, Leave),
             (EtcdOnly, PreferEtcd, Keep, Record),
             (Conflict, PreferEtcd, Keep, Record),
+            (GitOnly, Skip, Write, Leave),
+            (EtcdOnly, Skip, Keep, Record),
+            (Conflict, Skip, Keep, Leave),
+            (Unbased, Skip, Write, Record),
             (EtcdOnly, Force, Write, Record),
             (Conflict, Force, Write, PRefuse),
             (Same, Force, Keep, Leave),
@@ -1466,6 +1470,67 @@ mod tests {
             (g.apply, g.apply_action()),
             (ApplyStep::Write, Action::Change)
         );
+    }
+
+    /// A conflict `watch` skips keeps its old base, etcd marked as moved from it, so that it
+    /// is still a conflict next time; one kept for etcd (`--prefer etcd`) takes Git's value
+    /// as its base, so that persist records etcd's next.
+    #[test]
+    fn a_skipped_conflict_keeps_its_base_and_stays_one() {
+        let base = Base::new(ids(&[(b"/n/c", b"1"), (b"/n/d", b"1")]), {
+            SyncPoint::new("c".into(), 1, "apply")
+        });
+        let want = desired(&[(b"/n/c", b"2"), (b"/n/d", b"1")]);
+        let have = || vec![kv(b"/n/c", b"3", 5, 0), kv(b"/n/d", b"4", 5, 0)];
+        let skipped = plan(
+            &want,
+            have(),
+            Some(&base),
+            Policy::Skip,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        assert!(skipped.conflicts.is_empty() && skipped.changes.is_empty());
+        let unsettled = skipped.unsettled(Some(&base));
+        let c = unsettled.iter().find(|u| u.key == b"/n/c").unwrap();
+        assert_eq!((c.base, c.etcd), (Some(hash(b"1")), true));
+        let d = unsettled.iter().find(|u| u.key == b"/n/d").unwrap();
+        assert_eq!(
+            (d.base, d.etcd),
+            (Some(hash(b"1")), true),
+            "drift keeps its base"
+        );
+        let point = {
+            let mut p = SyncPoint::new("c".into(), 1, "apply");
+            p.set_unsettled(unsettled);
+            p
+        };
+        let again = plan(
+            &want,
+            have(),
+            Some(&Base::new(ids(&[(b"/n/c", b"1"), (b"/n/d", b"1")]), point)),
+            Policy::Safe,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        assert_eq!(again.conflicts.len(), 1, "still a conflict");
+        let resolved = plan(
+            &want,
+            have(),
+            Some(&base),
+            Policy::PreferEtcd,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        let c = resolved
+            .unsettled(Some(&base))
+            .into_iter()
+            .find(|u| u.key == b"/n/c")
+            .unwrap();
+        assert_eq!(c.base, Some(hash(b"2")), "Git's value becomes the base");
     }
 
     #[test]
