@@ -619,3 +619,38 @@ fn with_apply_git_changes_reach_etcd_drift_is_recorded_and_a_conflict_is_skipped
     env.fsck(&primary);
     env.fsck(&local);
 }
+
+#[test]
+fn an_accidental_del_prefix_is_refused_and_the_watcher_keeps_going() {
+    let env = TestEnv::new();
+    let (primary, local) = network(&env);
+    let w = Daemon::start(&env, &local, "w", &[], &[]);
+    w.wait_for("active: watching etcd");
+    let head = env.rev_parse(&primary, "main");
+    env.kv().delete_prefix("/net/");
+    wait_until(
+        "the refusal",
+        || w.stderr().contains("refusing to record the deletion of"),
+        || w.said(),
+    );
+    assert_eq!(
+        env.rev_parse(&primary, "main"),
+        head,
+        "nothing committed or pushed"
+    );
+    let status = env.netsync_ok(&["status", "--offline"], &local);
+    assert!(
+        status.contains("last persist refused (mass-delete guard)"),
+        "{status}"
+    );
+    // Still running: the operator puts the keys back (deleted in etcd alone, they read as
+    // drift to a plain apply), and it goes on from there.
+    env.netsync_ok(&["apply", "--force"], &local);
+    env.kv().put("/net/params/mtu", "1111");
+    wait_until(
+        "the next change on the primary",
+        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1111".as_slice()),
+        || w.said(),
+    );
+    env.fsck(&primary);
+}
