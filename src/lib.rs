@@ -29,4 +29,5 @@ pub mod status;
 pub mod syncpoint;
 pub mod testhook;
 pub mod watch;
+pub mod watcher;
 pub mod write;

@@ -49,7 +49,7 @@ pub struct LockStatus {
 pub struct WatcherStatus {
     /// The watcher holding the election now; `None`: none runs (or none is elected yet).
     pub active: Option<Holder>,
-    pub last_commit: Option<crate::watch::record::LastCommit>,
+    pub last_commit: Option<crate::watcher::LastCommit>,
 }
 
 /// Counts of the three-way classification against the sync point (no values).
@@ -159,7 +159,7 @@ pub async fn status(
     };
 
     let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
-    let watcher = match crate::watch::record::read(kv, config).await? {
+    let watcher = match crate::watcher::read(kv, config).await? {
         (None, None) => None,
         (active, last_commit) => Some(WatcherStatus {
             active,

@@ -15,7 +15,6 @@
 pub mod backups;
 pub mod http;
 pub mod metrics;
-pub mod record;
 pub mod timing;
 
 use std::path::PathBuf;
@@ -355,7 +354,7 @@ impl Watch<'_> {
         config: &Config,
         control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> Option<Lock> {
-        let key = record::election_key(config);
+        let key = crate::watcher::election_key(config);
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
         let mut holder_seen: Option<Holder> = None;
         let mut watcher: Option<Watcher> = None;
@@ -754,10 +753,10 @@ impl Watch<'_> {
                 pushed: pushed.clone(),
                 rebuilt: report.rebuilt,
             });
-            let record = record::LastCommit::now(commit, report.etcd_revision);
+            let record = crate::watcher::LastCommit::now(commit, report.etcd_revision);
             let value = serde_json::to_vec(&record).unwrap_or_default();
             if let Err(err) = election
-                .fenced_put(self.kv, &record::commit_key(config), &value)
+                .fenced_put(self.kv, &crate::watcher::commit_key(config), &value)
                 .await
             {
                 tracing::warn!(%err, "could not record the commit in etcd for status");
