@@ -74,6 +74,11 @@ pub async fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<i32, crate::cl
         true => global.identities()?,
         false => netsync::secrets::Identities::none(),
     };
+    if config.persist.remotes.is_empty() {
+        tracing::warn!(
+            "persist.remotes is empty: the commits stay in this repository alone; add the primary and backup remotes to netsync.toml"
+        );
+    }
     let mut kv = global.connect(&config).await?;
     let lease_ttl = args.lease_ttl.max(Duration::from_secs(2));
     let options = WatchOptions {
