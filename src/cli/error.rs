@@ -87,6 +87,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot listen on {addr} (--listen)")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the two values typed for {key} differ; nothing was written")]
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
@@ -164,6 +170,9 @@ impl Error {
     /// What the user can do about it.
     pub fn hints(&self) -> Vec<String> {
         match self {
+            Error::Listen { .. } => vec![
+                "another process (another watcher on this host?) uses that address; pick another port".into(),
+            ],
             Error::Persist(persist::Error::Conflict { .. }) => vec![
                 "choose a side: --prefer etcd records etcd's values, --prefer git leaves Git's to be applied".into(),
             ],

@@ -100,10 +100,7 @@ pub async fn run(global: &GlobalArgs, args: &WatchArgs) -> Result<i32, crate::cl
                 let _ = server_stopped.await;
             })
             .await
-            .map_err(|source| crate::cli::error::Error::Io {
-                path: format!("--listen {addr}").into(),
-                source,
-            })?,
+            .map_err(|source| crate::cli::error::Error::Listen { addr, source })?,
         ),
         None => None,
     };
