@@ -1190,3 +1190,17 @@ fn remotes_may_be_urls_and_paths() {
             .stdout(contains("params/mtu"));
     }
 }
+
+/// `--repo` relative to where netsync starts: fetch and push run git in the repository's
+/// own folder, and used to look for the relative path again inside it.
+#[test]
+fn a_relative_repo_path_pushes_too() {
+    let (env, primary, _local) = with_remotes("/nonexistent/backup.git");
+    env.kv().put("/net/params/mtu", "1280");
+    let out = env.netsync_ok(&["persist"], Path::new("local.git"));
+    assert!(out.contains("pushed to origin (primary)"), "{out}");
+    assert_eq!(
+        env.show_file(&primary, "main", "kv/params/mtu").as_deref(),
+        Some(b"1280".as_slice())
+    );
+}
