@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report sync point, drift, remotes and endpoints; a monitoring check')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show every commit that changed one key''s value, newest first')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the backups restore: a recovery drill of every remote, read-only')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Commit etcd''s changes as they happen; optionally apply new commits')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Write man pages and completions into a folder (used by scripts/gen-docs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -503,6 +504,39 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'netsync;watch' {
+            [CompletionResult]::new('--debounce', '--debounce', [CompletionResultType]::ParameterName, 'Quiet time that ends a burst of changes. Example: --debounce 2s')
+            [CompletionResult]::new('--max-delay', '--max-delay', [CompletionResultType]::ParameterName, 'The longest a burst waits after its first change, however busy etcd is. Example: --max-delay 30s')
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often --apply asks the primary remote for new commits (SIGHUP asks at once). Example: --poll 30s')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Serve /metrics (OpenMetrics) and /healthz on this address. Example: --listen 127.0.0.1:9477')
+            [CompletionResult]::new('--lease-ttl', '--lease-ttl', [CompletionResultType]::ParameterName, 'Time to live of the active watcher''s lease: how soon a standby takes over from a dead one. Example: --lease-ttl 15s')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names. Example: --branch main')
+            [CompletionResult]::new('--allowed-signers', '--allowed-signers', [CompletionResultType]::ParameterName, 'Deploy only commits signed by a key in FILE, an SSH allowed-signers file (git''s gpg.ssh.allowedSignersFile format: `alice@example.net ssh-ed25519 AAAA...`, one signer a line). Every commit between the sync point and the target is checked, not only the target; an unsigned, unknown or forged one stops the run before anything is written (exit 8). Also NETSYNC_ALLOWED_SIGNERS, else /etc/netsync/allowed_signers when it exists. Example: --allowed-signers /etc/netsync/allowed_signers')
+            [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Keys per etcd range request (testing aid)')
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git')
+            [CompletionResult]::new('--endpoints', '--endpoints', [CompletionResultType]::ParameterName, 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr are written: `text`, or `json` (one object per line, for journald or Loki). Also NETSYNC_LOG_FORMAT. Example: --log-format json -v')
+            [CompletionResult]::new('--dial-timeout', '--dial-timeout', [CompletionResultType]::ParameterName, 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519')
+            [CompletionResult]::new('--command-timeout', '--command-timeout', [CompletionResultType]::ParameterName, 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Also apply new commits of the branch from the primary remote (needs the identity to decrypt secrets, as apply does). Example: netsync watch --apply')
+            [CompletionResult]::new('--no-verify-signatures', '--no-verify-signatures', [CompletionResultType]::ParameterName, 'With --apply: apply without checking commit signatures, even when allowed signers are configured (NETSYNC_ALLOWED_SIGNERS, /etc/netsync/allowed_signers). Example: netsync watch --apply --no-verify-signatures')
+            [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'netsync;completions' {
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git')
             [CompletionResult]::new('--endpoints', '--endpoints', [CompletionResultType]::ParameterName, 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379')
@@ -560,6 +594,7 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report sync point, drift, remotes and endpoints; a monitoring check')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Show every commit that changed one key''s value, newest first')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Prove the backups restore: a recovery drill of every remote, read-only')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Commit etcd''s changes as they happen; optionally apply new commits')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('generate-docs', 'generate-docs', [CompletionResultType]::ParameterValue, 'Write man pages and completions into a folder (used by scripts/gen-docs)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -613,6 +648,9 @@ Register-ArgumentCompleter -Native -CommandName 'netsync' -ScriptBlock {
             break
         }
         'netsync;help;verify' {
+            break
+        }
+        'netsync;help;watch' {
             break
         }
         'netsync;help;completions' {

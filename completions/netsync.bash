@@ -55,6 +55,9 @@ _netsync() {
             netsync,verify)
                 cmd="netsync__subcmd__verify"
                 ;;
+            netsync,watch)
+                cmd="netsync__subcmd__watch"
+                ;;
             netsync__subcmd__help,apply)
                 cmd="netsync__subcmd__help__subcmd__apply"
                 ;;
@@ -93,6 +96,9 @@ _netsync() {
                 ;;
             netsync__subcmd__help,verify)
                 cmd="netsync__subcmd__help__subcmd__verify"
+                ;;
+            netsync__subcmd__help,watch)
+                cmd="netsync__subcmd__help__subcmd__watch"
                 ;;
             netsync__subcmd__help__subcmd__secret,audit)
                 cmd="netsync__subcmd__help__subcmd__secret__subcmd__audit"
@@ -152,7 +158,7 @@ _netsync() {
 
     case "${cmd}" in
         netsync)
-            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status log verify completions generate-docs help"
+            opts="-o -v -q -h -V --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help --version init diff apply config secret persist restore status log verify watch completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,7 +602,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help)
-            opts="init diff apply config secret persist restore status log verify completions generate-docs help"
+            opts="init diff apply config secret persist restore status log verify watch completions generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +854,20 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1817,6 +1837,104 @@ _netsync() {
                     return 0
                     ;;
                 --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json openmetrics" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netsync__subcmd__watch)
+            opts="-o -v -q -h --debounce --max-delay --apply --poll --listen --lease-ttl --branch --allowed-signers --no-verify-signatures --page-size --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --debounce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-signers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

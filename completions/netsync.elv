@@ -50,6 +50,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand status 'Report sync point, drift, remotes and endpoints; a monitoring check'
             cand log 'Show every commit that changed one key''s value, newest first'
             cand verify 'Prove the backups restore: a recovery drill of every remote, read-only'
+            cand watch 'Commit etcd''s changes as they happen; optionally apply new commits'
             cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -477,6 +478,38 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'netsync;watch'= {
+            cand --debounce 'Quiet time that ends a burst of changes. Example: --debounce 2s'
+            cand --max-delay 'The longest a burst waits after its first change, however busy etcd is. Example: --max-delay 30s'
+            cand --poll 'How often --apply asks the primary remote for new commits (SIGHUP asks at once). Example: --poll 30s'
+            cand --listen 'Serve /metrics (OpenMetrics) and /healthz on this address. Example: --listen 127.0.0.1:9477'
+            cand --lease-ttl 'Time to live of the active watcher''s lease: how soon a standby takes over from a dead one. Example: --lease-ttl 15s'
+            cand --branch 'Branch to commit to. Default: `branch` in netsync.toml, else the branch HEAD names. Example: --branch main'
+            cand --allowed-signers 'Deploy only commits signed by a key in FILE, an SSH allowed-signers file (git''s gpg.ssh.allowedSignersFile format: `alice@example.net ssh-ed25519 AAAA...`, one signer a line). Every commit between the sync point and the target is checked, not only the target; an unsigned, unknown or forged one stops the run before anything is written (exit 8). Also NETSYNC_ALLOWED_SIGNERS, else /etc/netsync/allowed_signers when it exists. Example: --allowed-signers /etc/netsync/allowed_signers'
+            cand --page-size 'Keys per etcd range request (testing aid)'
+            cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
+            cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
+            cand --cacert 'CA bundle (PEM) that signed the etcd servers'' certificates; turns TLS on. Without it, https:// endpoints are checked against the system''s roots. Also NETSYNC_CACERT, ETCDCTL_CACERT, `etcd.cacert`. Example: --cacert /etc/etcd/pki/ca.crt'
+            cand --cert 'Client certificate (PEM) for servers that ask for one (etcd --client-cert-auth); needs --key. Also NETSYNC_CERT, ETCDCTL_CERT, `etcd.cert`. Example: --cert /etc/etcd/pki/netsync.crt'
+            cand --key 'Private key (PEM) of --cert. Also NETSYNC_KEY, ETCDCTL_KEY, `etcd.key`. Example: --key /etc/etcd/pki/netsync.key'
+            cand --user 'etcd user, as `name` or `name:password`. Without a password here, netsync reads NETSYNC_PASSWORD, then the file NETSYNC_PASSWORD_FILE names, then ETCDCTL_PASSWORD, else asks on the terminal (no echo). Also NETSYNC_USER, ETCDCTL_USER, `etcd.user` (name only). Example: --user netsync'
+            cand -o 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json'
+            cand --output 'Output format on stdout: `human`, `json` (one document, described in docs/json.md), or for `status` and `verify` `openmetrics` (docs/monitoring.md). Example: -o json'
+            cand --color 'When to colour output and log lines: `auto` (only on a terminal, and not when NO_COLOR is set or TERM=dumb), `always` or `never`. Example: --color never'
+            cand --log-format 'How log lines on stderr are written: `text`, or `json` (one object per line, for journald or Loki). Also NETSYNC_LOG_FORMAT. Example: --log-format json -v'
+            cand --dial-timeout 'How long to wait for etcd to answer at all (default 5s). Also NETSYNC_DIAL_TIMEOUT, ETCDCTL_DIAL_TIMEOUT, `etcd.dial_timeout`. Example: --dial-timeout 3s'
+            cand --identity 'Identity to decrypt secrets with: an age identity file or an unencrypted OpenSSH ed25519/rsa private key; repeat for several. Default: NETSYNC_IDENTITY_FILE, then $XDG_CONFIG_HOME/netsync/identity.txt (~/.config/netsync/identity.txt) if it exists. Example: --identity ~/.ssh/id_ed25519'
+            cand --command-timeout 'Deadline for each etcd request (default 30s). Also NETSYNC_COMMAND_TIMEOUT, ETCDCTL_COMMAND_TIMEOUT, `etcd.command_timeout`. Example: --command-timeout 1m'
+            cand --apply 'Also apply new commits of the branch from the primary remote (needs the identity to decrypt secrets, as apply does). Example: netsync watch --apply'
+            cand --no-verify-signatures 'With --apply: apply without checking commit signatures, even when allowed signers are configured (NETSYNC_ALLOWED_SIGNERS, /etc/netsync/allowed_signers). Example: netsync watch --apply --no-verify-signatures'
+            cand --insecure-skip-tls-verify 'DANGEROUS: use TLS but accept any server certificate, so anyone on the network path can read and change what netsync reads and writes. For a first test only. Also NETSYNC_INSECURE_SKIP_TLS_VERIFY=true, ETCDCTL_INSECURE_SKIP_TLS_VERIFY=true. Example: --insecure-skip-tls-verify --endpoints https://10.0.0.1:2379'
+            cand -v 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand --verbose 'More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides. Example: -vv'
+            cand -q 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand --quiet 'Print nothing but errors: no human output, status lines, warnings or progress. The exit code still tells the result; `--output json` still prints its document. Example: netsync apply -q || alert'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'netsync;completions'= {
             cand --repo 'The Git repository, bare or not; netsync reads committed revisions, never the working tree. Example: --repo /var/lib/netsync/network.git'
             cand --endpoints 'etcd endpoints, comma-separated. Falls back to NETSYNC_ENDPOINTS, then etcdctl''s ETCDCTL_ENDPOINTS, then `etcd.endpoints` in netsync.toml, then http://127.0.0.1:2379. Without a scheme, https:// is used when a TLS option is set, else http://. Example: --endpoints https://10.0.0.1:2379,https://10.0.0.2:2379'
@@ -532,6 +565,7 @@ set edit:completion:arg-completer[netsync] = {|@words|
             cand status 'Report sync point, drift, remotes and endpoints; a monitoring check'
             cand log 'Show every commit that changed one key''s value, newest first'
             cand verify 'Prove the backups restore: a recovery drill of every remote, read-only'
+            cand watch 'Commit etcd''s changes as they happen; optionally apply new commits'
             cand completions 'Print a shell completion script'
             cand generate-docs 'Write man pages and completions into a folder (used by scripts/gen-docs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -570,6 +604,8 @@ set edit:completion:arg-completer[netsync] = {|@words|
         &'netsync;help;log'= {
         }
         &'netsync;help;verify'= {
+        }
+        &'netsync;help;watch'= {
         }
         &'netsync;help;completions'= {
         }

@@ -126,6 +126,32 @@ pub async fn apply(
     identities: &Identities,
     progress: &Progress,
 ) -> Result<Applied, Error> {
+    apply_with(repo, desired, kv, options, identities, progress, None).await
+}
+
+/// [`apply`] under a lock the caller holds (`watch --apply` holds one for each run): the
+/// same plan and writes, fenced on that lock, which is left held.
+pub async fn apply_locked(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    options: &ApplyOptions,
+    identities: &Identities,
+    progress: &Progress,
+    lock: &lock::Lock,
+) -> Result<Applied, Error> {
+    apply_with(repo, desired, kv, options, identities, progress, Some(lock)).await
+}
+
+async fn apply_with(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    options: &ApplyOptions,
+    identities: &Identities,
+    progress: &Progress,
+    held: Option<&lock::Lock>,
+) -> Result<Applied, Error> {
     let compare = match options.policy {
         Policy::Force => Compare::TwoWay,
         policy => Compare::ThreeWay(policy),
@@ -209,7 +235,15 @@ pub async fn apply(
         return Ok(Applied { prepared, report });
     }
 
-    let lock = lock::wait(kv, config, "apply", options.lock_ttl, options.lock_timeout).await?;
+    let owned = match held {
+        Some(_) => None,
+        None => {
+            Some(lock::wait(kv, config, "apply", options.lock_ttl, options.lock_timeout).await?)
+        }
+    };
+    let Some(lock) = held.or(owned.as_ref()) else {
+        unreachable!("a lock is either held by the caller or taken here");
+    };
     crate::testhook::run("before_write");
     let limits = write::Limits {
         ops: max_ops,
@@ -233,8 +267,10 @@ pub async fn apply(
         Ok::<_, Error>((written, Some(recorded)))
     }
     .await;
-    if let Err(err) = lock.release(kv).await {
-        tracing::warn!(%err, "could not release the lock; it expires with its lease");
+    if let Some(lock) = owned {
+        if let Err(err) = lock.release(kv).await {
+            tracing::warn!(%err, "could not release the lock; it expires with its lease");
+        }
     }
     let (written, recorded) = result?;
     report.transactions =

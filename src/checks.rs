@@ -146,6 +146,7 @@ mod tests {
                 held: false,
                 holder: None,
             },
+            watcher: None,
             counts: Counts::default(),
             refused_persist: None,
             remotes: Vec::new(),

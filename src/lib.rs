@@ -31,4 +31,6 @@ pub mod syncpoint;
 pub mod testhook;
 pub mod trust;
 pub mod verify;
+pub mod watch;
+pub mod watcher;
 pub mod write;

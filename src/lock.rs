@@ -69,6 +69,9 @@ pub struct Lock {
     pub lease: i64,
     pub holder: Holder,
     liveness: Liveness,
+    /// Taken on another lock's lease ([`acquire_on`]): the `mod_revision` it was created at.
+    /// Releasing it deletes the key and leaves the lease to its owner.
+    shared: Option<i64>,
 }
 
 /// The outcome of trying to take the lock.
@@ -86,7 +89,17 @@ pub async fn acquire(
     command: &str,
     ttl: Duration,
 ) -> kv::Result<Acquired> {
-    let key = key(config);
+    acquire_key(kv, key(config), command, ttl).await
+}
+
+/// Take `key` the way the repository's lock is taken, on a lease of its own: for locks of
+/// another kind, such as `watch`'s election of the active watcher.
+pub async fn acquire_key(
+    kv: &mut impl Kv,
+    key: Vec<u8>,
+    command: &str,
+    ttl: Duration,
+) -> kv::Result<Acquired> {
     let holder = Holder::me(command);
     let value = serde_json::to_vec(&holder).unwrap_or_default();
     let lease = kv.grant_lease(ttl.as_secs().max(2) as i64).await?;
@@ -99,6 +112,7 @@ pub async fn acquire(
                 lease,
                 holder,
                 liveness,
+                shared: None,
             }))
         }
         Ok(Err(existing)) => {
@@ -109,6 +123,40 @@ pub async fn acquire(
             let _ = kv.revoke_lease(lease).await;
             Err(err)
         }
+    }
+}
+
+/// Take the repository's lock for `command` on the lease of `on`, a lock the caller holds
+/// for longer (`watch`'s election): no new lease, and the lock can outlive `on` by nothing,
+/// so writes fenced on it stop the moment `on` is lost. [`Lock::release`] deletes the key
+/// only.
+pub async fn acquire_on(
+    kv: &mut impl Kv,
+    config: &Config,
+    command: &str,
+    on: &Lock,
+) -> kv::Result<Acquired> {
+    let key = key(config);
+    let holder = Holder::me(command);
+    let value = serde_json::to_vec(&holder).unwrap_or_default();
+    match kv.create_leased(&key, &value, on.lease).await? {
+        Ok(()) => {
+            // The revision it was created at guards its deletion: only this holding goes.
+            let created = match kv.get(&key).await? {
+                Some(now) if now.lease == on.lease => now.mod_revision,
+                // Gone already: the lease expired in between.
+                _ => 0,
+            };
+            tracing::debug!(lease = on.lease, "took the lock on a held lease");
+            Ok(Acquired::Held(Lock {
+                key,
+                lease: on.lease,
+                holder,
+                liveness: on.liveness.clone(),
+                shared: Some(created),
+            }))
+        }
+        Err(existing) => Ok(Acquired::Busy(Holder::from_value(&existing.value))),
     }
 }
 
@@ -174,9 +222,30 @@ impl Lock {
         kv.fenced_put(&self.key, self.lease, key, value).await
     }
 
-    /// Give the lock up now rather than when the lease expires.
+    /// Give the lock up now rather than when the lease expires. A lock taken on another
+    /// lock's lease ([`acquire_on`]) deletes its key, fenced on that lease, and leaves the
+    /// lease alone.
     pub async fn release(self, kv: &mut impl Kv) -> kv::Result<()> {
-        kv.revoke_lease(self.lease).await
+        let Some(created) = self.shared else {
+            return kv.revoke_lease(self.lease).await;
+        };
+        if created == 0 {
+            return Ok(());
+        }
+        let delete = kv::Guarded {
+            key: &self.key,
+            value: None,
+            expect_mod_revision: created,
+        };
+        // A failed guard or fence: the key is gone or no longer this holding's.
+        kv.guarded_txn(&[delete], Some(self.fence()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Whether this lock is taken on another lock's lease ([`acquire_on`]).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 }
 
@@ -227,5 +296,46 @@ mod tests {
         kv.revoke_lease(lock.lease).await.unwrap();
         assert!(!lock.fenced_put(&mut kv, b"/s", b"2").await.unwrap());
         assert_eq!(kv.get(b"/s").await.unwrap().unwrap().value, b"1");
+    }
+
+    #[tokio::test]
+    async fn a_lock_on_a_held_lease_lives_no_longer_than_it() {
+        let mut kv = MemoryKv::default();
+        let config = config();
+        let Acquired::Held(election) =
+            acquire_key(&mut kv, b"/s/watch".to_vec(), "watch", DEFAULT_TTL)
+                .await
+                .unwrap()
+        else {
+            panic!("the election is free");
+        };
+        let Acquired::Held(lock) = acquire_on(&mut kv, &config, "watch", &election)
+            .await
+            .unwrap()
+        else {
+            panic!("the lock is free");
+        };
+        assert!(lock.is_shared());
+        assert_eq!(lock.lease, election.lease);
+        assert!(matches!(
+            acquire(&mut kv, &config, "apply", DEFAULT_TTL).await.unwrap(),
+            Acquired::Busy(h) if h.command == "watch"
+        ));
+        assert!(lock.fenced_put(&mut kv, b"/s/x", b"1").await.unwrap());
+        // Released: the key goes, the election's lease stays.
+        lock.release(&mut kv).await.unwrap();
+        assert!(kv.get(&key(&config)).await.unwrap().is_none());
+        assert!(election.fenced_put(&mut kv, b"/s/x", b"2").await.unwrap());
+        // Taken again, then the election's lease goes: the lock goes with it.
+        let Acquired::Held(lock) = acquire_on(&mut kv, &config, "watch", &election)
+            .await
+            .unwrap()
+        else {
+            panic!("the lock is free again");
+        };
+        election.release(&mut kv).await.unwrap();
+        assert!(kv.get(&key(&config)).await.unwrap().is_none());
+        assert!(!lock.fenced_put(&mut kv, b"/s/x", b"3").await.unwrap());
+        lock.release(&mut kv).await.unwrap();
     }
 }

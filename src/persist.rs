@@ -142,6 +142,10 @@ pub struct PersistOptions {
     /// Record a deletion of more than `persist.max_delete_fraction` of the managed keys, or
     /// of all of them.
     pub allow_mass_delete: bool,
+    /// Push to the backup remotes (the second and later of `persist.remotes`) after the
+    /// primary; `false` leaves them to the caller (`watch` pushes them on their own
+    /// schedule, so that a slow backup never holds up the next commit).
+    pub push_backups: bool,
 }
 
 impl Default for PersistOptions {
@@ -157,6 +161,7 @@ impl Default for PersistOptions {
             identity_files: Vec::new(),
             full_read: false,
             allow_mass_delete: false,
+            push_backups: true,
         }
     }
 }
@@ -195,6 +200,10 @@ pub struct PersistReport {
     pub changes: Vec<KeyChange>,
     /// Keys changed only in Git since the sync point: desired state not yet applied, left alone.
     pub pending_in_git: usize,
+    /// Keys changed on both sides that [`crate::plan::Policy::Skip`] left to the operator
+    /// (printable form); empty under every other policy, which stops on a conflict instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
     /// How the secrets in etcd were turned into ciphertext (counts only).
     pub secrets: Sealed,
     /// True when only the values written since the sync point were read.
@@ -252,16 +261,7 @@ pub async fn persist(
     options: &PersistOptions,
     progress: &Progress,
 ) -> Result<Persisted, Error> {
-    let invalid = &config.persist.invalid_remotes;
-    if options.push && !invalid.is_empty() {
-        return Err(Error::BadRemotes {
-            messages: invalid.iter().map(|r| r.message.clone()).collect(),
-        });
-    }
-    // A key that cannot sign stops the run before anything is read or locked.
-    if let Some(key) = &config.persist.signing_key {
-        git::Signer::load(key).map_err(Error::SigningKey)?;
-    }
+    check_remotes(config, options)?;
     let lock = if options.dry_run {
         None
     } else {
@@ -277,6 +277,37 @@ pub async fn persist(
         }
     }
     result.map(|r| Persisted::Done(Box::new(r)))
+}
+
+/// Run persist under a lock the caller holds (`watch` holds one for each burst): the same
+/// run as [`persist`] makes, writes fenced on that lock, which is left held.
+pub async fn persist_locked(
+    repo: &Repo,
+    kv: &mut impl Kv,
+    branch: &str,
+    config: &Config,
+    options: &PersistOptions,
+    progress: &Progress,
+    lock: &Lock,
+) -> Result<PersistReport, Error> {
+    check_remotes(config, options)?;
+    run_locked(repo, kv, branch, config, options, progress, Some(lock)).await
+}
+
+/// Refuse to start when an entry of `persist.remotes` cannot be pushed to, or
+/// `persist.signing_key` cannot sign.
+fn check_remotes(config: &Config, options: &PersistOptions) -> Result<(), Error> {
+    let invalid = &config.persist.invalid_remotes;
+    if options.push && !invalid.is_empty() {
+        return Err(Error::BadRemotes {
+            messages: invalid.iter().map(|r| r.message.clone()).collect(),
+        });
+    }
+    // A key that cannot sign stops the run before anything is read or locked.
+    if let Some(key) = &config.persist.signing_key {
+        git::Signer::load(key).map_err(Error::SigningKey)?;
+    }
+    Ok(())
 }
 
 /// The mass-delete guard: `apply`'s prune guard in the direction that feeds the backups. An
@@ -517,6 +548,7 @@ async fn run_locked(
         parent: parent.to_string(),
         changes: Vec::new(),
         pending_in_git: 0,
+        conflicts: Vec::new(),
         secrets: sealed,
         incremental: read.incremental,
         rebuilt: 0,
@@ -543,6 +575,7 @@ async fn run_locked(
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
+        report.conflicts = built.skipped_conflicts.clone();
         unsettled = built.unsettled.clone();
         for u in &mut unsettled {
             // Build knows a secret etcd's value became the base of; the base knows the rest.
@@ -666,7 +699,9 @@ async fn run_locked(
                 })
             }
             Err(source) => {
-                push_backups(repo, &remotes, tip, branch, lock, &mut report);
+                if options.push_backups {
+                    push_backups(repo, &remotes, tip, branch, lock, &mut report);
+                }
                 return Err(Error::PrimaryPush {
                     remote: primary.clone(),
                     source,
@@ -674,7 +709,7 @@ async fn run_locked(
             }
         }
     }
-    if report.pushes.iter().any(|p| p.primary) {
+    if options.push_backups && report.pushes.iter().any(|p| p.primary) {
         push_backups(repo, &remotes, tip, branch, lock, &mut report);
     }
     if let Some(lock) = lock {
@@ -709,9 +744,15 @@ async fn run_locked(
             .filter(|p| p.cluster_id == point.cluster_id)
             .map(|p| p.trusted_commit().to_owned()),
     };
-    let moved = recorded
-        .as_ref()
-        .is_none_or(|p| p.commit != point.commit || p.unsettled != point.unsettled);
+    // A commit this run wrote holds etcd's values over its parent; the tip persist merely
+    // found (nothing to commit) may be a pushed commit not applied yet, which signature
+    // checks must still see.
+    point.own_commit = report.commit.as_deref() == Some(point.commit.as_str());
+    let moved = recorded.as_ref().is_none_or(|p| {
+        p.commit != point.commit
+            || p.unsettled != point.unsettled
+            || p.own_commit != point.own_commit
+    });
     if moved {
         crate::testhook::run("before_sync_point");
         if let Some(lock) = lock {

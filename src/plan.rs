@@ -281,6 +281,7 @@ impl Class {
             (Class::EtcdOnly, _) => Keep,
             (Class::Conflict, Policy::PreferGit) => Write,
             (Class::Conflict, Policy::PreferEtcd) => Keep,
+            (Class::Conflict, Policy::Skip) => Keep,
             (Class::Conflict, Policy::Safe) => ApplyRefuse,
         };
         let persist = match (self, policy) {
@@ -288,6 +289,7 @@ impl Class {
             (Class::EtcdOnly | Class::Unbased, _) => Record,
             (Class::Conflict, Policy::PreferEtcd) => Record,
             (Class::Conflict, Policy::PreferGit) => Leave,
+            (Class::Conflict, Policy::Skip) => Leave,
             // `--force` is apply's word for "Git wins"; persist records nothing over a
             // conflict without an explicit side.
             (Class::Conflict, Policy::Safe | Policy::Force) => PersistRefuse,
@@ -684,7 +686,8 @@ impl Plan {
     /// What `apply`, having written `changes`, leaves unsettled for the sync point: drift
     /// keeps its base (etcd moved from it); a conflict kept as etcd has it (`--prefer etcd`)
     /// takes Git's value as its base, so that persist records etcd's next instead of meeting
-    /// the same conflict; a key attached to a lease keeps its base, as neither command
+    /// the same conflict, while a conflict left to the operator ([`Policy::Skip`]: persist
+    /// leaves it too) keeps its base, and so stays one; a key attached to a lease keeps its base, as neither command
     /// touches it (Git's change to it still waits). Without a base nothing was agreed before.
     pub fn unsettled(&self, base: Option<&Base>) -> Vec<Unsettled> {
         let Some(base) = base else {
@@ -699,7 +702,7 @@ impl Plan {
         let mut out: Vec<Unsettled> = Vec::new();
         for c in &self.kept {
             out.push(match c.class {
-                Class::Conflict => Unsettled {
+                Class::Conflict if c.persist != PersistStep::Leave => Unsettled {
                     key: c.key.clone(),
                     base: c.new_oid,
                     etcd: true,
@@ -822,6 +825,10 @@ pub enum Policy {
     PreferEtcd,
     /// Make etcd equal to Git: overwrite drift and conflicts alike.
     Force,
+    /// Leave conflicts to the operator without stopping: neither side's value is written,
+    /// the key keeps its older base (so it stays a conflict), everything else is carried
+    /// out. What `watch` runs under: a daemon reports a conflict and keeps going.
+    Skip,
 }
 
 #[cfg(test)]
@@ -1416,6 +1423,10 @@ mod tests {
             (GitOnly, PreferEtcd, Write, Leave),
             (EtcdOnly, PreferEtcd, Keep, Record),
             (Conflict, PreferEtcd, Keep, Record),
+            (GitOnly, Skip, Write, Leave),
+            (EtcdOnly, Skip, Keep, Record),
+            (Conflict, Skip, Keep, Leave),
+            (Unbased, Skip, Write, Record),
             (EtcdOnly, Force, Write, Record),
             (Conflict, Force, Write, PRefuse),
             (Same, Force, Keep, Leave),
@@ -1461,6 +1472,67 @@ mod tests {
             (g.apply, g.apply_action()),
             (ApplyStep::Write, Action::Change)
         );
+    }
+
+    /// A conflict `watch` skips keeps its old base, etcd marked as moved from it, so that it
+    /// is still a conflict next time; one kept for etcd (`--prefer etcd`) takes Git's value
+    /// as its base, so that persist records etcd's next.
+    #[test]
+    fn a_skipped_conflict_keeps_its_base_and_stays_one() {
+        let base = Base::new(ids(&[(b"/n/c", b"1"), (b"/n/d", b"1")]), {
+            SyncPoint::new("c".into(), 1, "apply")
+        });
+        let want = desired(&[(b"/n/c", b"2"), (b"/n/d", b"1")]);
+        let have = || vec![kv(b"/n/c", b"3", 5, 0), kv(b"/n/d", b"4", 5, 0)];
+        let skipped = plan(
+            &want,
+            have(),
+            Some(&base),
+            Policy::Skip,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        assert!(skipped.conflicts.is_empty() && skipped.changes.is_empty());
+        let unsettled = skipped.unsettled(Some(&base));
+        let c = unsettled.iter().find(|u| u.key == b"/n/c").unwrap();
+        assert_eq!((c.base, c.etcd), (Some(hash(b"1")), true));
+        let d = unsettled.iter().find(|u| u.key == b"/n/d").unwrap();
+        assert_eq!(
+            (d.base, d.etcd),
+            (Some(hash(b"1")), true),
+            "drift keeps its base"
+        );
+        let point = {
+            let mut p = SyncPoint::new("c".into(), 1, "apply");
+            p.set_unsettled(unsettled);
+            p
+        };
+        let again = plan(
+            &want,
+            have(),
+            Some(&Base::new(ids(&[(b"/n/c", b"1"), (b"/n/d", b"1")]), point)),
+            Policy::Safe,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        assert_eq!(again.conflicts.len(), 1, "still a conflict");
+        let resolved = plan(
+            &want,
+            have(),
+            Some(&base),
+            Policy::PreferEtcd,
+            |_| false,
+            |_| false,
+            hash,
+        );
+        let c = resolved
+            .unsettled(Some(&base))
+            .into_iter()
+            .find(|u| u.key == b"/n/c")
+            .unwrap();
+        assert_eq!(c.base, Some(hash(b"2")), "Git's value becomes the base");
     }
 
     #[test]

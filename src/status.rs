@@ -43,6 +43,15 @@ pub struct LockStatus {
     pub holder: Option<Holder>,
 }
 
+/// `netsync watch` on this repository: the active watcher, and the last commit a watcher
+/// made.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct WatcherStatus {
+    /// The watcher holding the election now; `None`: none runs (or none is elected yet).
+    pub active: Option<Holder>,
+    pub last_commit: Option<crate::watcher::LastCommit>,
+}
+
 /// Counts of the three-way classification against the sync point (no values).
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Counts {
@@ -97,6 +106,9 @@ pub struct Status {
     pub cluster_id: String,
     pub sync_point: Option<SyncPointStatus>,
     pub lock: LockStatus,
+    /// Present once a watcher ran on this repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watcher: Option<WatcherStatus>,
     pub counts: Counts,
     /// The last persist a guard refused, until a later persist gets through.
     pub refused_persist: Option<Refusal>,
@@ -147,6 +159,13 @@ pub async fn status(
     };
 
     let refused_persist = refusal::read(kv, config).await?.map(|(r, _)| r);
+    let watcher = match crate::watcher::read(kv, config).await? {
+        (None, None) => None,
+        (active, last_commit) => Some(WatcherStatus {
+            active,
+            last_commit,
+        }),
+    };
 
     // As every command judges it: a sync point of another cluster, or one whose commit this
     // repository lacks, is no base (the keys count as differing without one).
@@ -236,6 +255,7 @@ pub async fn status(
             held: holder.is_some(),
             holder,
         },
+        watcher,
         counts,
         refused_persist,
         remotes,

@@ -59,6 +59,12 @@ pub struct SyncPoint {
     /// keeps the older one, so those changes are still checked when they are deployed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted: Option<String>,
+    /// `commit` is a commit the recording command wrote itself from etcd's values (a persist
+    /// commit): its own changes are what etcd held, so deploying it again needs no signature.
+    /// `false` when it is a commit someone pushed (a persist with nothing to commit records
+    /// the branch's tip, which may hold Git changes not applied yet).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own_commit: bool,
     /// The etcd revision of the agreement: the revision of the transaction that stored this
     /// record (its key's `mod_revision`), or `read_revision` if older; filled in on read.
     #[serde(skip)]
@@ -82,6 +88,7 @@ impl SyncPoint {
             own_revisions: Vec::new(),
             unsettled: Vec::new(),
             trusted: None,
+            own_commit: false,
             revision: 0,
             recorded_at: 0,
         }

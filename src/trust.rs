@@ -14,8 +14,11 @@
 //!   applied yet does not move it, so those changes are checked when they are deployed.
 //! - **The target itself**, always, also when it is older than the trusted commit (a
 //!   rollback): its signature is what vouches for the tree that will be deployed.
-//! - **The sync point's own commit** is not checked: etcd's record names it, and its content
-//!   is what etcd held (a persist commit needs no signature to be deployed again).
+//! - **The sync point's commit, when the recording persist wrote it** (`own_commit`), is not
+//!   checked: its changes over its parent are etcd's own values, so a persist commit needs
+//!   no signature to be deployed again. A sync point persist recorded at a commit it did not
+//!   write (nothing to commit: the branch's tip, perhaps a pushed commit not applied yet) is
+//!   checked like any other.
 //! - **No sync point** (a new cluster, a first apply, a sync point of another cluster, or a
 //!   trusted commit this repository lacks): the target alone. Its signature covers its whole
 //!   tree; checking the history to the root would refuse every repository that started
@@ -164,7 +167,9 @@ pub fn commits_to_check(
     if target != trusted && !commits.contains(&target) {
         commits.insert(0, target);
     }
-    commits.retain(|c| Some(*c) != recorded);
+    if point.own_commit {
+        commits.retain(|c| Some(*c) != recorded);
+    }
     Ok((commits, Some(trusted)))
 }
 

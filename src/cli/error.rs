@@ -89,6 +89,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot listen on {addr} (--listen)")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the two values typed for {key} differ; nothing was written")]
     ValuesDiffer { key: String },
     #[error("interrupted; nothing was written")]
@@ -237,6 +243,9 @@ impl Error {
             ],
             Error::Persist(persist::Error::SigningKey(_)) => vec![
                 "`persist.signing_key` names an SSH private key on this host, without a passphrase (ssh-keygen -t ed25519 -N '' -f /etc/netsync/signing_key), readable by the user netsync runs as".into(),
+            ],
+            Error::Listen { .. } => vec![
+                "another process (another watcher on this host?) uses that address; pick another port".into(),
             ],
             Error::Persist(persist::Error::Conflict { .. }) => vec![
                 "choose a side: --prefer etcd records etcd's values, --prefer git leaves Git's to be applied".into(),

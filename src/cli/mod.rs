@@ -15,6 +15,7 @@ mod secret;
 mod signers;
 mod status;
 mod verify;
+mod watch;
 
 use std::io::Write;
 
@@ -154,6 +155,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Log(log::LogArgs),
     Verify(verify::VerifyArgs),
+    Watch(watch::WatchArgs),
     Completions(generate::CompletionsArgs),
     #[command(hide = true)]
     GenerateDocs(generate::GenerateDocsArgs),
@@ -193,6 +195,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Status(args) => status::run(global, args).await,
             Command::Log(args) => log::run(global, args),
             Command::Verify(args) => verify::run(global, args).await,
+            Command::Watch(args) => watch::run(global, args).await,
             Command::Completions(args) => generate::completions(args),
             Command::GenerateDocs(args) => generate::docs(args),
         }
@@ -252,6 +255,7 @@ impl Command {
             Command::Status(_) => "status",
             Command::Log(_) => "log",
             Command::Verify(_) => "verify",
+            Command::Watch(_) => "watch",
             Command::Completions(_) => "completions",
             Command::GenerateDocs(_) => "generate-docs",
         }

@@ -68,6 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &PersistArgs) -> Result<i32, crate::
         lock_ttl: std::time::Duration::from_secs(args.lock_ttl.max(2)),
         identity_files: global.identities.clone(),
         full_read: args.full_read,
+        push_backups: true,
         allow_mass_delete: args.allow_mass_delete,
         policy: match args.prefer {
             Some(super::apply::Side::Git) => netsync::plan::Policy::PreferGit,

@@ -361,6 +361,25 @@ fn write_human(out: &mut impl Write, s: &Status) -> std::io::Result<()> {
         Some(h) => writeln!(out, "lock: held by {h}")?,
         None => writeln!(out, "lock: free")?,
     }
+    if let Some(w) = &s.watcher {
+        let last = w.last_commit.as_ref().map_or(String::new(), |c| {
+            format!(
+                "; last commit {} (etcd revision {}) at {} on {}",
+                &c.commit[..c.commit.len().min(12)],
+                c.etcd_revision,
+                c.time,
+                c.host
+            )
+        });
+        match &w.active {
+            Some(h) => writeln!(
+                out,
+                "watcher: active on {} (pid {}) since {}{last}",
+                h.host, h.pid, h.since
+            )?,
+            None => writeln!(out, "watcher: none active{last}")?,
+        }
+    }
     if let Some(r) = &s.refused_persist {
         writeln!(
             out,

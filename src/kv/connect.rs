@@ -115,6 +115,14 @@ impl Dialer {
         Client::from_channel(Channel::Tonic(channel), Some(self.options.clone())).await
     }
 
+    /// The same dialer for requests that must fail on a member without a leader: a watch on
+    /// a member cut off from the quorum is cancelled instead of going quiet.
+    pub(super) fn requiring_leader(&self) -> Self {
+        let mut dialer = self.clone();
+        dialer.options = dialer.options.with_require_leader(true);
+        dialer
+    }
+
     /// Why the servers turned the connection down after accepting it, one line per endpoint,
     /// or `None` when none says more than the failed request did. A TLS 1.3 server refuses a
     /// missing or untrusted client certificate only after the handshake, in an alert the

@@ -16,6 +16,9 @@ use super::{
     Snapshot, TxnOutcome, KEYS_NAMED,
 };
 
+mod watch;
+pub use watch::{WatchEvent, WatchMessage, Watcher};
+
 /// Deadline of one attempt of a retried request.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -8,7 +8,7 @@ pub mod grants;
 pub mod memory;
 pub mod wire;
 
-pub use etcd::{ConnectSettings, EtcdKv};
+pub use etcd::{ConnectSettings, EtcdKv, WatchEvent, WatchMessage, Watcher};
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -31,6 +31,8 @@ pub struct Built {
     /// etcd's values that became a key's base without being committed (a conflict left to
     /// Git's side), to store in the repository.
     pub base_blobs: Vec<(Vec<u8>, ObjectId)>,
+    /// Keys changed on both sides that [`plan::Policy::Skip`] left alone (printable form).
+    pub skipped_conflicts: Vec<String>,
 }
 
 /// A file of the parent tree under a mapped folder.
@@ -99,10 +101,14 @@ pub fn build(
     // to Git's side (`--prefer git`) takes etcd's value as its base, so that apply writes Git's
     // next instead of meeting the same conflict; its blob is stored for a later conflict to
     // show.
+    // A conflict left to the operator (`Policy::Skip`) keeps its base, etcd having moved
+    // from it: it stays a conflict for every command until a side is chosen.
     let mut unsettled: Vec<Unsettled> = Vec::new();
     let mut base_blobs: Vec<(Vec<u8>, ObjectId)> = Vec::new();
+    let mut skipped_conflicts: Vec<String> = Vec::new();
     for k in assessment.persisting(PersistStep::Leave) {
-        let resolved = k.class == Class::Conflict;
+        let skipped = k.class == Class::Conflict && policy == plan::Policy::Skip;
+        let resolved = k.class == Class::Conflict && !skipped;
         let base = match (resolved, k.etcd) {
             (true, Some(oid)) => {
                 base_blobs.push((k.key.clone(), oid));
@@ -111,14 +117,17 @@ pub fn build(
             (true, None) => None,
             (false, _) => k.base,
         };
+        if skipped {
+            skipped_conflicts.push(display_key(&k.key));
+        }
         unsettled.push(Unsettled {
             key: k.key.clone(),
             base,
-            etcd: false,
+            etcd: skipped,
             secret: resolved && k.etcd.is_some() && is_secret(&k.key),
         });
     }
-    let pending_in_git = unsettled.len();
+    let pending_in_git = unsettled.len() - skipped_conflicts.len();
     // A key attached to a lease is left alone on both sides: it keeps its base (a change
     // Git made to it still waits for apply).
     if let Some(base) = leased_base {
@@ -205,6 +214,7 @@ pub fn build(
         unsettled,
         managed_in_git: git.len(),
         base_blobs,
+        skipped_conflicts,
     };
     let changed: BTreeSet<&[u8]> = recorded.iter().map(|c| c.key.as_slice()).collect();
     let mut moved: BTreeSet<Vec<u8>> = BTreeSet::new();

@@ -300,6 +300,12 @@ pub struct AuditBody<'a> {
     pub audit: &'a crate::secrets::AuditReport,
 }
 
+/// `watch`: one document per event, one per line.
+#[derive(Serialize, JsonSchema)]
+pub struct WatchBody<'a> {
+    pub event: &'a crate::watch::Event,
+}
+
 /// `secret rekey`.
 #[derive(Serialize, JsonSchema)]
 pub struct RekeyBody<'a> {
@@ -335,6 +341,7 @@ pub struct ErrorInfo {
 
 /// Write `doc` as pretty-printed JSON followed by a newline.
 pub fn write(out: &mut impl std::io::Write, doc: &impl Serialize) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)?;
+    // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`, a clean exit).
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::from)?;
     writeln!(out)
 }

@@ -135,6 +135,25 @@ pub fn status(s: &Status) -> String {
             gauge,
         );
     }
+    if let Some(w) = &s.watcher {
+        let active = Gauge::<i64>::default();
+        active.set(i64::from(w.active.is_some()));
+        registry.register(
+            "watcher_active",
+            "Whether a netsync watch is active on this repository",
+            active,
+        );
+        if let Some(time) = w.last_commit.as_ref().and_then(|c| epoch_seconds(&c.time)) {
+            let gauge = Seconds::default();
+            gauge.set(time);
+            registry.register_with_unit(
+                "watcher_last_commit_timestamp",
+                "When a netsync watch last committed etcd's changes (Unix time)",
+                Unit::Seconds,
+                gauge,
+            );
+        }
+    }
     let refused = Gauge::<i64>::default();
     refused.set(i64::from(s.refused_persist.is_some()));
     registry.register(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::json::{
     AuditBody, Document, Envelope, ErrorBody, InitBody, PersistBody, RekeyBody, RestoreBody,
-    StatusBody, VerifyBody,
+    StatusBody, VerifyBody, WatchBody,
 };
 use super::settings::ConfigBody;
 use crate::saved::SavedPlan;
@@ -80,6 +80,11 @@ pub fn all() -> Vec<DocumentSchema> {
         command_doc(
             "verify",
             schema_of::<Envelope<VerifyBody>>(),
+            Fields::AS_THEY_ARE,
+        ),
+        command_doc(
+            "watch",
+            schema_of::<Envelope<WatchBody>>(),
             Fields::AS_THEY_ARE,
         ),
         command_doc(

@@ -26,3 +26,4 @@ mod secure;
 mod signatures;
 mod status;
 mod verify;
+mod watch;

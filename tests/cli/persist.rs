@@ -27,7 +27,7 @@ fn persist(env: &TestEnv, repo: &Path) -> assert_cmd::assert::Assert {
 }
 
 /// Every key file under `kv/` at `rev`, decoded back to its etcd key.
-fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
     let listing = env.git(repo, ["ls-tree", "-r", "-z", "--full-tree", rev, "kv"]);
     let mut out = BTreeMap::new();
     for record in listing.split('\0').filter(|r| !r.is_empty()) {
@@ -44,7 +44,7 @@ fn tree_kv(env: &TestEnv, repo: &Path, rev: &str) -> BTreeMap<Vec<u8>, Vec<u8>> 
 }
 
 /// What persist must record: the managed, non-ephemeral keys of etcd.
-fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
     env.kv()
         .dump(b"/net/")
         .into_iter()
@@ -52,7 +52,7 @@ fn etcd_managed(env: &TestEnv) -> BTreeMap<Vec<u8>, Vec<u8>> {
         .collect()
 }
 
-fn commit_count(env: &TestEnv, repo: &Path) -> usize {
+pub(crate) fn commit_count(env: &TestEnv, repo: &Path) -> usize {
     env.git(repo, ["rev-list", "--count", "main"])
         .trim()
         .parse()
@@ -1182,4 +1182,18 @@ fn remotes_may_be_urls_and_paths() {
             .success()
             .stdout(contains("params/mtu"));
     }
+}
+
+/// `--repo` relative to where netsync starts: fetch and push run git in the repository's
+/// own folder, and used to look for the relative path again inside it.
+#[test]
+fn a_relative_repo_path_pushes_too() {
+    let (env, primary, _local) = with_remotes("/nonexistent/backup.git");
+    env.kv().put("/net/params/mtu", "1280");
+    let out = env.netsync_ok(&["persist"], Path::new("local.git"));
+    assert!(out.contains("pushed to origin (primary)"), "{out}");
+    assert_eq!(
+        env.show_file(&primary, "main", "kv/params/mtu").as_deref(),
+        Some(b"1280".as_slice())
+    );
 }

@@ -440,6 +440,21 @@ fn an_unsigned_commit_a_persist_built_upon_is_still_checked() {
     assert_eq!(w.env.kv().get("/net/params/mtu").unwrap(), b"1420");
 }
 
+/// A persist with nothing of its own to commit records the branch's tip as the sync point, an
+/// unsigned commit not applied yet included: that commit is still checked (only a commit
+/// persist made itself is exempt).
+#[test]
+fn an_unsigned_commit_a_persist_recorded_without_committing_is_still_checked() {
+    let w = world();
+    w.ok(&["apply"]);
+    let unsigned = w.commit("kv/params/mtu", b"9000", "Jumbo frames", None);
+    w.env.netsync_ok(&["persist", "--no-push"], &w.repo);
+    assert_eq!(w.env.head(&w.repo), unsigned, "persist made no commit");
+    let stderr = w.refused(&["apply"]);
+    assert!(stderr.contains(short(&unsigned)), "{stderr}");
+    assert_eq!(w.env.kv().get("/net/params/mtu").unwrap(), b"1420");
+}
+
 /// When persist recorded everything (no Git change waiting), its commit is what etcd holds:
 /// commits after it are checked, the unsigned persist commits before are not.
 #[test]
