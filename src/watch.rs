@@ -236,16 +236,20 @@ async fn read_changes(
     mut watcher: Watcher,
     config: Arc<Config>,
     mut committed: channel::Receiver<i64>,
+    start: i64,
     seen: mpsc::Sender<Seen>,
 ) {
-    // Opened from the revision after the first run's read, never from "now": a change made
-    // between that read and the opening would be missed.
-    if committed.wait_for(|r| *r > 0).await.is_err() {
+    // Opened from the revision after `start` (the election's own write, older than the first
+    // run's read), never from "now": a change made before the opening and after the first
+    // run's read would be missed. A change between the two is read by the first run and
+    // seen here too, which costs one run that commits nothing. Without `start`, from the
+    // revision after the first run that got through.
+    if start == 0 && committed.wait_for(|r| *r > 0).await.is_err() {
         return;
     }
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
     let mut move_on = false;
-    let mut floor = 0;
+    let mut floor = start + 1;
     loop {
         let from = (*committed.borrow() + 1).max(floor);
         crate::testhook::run("before_watch_open");
@@ -438,11 +442,18 @@ impl Watch<'_> {
         let mut burst = Burst::new(options.debounce, options.max_delay);
         let (committed_tx, committed_rx) = channel::channel(0i64);
         let (seen_tx, mut seen) = mpsc::channel(1024);
+        // The election key was written before any run read etcd: the watch starts after it,
+        // so a first run that does not get through (a guard refusing) still leaves it open.
+        let start = match crate::kv::Kv::get(self.kv, &election.key).await {
+            Ok(Some(own)) => own.mod_revision,
+            _ => 0,
+        };
         let spawn_reader = |kv: &EtcdKv, config: &Config, rx: channel::Receiver<i64>| {
             tokio::spawn(read_changes(
                 kv.watcher(ranges(config)),
                 Arc::new(config.clone()),
                 rx,
+                start,
                 seen_tx.clone(),
             ))
         };

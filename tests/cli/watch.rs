@@ -655,6 +655,31 @@ fn an_accidental_del_prefix_is_refused_and_the_watcher_keeps_going() {
     env.fsck(&primary);
 }
 
+/// The same when the deletion happened while no watcher ran: the first run is refused, and
+/// the watch is open all the same, so the next change is committed.
+#[test]
+fn a_refused_first_run_still_leaves_the_watch_open() {
+    let env = TestEnv::new();
+    let (primary, local) = network(&env);
+    let head = env.rev_parse(&primary, "main");
+    env.kv().delete_prefix("/net/");
+    let w = Daemon::start(&env, &local, "w", &[], &[]);
+    wait_until(
+        "the refusal",
+        || w.stderr().contains("refusing to record the deletion of"),
+        || w.said(),
+    );
+    assert_eq!(env.rev_parse(&primary, "main"), head, "nothing committed");
+    env.netsync_ok(&["apply", "--force"], &local);
+    env.kv().put("/net/params/mtu", "1111");
+    wait_until(
+        "the next change on the primary",
+        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1111".as_slice()),
+        || w.said(),
+    );
+    env.fsck(&primary);
+}
+
 /// `--apply` with allowed signers checks what it deploys as `apply` does: a signed commit is
 /// applied, an unsigned one is not (reported; etcd keeps its value), and the daemon goes on.
 #[test]
