@@ -477,6 +477,8 @@ impl Watch<'_> {
         let mut refused_at: Option<i64> = None;
         let mut next_poll = Instant::now() + options.poll;
         let mut remote_tip: Option<String> = None;
+        // A tip `--apply` refused on signatures: not tried again until the branch moves on.
+        let mut untrusted_tip: Option<String> = None;
         let mut conflicts: Vec<String> = Vec::new();
         let mut stop = false;
         loop {
@@ -533,6 +535,12 @@ impl Watch<'_> {
                         }
                         if let Some(error) = &ran.untrusted {
                             need_apply = false;
+                            untrusted_tip = self
+                                .repo
+                                .branch_tip(&options.branch)
+                                .ok()
+                                .flatten()
+                                .map(|t| t.to_string());
                             self.metrics.error("untrusted", error);
                             (self.report)(&Event::Untrusted {
                                 error: error.clone(),
@@ -540,6 +548,18 @@ impl Watch<'_> {
                         }
                         let tip = self.repo.branch_tip(&options.branch).ok().flatten();
                         remote_tip = tip.map(|t| t.to_string()).or(remote_tip);
+                        // A run that only persisted may have fetched new commits of the
+                        // primary (persist builds on its tip): what they changed waits in Git,
+                        // and the poll will not see the tip move again. Apply it now.
+                        if options.apply
+                            && ran.applied.is_none()
+                            && ran.untrusted.is_none()
+                            && ran.persisted.pending_in_git > 0
+                            && remote_tip != untrusted_tip
+                        {
+                            need_apply = true;
+                            run_now = true;
+                        }
                         self.after_run(&config, election, &ran, tip, &backups, &mut conflicts)
                             .await;
                         // netsync.toml may have changed on the branch.

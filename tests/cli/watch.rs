@@ -620,6 +620,44 @@ fn with_apply_git_changes_reach_etcd_drift_is_recorded_and_a_conflict_is_skipped
     env.fsck(&local);
 }
 
+/// A run for etcd's changes fetches the primary and builds on its tip: a commit pushed
+/// meanwhile is then in the clone, and `--apply` applies it at once, not when the poll
+/// (an hour here) would have noticed the tip move, which it no longer would.
+#[test]
+fn with_apply_a_commit_fetched_by_a_persist_run_is_applied_without_waiting_for_the_poll() {
+    let env = TestEnv::new();
+    let (primary, local) = network(&env);
+    let theirs = env.clone_bare(&primary, "theirs.git");
+    let w = Daemon::start(&env, &local, "w", &["--apply", "--poll", "1h"], &[]);
+    w.wait_for("active: watching etcd");
+    wait_until(
+        "the first run",
+        || w.stdout().contains("applied ") || w.stderr().contains("incremental read"),
+        || w.said(),
+    );
+    env.commit_files(
+        &theirs,
+        &[("kv/params/keepalive", b"42".as_slice())],
+        &[],
+        "Keepalive",
+    );
+    env.git(&theirs, ["push", "-q", "origin", "main"]);
+    // No SIGHUP: a change in etcd makes the next run, which fetches the new commit.
+    env.kv().put("/net/params/mtu", "1280");
+    wait_until(
+        "the pushed commit in etcd",
+        || env.kv().get("/net/params/keepalive").as_deref() == Some(b"42".as_slice()),
+        || w.said(),
+    );
+    wait_until(
+        "the drift on the primary",
+        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1280".as_slice()),
+        || w.said(),
+    );
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
 #[test]
 fn an_accidental_del_prefix_is_refused_and_the_watcher_keeps_going() {
     let env = TestEnv::new();
