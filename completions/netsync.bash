@@ -197,7 +197,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__apply)
-            opts="-n -o -v -q -h --rev --plan --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --prefer --force --lock-timeout --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -o -v -q -h --rev --plan --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --txns-in-flight --prefer --force --lock-timeout --full-read --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +216,10 @@ _netsync() {
                     return 0
                     ;;
                 --max-request-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --txns-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -427,7 +431,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__diff)
-            opts="-o -v -q -h --rev --exit-code --out --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-o -v -q -h --rev --exit-code --out --full-read --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -959,7 +963,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__restore)
-            opts="-o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --txns-in-flight --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -978,6 +982,10 @@ _netsync() {
                     return 0
                     ;;
                 --max-request-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --txns-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

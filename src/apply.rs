@@ -50,6 +50,10 @@ pub struct ApplyOptions {
     pub max_txn_ops: Option<usize>,
     /// Override `etcd.max_request_bytes` of the config.
     pub max_request_bytes: Option<usize>,
+    /// Override `etcd.txns_in_flight` of the config.
+    pub txns_in_flight: Option<usize>,
+    /// Read every value in etcd even when the sync point allows reading only what changed.
+    pub full_read: bool,
     /// A saved plan (`diff --out`) to carry out exactly: refused when the plan made now
     /// differs from it in any way.
     pub expect: Option<crate::saved::SavedPlan>,
@@ -65,6 +69,8 @@ impl Default for ApplyOptions {
             allow_mass_delete: false,
             max_txn_ops: None,
             max_request_bytes: None,
+            txns_in_flight: None,
+            full_read: false,
             expect: None,
         }
     }
@@ -121,7 +127,11 @@ pub async fn apply(
         Policy::Force => Compare::TwoWay,
         policy => Compare::ThreeWay(policy),
     };
-    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
+    let read = match options.full_read {
+        true => prepare::Read::Full,
+        false => prepare::Read::Incremental,
+    };
+    let mut prepared = prepare::prepare_read(repo, desired, kv, progress, compare, read).await?;
     // Guarantee 2: every secret decrypts and is bound to its key before the first write.
     prepare::load_new_values(repo, &mut prepared.plan, identities)?;
     if let Some(saved) = &options.expect {
@@ -206,8 +216,12 @@ pub async fn apply(
         key: &lock.key,
         lease: lock.lease,
     };
+    let in_flight = options
+        .txns_in_flight
+        .unwrap_or(prepared.desired.config.etcd.txns_in_flight);
     let result = async {
-        let written = write::execute(kv, &ops, Some(fence), limits, progress).await?;
+        let written =
+            write::execute_in_flight(kv, &ops, Some(fence), limits, in_flight, progress).await?;
         if !records {
             return Ok((written, None));
         }

@@ -1,8 +1,11 @@
 //! Read both sides (a Git revision and etcd under the managed prefixes, at one revision) and
 //! plan: the shared first half of `diff`, `apply`, `restore` and `status`.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::desired::{self, Desired};
 use crate::git::Repo;
+use crate::keypath;
 use crate::kv::Kv;
 use crate::plan::{self, Base, Plan, Policy, Sealed};
 use crate::progress::Progress;
@@ -46,6 +49,17 @@ pub enum Compare {
     TwoWay,
 }
 
+/// How much of etcd to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Read {
+    /// Only what changed since the sync point, when there is one this run can rest on (see
+    /// [`prepare`]); every value otherwise.
+    #[default]
+    Incremental,
+    /// Every value, always (testing and benchmarking aid: `NETSYNC_FULL_READ`).
+    Full,
+}
+
 /// Read etcd under the prefixes of `desired`, and the sync point, and plan
 /// ([`plan::plan`]: every key assessed by the three-way rule, or two ways).
 pub async fn prepare(
@@ -54,6 +68,28 @@ pub async fn prepare(
     kv: &mut impl Kv,
     progress: &Progress,
     compare: Compare,
+) -> Result<Prepared, Error> {
+    prepare_read(repo, desired, kv, progress, compare, Read::Incremental).await
+}
+
+/// [`prepare`], reading etcd as `read` says.
+///
+/// With a sync point of this cluster (three ways), it reads only what changed since: Git's
+/// target tree is compared with the sync point's commit, descending only into subtrees
+/// whose ids differ, and etcd is listed without values (each key's `mod_revision`); values
+/// are read only for the keys either side changed, and the rest are counted as the same.
+/// The plan is the one a full read makes ([`plan::plan_touched`]). It falls back to reading
+/// every value, and says why at `-v`, when it cannot rest on the sync point: none, another
+/// cluster's, a commit the repository lacks, different key rules in its `netsync.toml`, a
+/// persist commit after it that was never recorded, most keys changed, or a read that
+/// failed (a compacted revision).
+pub async fn prepare_read(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    progress: &Progress,
+    compare: Compare,
+    read: Read,
 ) -> Result<Prepared, Error> {
     for warning in desired.config.warnings() {
         tracing::warn!("{warning}");
@@ -67,6 +103,24 @@ pub async fn prepare(
         .iter()
         .map(|m| m.prefix.clone())
         .collect();
+    // The record first: a record written after etcd's keys were read could make keys written
+    // before it look unchanged; read before, a newer record only makes more keys look changed
+    // (and the record's own write is guarded on the one read here).
+    let sync_point = syncpoint::read(kv, &desired.config).await?;
+    let policy = match compare {
+        Compare::ThreeWay(policy) => Some(policy),
+        Compare::TwoWay => None,
+    };
+    if let (Some(policy), Some(point), Read::Incremental) = (policy, &sync_point, read) {
+        match incremental(repo, &desired, kv, progress, &prefixes, point, policy).await? {
+            Ok((plan, listing, base)) => {
+                return Ok(finish(desired, plan, listing, sync_point, Some(base)));
+            }
+            Err(reason) => {
+                tracing::info!("incremental read not possible ({reason}); reading every value")
+            }
+        }
+    }
     let bar = progress.counter("reading etcd");
     let snapshot = kv
         .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
@@ -77,45 +131,256 @@ pub async fn prepare(
         keys = snapshot.entries.len(),
         "read etcd"
     );
-    let sync_point = syncpoint::read(kv, &desired.config).await?;
-    let (base, policy) = match compare {
-        Compare::ThreeWay(policy) => (
-            base(
-                repo,
-                sync_point.as_ref(),
-                snapshot.cluster_id,
-                desired.revision.commit,
-                snapshot.revision,
-            )?,
-            policy,
-        ),
-        Compare::TwoWay => (None, Policy::Force),
+    let base = match policy {
+        Some(_) => base(
+            repo,
+            sync_point.as_ref(),
+            snapshot.cluster_id,
+            desired.revision.commit,
+            snapshot.revision,
+        )?,
+        None => None,
     };
     let config = &desired.config;
     let hash_kind = repo.gix().object_hash();
+    let listing = crate::kv::Snapshot {
+        entries: Vec::new(),
+        ..snapshot
+    };
     let plan = plan::plan(
         &desired.entries,
         snapshot.entries,
         base.as_ref(),
-        policy,
+        policy.unwrap_or(Policy::Force),
         |key| config.is_ephemeral(key),
         |key| config.is_secret(key),
         |value| crate::git::blob_id(hash_kind, value),
     );
+    Ok(finish(desired, plan, listing, sync_point, base))
+}
+
+/// The prepared plan, with the warnings every path gives.
+fn finish(
+    desired: Desired,
+    plan: Plan,
+    read: crate::kv::Snapshot,
+    sync_point: Option<SyncPoint>,
+    base: Option<Base>,
+) -> Prepared {
     for skipped in plan.leased.iter().filter(|s| s.in_git) {
         tracing::warn!(
             key = %crate::keypath::display_key(&skipped.key),
             "key is attached to a lease in etcd; left alone although Git has it"
         );
     }
-    Ok(Prepared {
+    Prepared {
         desired,
         plan,
-        etcd_revision: snapshot.revision,
-        cluster_id: snapshot.cluster_id,
+        etcd_revision: read.revision,
+        cluster_id: read.cluster_id,
         sync_point,
         base,
-    })
+    }
+}
+
+/// What the incremental read made: the plan, the listing's revision and cluster, the base.
+type Incremental = (Plan, crate::kv::Snapshot, Base);
+
+/// The keys whose file differs from the sync point's commit, and each key's base.
+type ByDifference = (BTreeSet<Vec<u8>>, Base);
+
+/// The incremental read and plan of [`prepare_read`]: `Ok(Err(why))` when it cannot rest on
+/// `point`, for the caller to read every value instead.
+async fn incremental(
+    repo: &Repo,
+    desired: &Desired,
+    kv: &mut impl Kv,
+    progress: &Progress,
+    prefixes: &[Vec<u8>],
+    point: &SyncPoint,
+    policy: Policy,
+) -> Result<Result<Incremental, String>, Error> {
+    let config = &desired.config;
+    let Some(commit) = crate::git::ObjectId::from_hex(point.commit.as_bytes())
+        .ok()
+        .filter(|c| repo.gix().find_commit(*c).is_ok())
+    else {
+        return Ok(Err(
+            "the repository lacks the sync point's commit".to_owned()
+        ));
+    };
+    let at_point = repo.resolve(&commit.to_string())?;
+    match desired::load_config(repo, &at_point) {
+        Ok(then) if then.same_key_rules(config) => {}
+        _ => return Ok(Err("netsync.toml changed since the sync point".to_owned())),
+    }
+    // Git: only the files that differ from the sync point's commit.
+    let Some((git_changed, base)) = base_by_difference(repo, desired, &at_point, point)? else {
+        return Ok(Err(
+            "the sync point's commit does not read as a desired state".to_owned(),
+        ));
+    };
+    // etcd: every key without its value.
+    let bar = progress.counter("reading etcd");
+    let listed = kv
+        .list_keys(
+            prefixes,
+            crate::kv::PAGE_SIZE * crate::kv::KEYS_ONLY_PAGE_FACTOR,
+            &mut |n| bar.set(n as u64),
+        )
+        .await;
+    bar.finish();
+    let mut listing = match listed {
+        Ok(listing) => listing,
+        Err(err) => return Ok(Err(format!("listing etcd's keys failed: {err}"))),
+    };
+    let cluster = format!("{:x}", listing.cluster_id);
+    if cluster != point.cluster_id {
+        return Ok(Err(format!(
+            "the sync point is of cluster {}, etcd is cluster {cluster}",
+            point.cluster_id
+        )));
+    }
+    if crate::adopt::adopt(repo, point, desired.revision.commit, Some(listing.revision))?.is_some()
+    {
+        return Ok(Err(
+            "a persist commit after the sync point was never recorded".to_owned(),
+        ));
+    }
+    let touched = match plan::touched(
+        &desired.entries,
+        &listing.entries,
+        &base,
+        &git_changed,
+        |k| config.is_ephemeral(k),
+    ) {
+        Ok(touched) => touched,
+        Err(why) => return Ok(Err(why.to_owned())),
+    };
+    // The values of the keys either side changed, as the listing saw them.
+    let wanted: Vec<&[u8]> = listing
+        .entries
+        .iter()
+        .filter(|kv| touched.keys.contains(&kv.key))
+        .map(|kv| kv.key.as_slice())
+        .collect();
+    if !crate::kv::read_one_by_one(wanted.len(), listing.entries.len()) {
+        return Ok(Err("most keys changed since the sync point".to_owned()));
+    }
+    let values = match kv.get_at(&wanted, listing.revision).await {
+        Ok(values) => values,
+        Err(err) => return Ok(Err(format!("reading the changed values failed: {err}"))),
+    };
+    drop(wanted);
+    let mut values = values.into_iter().peekable();
+    for entry in &mut listing.entries {
+        if !touched.keys.contains(&entry.key) {
+            continue;
+        }
+        match values.next_if(|v| v.key == entry.key) {
+            Some(v) if v.mod_revision == entry.mod_revision && v.lease == entry.lease => {
+                entry.value = v.value;
+            }
+            _ => return Ok(Err("the two reads of etcd disagree".to_owned())),
+        }
+    }
+    tracing::info!(
+        revision = listing.revision,
+        since = point.revision,
+        keys = listing.entries.len(),
+        git_changed = git_changed.len(),
+        read = touched.keys.len(),
+        "incremental read: only the keys changed since the sync point"
+    );
+    let hash_kind = repo.gix().object_hash();
+    let entries = std::mem::take(&mut listing.entries);
+    let plan = plan::plan_touched(
+        &desired.entries,
+        entries,
+        &base,
+        &touched,
+        policy,
+        |key| config.is_ephemeral(key),
+        |key| config.is_secret(key),
+        |value| crate::git::blob_id(hash_kind, value),
+    );
+    Ok(Ok((plan, listing, base)))
+}
+
+/// The keys whose file differs between the sync point's commit (`at_point`) and `desired`,
+/// and each key's base: `desired` with those keys as the commit holds them, then the
+/// record's unsettled keys (what [`Base::of_commit`] makes of the commit, without reading
+/// the commit whole). `None` when a file that differs does not read as a key file of the
+/// commit (the full read says why).
+fn base_by_difference(
+    repo: &Repo,
+    desired: &Desired,
+    at_point: &crate::git::Revision,
+    point: &SyncPoint,
+) -> Result<Option<ByDifference>, Error> {
+    let config = &desired.config;
+    let mut changed: BTreeSet<Vec<u8>> = BTreeSet::new();
+    // Each changed key as the commit holds it: (blob, age file), or absent.
+    let mut then: BTreeMap<Vec<u8>, Option<(crate::git::ObjectId, bool)>> = BTreeMap::new();
+    for mapping in &config.mappings {
+        for file in repo.files_changed_under(at_point, &desired.revision, &mapping.dir)? {
+            let Ok(decoded) = keypath::decode_bytes(&file.path) else {
+                return Ok(None);
+            };
+            let mut key = mapping.prefix.clone();
+            key.extend_from_slice(&decoded.rest);
+            if config.is_ephemeral(&key) {
+                continue;
+            }
+            if let Some(oid) = file.old {
+                // A plain file for a key the patterns call secret, or a key stored twice:
+                // the commit is no desired state.
+                let plain_secret = !decoded.secret && config.is_secret(&key);
+                if plain_secret || then.get(&key).is_some_and(Option::is_some) {
+                    return Ok(None);
+                }
+                then.insert(key.clone(), Some((oid, decoded.secret)));
+            } else {
+                then.entry(key.clone()).or_insert(None);
+            }
+            if let Some(oid) = file.new {
+                if desired.entries.get(&key).map(|e| e.oid) != Some(oid) {
+                    return Ok(None);
+                }
+            }
+            changed.insert(key);
+        }
+    }
+    let mut entries: BTreeMap<Vec<u8>, crate::git::ObjectId> = desired
+        .entries
+        .iter()
+        .map(|(k, e)| (k.clone(), e.oid))
+        .collect();
+    let mut secrets: BTreeSet<Vec<u8>> = desired
+        .entries
+        .iter()
+        .filter(|(_, e)| e.secret)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (key, was) in then {
+        match was {
+            Some((oid, secret)) => {
+                entries.insert(key.clone(), oid);
+                match secret {
+                    true => secrets.insert(key),
+                    false => secrets.remove(&key),
+                };
+            }
+            None => {
+                entries.remove(&key);
+                secrets.remove(&key);
+            }
+        }
+    }
+    Ok(Some((
+        changed,
+        Base::with_secrets(entries, secrets, point.clone()),
+    )))
 }
 
 /// Read Git's value of every key that differs from Git, decrypting every secret. Done for

@@ -76,6 +76,8 @@ pub struct RestoreOptions {
     pub max_txn_ops: Option<usize>,
     pub max_request_bytes: Option<usize>,
     pub lock_ttl: Option<std::time::Duration>,
+    /// Override `etcd.txns_in_flight` of the config.
+    pub txns_in_flight: Option<usize>,
 }
 
 /// Where the repository to restore from lives: opened in place, or cloned into a temporary
@@ -333,7 +335,9 @@ async fn run_locked(
         key: &lock.key,
         lease: lock.lease,
     };
-    let written = crate::write::execute(kv, &ops, Some(fence), limits, progress).await?;
+    let in_flight = options.txns_in_flight.unwrap_or(config.etcd.txns_in_flight);
+    let written =
+        crate::write::execute_in_flight(kv, &ops, Some(fence), limits, in_flight, progress).await?;
     let point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
     let guard = (
         prepared.etcd_revision,

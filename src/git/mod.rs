@@ -98,6 +98,16 @@ pub struct TreeFile {
     pub oid: ObjectId,
 }
 
+/// A regular file that differs between two trees ([`Repo::files_changed_under`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChanged {
+    /// Path relative to the folder compared, `/`-separated.
+    pub path: BString,
+    /// Its blob before and after; `None`: absent on that side.
+    pub old: Option<ObjectId>,
+    pub new: Option<ObjectId>,
+}
+
 /// An opened repository, bare or not.
 pub struct Repo {
     inner: gix::Repository,
@@ -241,14 +251,7 @@ impl Repo {
             if mode.is_tree() {
                 continue;
             }
-            let kind = if mode.is_link() {
-                Some("symbolic link")
-            } else if mode.is_commit() {
-                Some("submodule")
-            } else {
-                None
-            };
-            if let Some(kind) = kind {
+            if let Some(kind) = unsupported(mode) {
                 let mut path = BString::from(dir);
                 path.push(b'/');
                 path.extend_from_slice(&record.filepath);
@@ -264,6 +267,117 @@ impl Repo {
             });
         }
         Ok(files)
+    }
+
+    /// Every regular file below `dir` that differs between the trees of `old` and `new`
+    /// (paths relative to `dir`; `None`: absent on that side), descending only into subtrees
+    /// whose ids differ: the cost follows the change, not the size of the trees. What
+    /// [`Repo::files_under`] refuses (a symbolic link, a submodule, `dir` a file) is refused
+    /// here too, on either side.
+    pub fn files_changed_under(
+        &self,
+        old: &Revision,
+        new: &Revision,
+        dir: &str,
+    ) -> Result<Vec<FileChanged>> {
+        let mut out = Vec::new();
+        let sides = [
+            (old, self.dir_tree(old, dir)?),
+            (new, self.dir_tree(new, dir)?),
+        ];
+        if sides[0].1 != sides[1].1 {
+            self.changed_into(
+                &sides,
+                dir,
+                BString::default(),
+                [sides[0].1, sides[1].1],
+                &mut out,
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// The tree of `dir` at `rev`, if it exists.
+    fn dir_tree(&self, rev: &Revision, dir: &str) -> Result<Option<ObjectId>> {
+        let root = self.find_tree(rev.tree)?;
+        match root.lookup_entry_by_path(dir).map_err(self.gix_err())? {
+            None => Ok(None),
+            Some(entry) if entry.mode().is_tree() => Ok(Some(entry.object_id())),
+            Some(_) => Err(Error::UnsupportedEntry {
+                path: dir.into(),
+                commit: rev.commit.to_string(),
+                kind: "file, not a folder",
+            }),
+        }
+    }
+
+    /// One level of [`Repo::files_changed_under`]: the entries of two trees (`None`: absent).
+    fn changed_into(
+        &self,
+        sides: &[(&Revision, Option<ObjectId>); 2],
+        dir: &str,
+        prefix: BString,
+        trees: [Option<ObjectId>; 2],
+        out: &mut Vec<FileChanged>,
+    ) -> Result<()> {
+        let mut entries: std::collections::BTreeMap<BString, [Option<(bool, ObjectId)>; 2]> =
+            std::collections::BTreeMap::new();
+        for (side, tree) in trees.iter().enumerate() {
+            let Some(oid) = *tree else { continue };
+            for entry in &self.decode_tree(oid)?.entries {
+                if let Some(kind) = unsupported(entry.mode) {
+                    let mut path = BString::from(dir);
+                    path.push(b'/');
+                    path.extend_from_slice(&prefix);
+                    if !prefix.is_empty() {
+                        path.push(b'/');
+                    }
+                    path.extend_from_slice(&entry.filename);
+                    return Err(Error::UnsupportedEntry {
+                        path,
+                        commit: sides[side].0.commit.to_string(),
+                        kind,
+                    });
+                }
+                entries.entry(entry.filename.to_owned()).or_default()[side] =
+                    Some((entry.mode.is_tree(), entry.oid.to_owned()));
+            }
+        }
+        for (name, [old, new]) in entries {
+            if old == new {
+                continue;
+            }
+            let mut path = prefix.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&name);
+            let blob = |e: Option<(bool, ObjectId)>| e.filter(|(tree, _)| !tree).map(|(_, o)| o);
+            let tree = |e: Option<(bool, ObjectId)>| e.filter(|(tree, _)| *tree).map(|(_, o)| o);
+            if blob(old) != blob(new) {
+                out.push(FileChanged {
+                    path: path.clone(),
+                    old: blob(old),
+                    new: blob(new),
+                });
+            }
+            if tree(old) != tree(new) {
+                self.changed_into(sides, dir, path, [tree(old), tree(new)], out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries of tree `oid`.
+    pub(crate) fn decode_tree(&self, oid: ObjectId) -> Result<gix::objs::Tree> {
+        let tree = self.find_tree(oid)?;
+        tree.decode()
+            .map(Into::into)
+            .map_err(|source| Error::Corrupt {
+                oid,
+                repo: self.path.clone(),
+                source,
+            })
     }
 
     /// The content of a blob.
@@ -348,6 +462,18 @@ impl Repo {
     /// The object id `data` has (or would have) as a blob in this repository.
     pub fn blob_id(&self, data: &[u8]) -> ObjectId {
         blob_id(self.inner.object_hash(), data)
+    }
+}
+
+/// What a tree entry of `mode` is when it is neither a regular file nor a folder: netsync
+/// refuses it, as its content is not a value.
+fn unsupported(mode: gix::objs::tree::EntryMode) -> Option<&'static str> {
+    if mode.is_link() {
+        Some("symbolic link")
+    } else if mode.is_commit() {
+        Some("submodule")
+    } else {
+        None
     }
 }
 

@@ -27,21 +27,8 @@ impl Repo {
     fn tree_entries(&self, tree: Option<ObjectId>) -> Result<BTreeMap<BString, (bool, ObjectId)>> {
         let mut out = BTreeMap::new();
         let Some(oid) = tree else { return Ok(out) };
-        let tree = self.inner.find_tree(oid).map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })?;
-        let decoded = tree.decode().map_err(|source| Error::Corrupt {
-            oid,
-            repo: self.path.clone(),
-            source,
-        })?;
-        for entry in &decoded.entries {
-            out.insert(
-                entry.filename.to_owned(),
-                (entry.mode.is_tree(), entry.oid.to_owned()),
-            );
+        for entry in self.decode_tree(oid)?.entries {
+            out.insert(entry.filename, (entry.mode.is_tree(), entry.oid));
         }
         Ok(out)
     }

@@ -93,9 +93,7 @@ pub async fn read(
 /// Whether the key → file rules are the same, so that the base commit's blobs are what etcd
 /// held at the sync point under today's rules too.
 fn same_config(a: &Config, b: &Config) -> bool {
-    a.mappings == b.mappings
-        && format!("{:?}", a.ephemeral) == format!("{:?}", b.ephemeral)
-        && format!("{:?}", a.secrets.keys) == format!("{:?}", b.secrets.keys)
+    a.same_key_rules(b)
 }
 
 fn from_delta(
