@@ -111,15 +111,21 @@ pub async fn prepare_read(
         Compare::ThreeWay(policy) => Some(policy),
         Compare::TwoWay => None,
     };
-    if let (Some(policy), Some(point), Read::Incremental) = (policy, &sync_point, read) {
-        match incremental(repo, &desired, kv, progress, &prefixes, point, policy).await? {
-            Ok((plan, listing, base)) => {
-                return Ok(finish(desired, plan, listing, sync_point, Some(base)));
-            }
-            Err(reason) => {
-                tracing::info!("incremental read not possible ({reason}); reading every value")
+    match (policy, &sync_point, read) {
+        (Some(policy), Some(point), Read::Incremental) => {
+            match incremental(repo, &desired, kv, progress, &prefixes, point, policy).await? {
+                Ok((plan, listing, base)) => {
+                    return Ok(finish(desired, plan, listing, sync_point, Some(base)));
+                }
+                Err(reason) => {
+                    tracing::info!("incremental read not possible ({reason}); reading every value")
+                }
             }
         }
+        (Some(_), None, Read::Incremental) => {
+            tracing::info!("no sync point to read only what changed since; reading every value")
+        }
+        _ => {}
     }
     let bar = progress.counter("reading etcd");
     let snapshot = kv
@@ -267,6 +273,7 @@ async fn incremental(
     if !crate::kv::read_one_by_one(wanted.len(), listing.entries.len()) {
         return Ok(Err("most keys changed since the sync point".to_owned()));
     }
+    crate::testhook::run("before_values");
     let values = match kv.get_at(&wanted, listing.revision).await {
         Ok(values) => values,
         Err(err) => return Ok(Err(format!("reading the changed values failed: {err}"))),

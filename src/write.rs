@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
@@ -188,13 +188,16 @@ pub async fn execute_in_flight(
         cursor: 0,
         queue: VecDeque::new(),
     };
-    let mut pending: JoinSet<(Range<usize>, bool, kv::Sent)> = JoinSet::new();
+    let mut pending: JoinSet<(Range<usize>, bool, Instant, kv::Sent)> = JoinSet::new();
     let mut written = Written::default();
     let mut done = 0;
     // Unknown outcomes in a row (a member down, an election): tolerated for a while, with
     // backoff, and forgotten after the next success.
-    let mut failing_since: Option<std::time::Instant> = None;
+    let mut failing_since: Option<Instant> = None;
     let mut backoff = Duration::from_millis(50);
+    // When the last backoff ended: transactions sent before it failed in the same wave (a
+    // member lost with several in flight), and are read back without waiting again.
+    let mut waited_until: Option<Instant> = None;
     let mut failure: Option<Error> = None;
     loop {
         while failure.is_none() && pending.len() < in_flight.max(1) {
@@ -203,13 +206,15 @@ pub async fn execute_in_flight(
                 break;
             };
             let sent = kv.send_guarded_txn(&ops[range.clone()], fence);
-            pending.spawn(async move { (range, unknown_before, sent.await) });
+            let at = Instant::now();
+            pending.spawn(async move { (range, unknown_before, at, sent.await) });
+            crate::testhook::run("after_send");
         }
         let Some(joined) = pending.join_next().await else {
             // Nothing in flight: either everything is in, or a failure stopped the sending.
             break;
         };
-        let (range, unknown_before, sent) = match joined {
+        let (range, unknown_before, sent_at, sent) = match joined {
             Ok(answer) => answer,
             Err(err) => std::panic::resume_unwind(err.into_panic()),
         };
@@ -281,9 +286,7 @@ pub async fn execute_in_flight(
             }
             Err(err)
                 if err.is_transient()
-                    && failing_since
-                        .get_or_insert_with(std::time::Instant::now)
-                        .elapsed()
+                    && failing_since.get_or_insert_with(Instant::now).elapsed()
                         < UNKNOWN_OUTCOME_PATIENCE =>
             {
                 tracing::warn!(%err, "transaction outcome unknown; reading its keys back");
@@ -291,9 +294,12 @@ pub async fn execute_in_flight(
                     // No answer at all: the member may hang; read back on another one.
                     kv.lost_answer(sent.connection).await;
                 }
-                let jitter = fastrand::u64(0..=backoff.as_millis() as u64 / 2);
-                tokio::time::sleep(backoff + Duration::from_millis(jitter)).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
+                if waited_until.is_none_or(|until| sent_at >= until) {
+                    let jitter = fastrand::u64(0..=backoff.as_millis() as u64 / 2);
+                    tokio::time::sleep(backoff + Duration::from_millis(jitter)).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                    waited_until = Some(Instant::now());
+                }
                 match resolve(kv, batch).await {
                     Ok(Resolved::Applied(revision)) => applied(revision, &mut written),
                     // After a failure nothing more is sent: a batch that did not apply stays
@@ -714,7 +720,6 @@ mod tests {
     }
 
     impl Kv for Unanswered {
-
         async fn guarded_txn(
             &mut self,
             ops: &[Guarded<'_>],
@@ -817,7 +822,6 @@ mod tests {
     }
 
     impl Kv for Slow {
-
         async fn guarded_txn(
             &mut self,
             ops: &[Guarded<'_>],
