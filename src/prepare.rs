@@ -395,6 +395,18 @@ fn base_by_difference(
 /// not decrypt (no identity, wrong identity, tampered, moved) stops the run with etcd
 /// untouched. Secrets whose plaintext equals etcd's value then leave the plan.
 pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) -> Result<(), Error> {
+    load_new_values_seen(repo, plan, identities, &mut |_, _| {})
+}
+
+/// [`load_new_values`], showing `seen` each secret's key and plaintext once it is decrypted,
+/// before the secrets equal to etcd's values leave the plan (restore keeps what it needs to
+/// verify them, without decrypting twice).
+pub fn load_new_values_seen(
+    repo: &Repo,
+    plan: &mut Plan,
+    identities: &Identities,
+    seen: &mut dyn FnMut(&[u8], &[u8]),
+) -> Result<(), Error> {
     let mut all = differing(plan);
     let sealed = read_git_values(repo, &mut all)?;
     let plaintexts = secrets::decrypt_all(
@@ -405,6 +417,7 @@ pub fn load_new_values(repo: &Repo, plan: &mut Plan, identities: &Identities) ->
         identities,
     )?;
     for (i, plaintext) in sealed.into_iter().zip(plaintexts) {
+        seen(&all[i].key, &plaintext);
         all[i].new = Some(plaintext.to_vec());
     }
     plan.settle_secrets();
@@ -448,10 +461,13 @@ fn differing(plan: &mut Plan) -> Vec<&mut plan::Change> {
 /// Load Git's value of each of `all` into `new`; the positions of those that are age files,
 /// whose `new` is ciphertext still.
 fn read_git_values(repo: &Repo, all: &mut [&mut plan::Change]) -> Result<Vec<usize>, Error> {
+    let oids: Vec<crate::git::ObjectId> = all.iter().filter_map(|c| c.new_oid).collect();
+    let mut blobs = repo.read_blobs(&oids)?.into_iter();
+    drop(oids);
     let mut sealed = Vec::new();
     for (i, change) in all.iter_mut().enumerate() {
-        if let Some(oid) = change.new_oid {
-            change.new = Some(repo.read_blob(oid)?);
+        if change.new_oid.is_some() {
+            change.new = blobs.next();
             if change.secret && change.path.as_deref().is_some_and(is_age_path) {
                 sealed.push(i);
             }

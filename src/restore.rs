@@ -178,40 +178,13 @@ pub struct RestoreReport {
     pub mismatches: Vec<String>,
 }
 
-/// What a value must be, without keeping it: its size and SHA-256. Verification compares
-/// these, so that restore holds the dataset's values once (to write them), not three times.
+/// What a secret's plaintext must be, without keeping it: its size and SHA-256. A plain value
+/// is checked by its Git blob id, which the revision already names.
 type Fingerprint = (usize, [u8; 32]);
 
 fn fingerprint(value: &[u8]) -> Fingerprint {
     use sha2::Digest;
     (value.len(), sha2::Sha256::digest(value).into())
-}
-
-/// The fingerprint of the exact bytes every managed key must hold: blobs read from Git,
-/// secrets decrypted.
-fn expected_values(
-    repo: &Repo,
-    desired: &Desired,
-    identities: &Identities,
-) -> Result<BTreeMap<Vec<u8>, Fingerprint>, Error> {
-    let mut values = BTreeMap::new();
-    let mut sealed = Vec::new();
-    for (key, entry) in &desired.entries {
-        let bytes = repo.read_blob(entry.oid)?;
-        if entry.secret {
-            sealed.push((key.clone(), bytes));
-        } else {
-            values.insert(key.clone(), fingerprint(&bytes));
-        }
-    }
-    let plain = secrets::decrypt_all(
-        sealed.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-        identities,
-    )?;
-    for ((key, _), value) in sealed.into_iter().zip(plain) {
-        values.insert(key, fingerprint(&value));
-    }
-    Ok(values)
 }
 
 /// Make the (new, empty) target hold the revision, record the sync point, verify.
@@ -226,8 +199,6 @@ pub async fn restore(
 ) -> Result<RestoreReport, Error> {
     let rev = resolve_rev(repo, options.rev.as_deref())?;
     let desired = desired::load(repo, rev.as_deref())?;
-    // Guarantee 2: every blob reads and every secret decrypts before anything else happens.
-    let expected = expected_values(repo, &desired, identities)?;
     let config = desired.config.clone();
     let ttl = options.lock_ttl.unwrap_or(lock::DEFAULT_TTL);
     let lock = match lock::acquire(kv, &config, "restore", ttl).await? {
@@ -239,7 +210,7 @@ pub async fn restore(
         }
     };
     let result = run_locked(
-        repo, kv, desired, &expected, options, identities, progress, show, &lock,
+        repo, kv, desired, options, identities, progress, show, &lock,
     )
     .await;
     if let Err(err) = lock.release(kv).await {
@@ -253,7 +224,6 @@ async fn run_locked(
     repo: &Repo,
     kv: &mut impl Kv,
     desired: Desired,
-    expected: &BTreeMap<Vec<u8>, Fingerprint>,
     options: &RestoreOptions,
     identities: &Identities,
     progress: &Progress,
@@ -263,7 +233,13 @@ async fn run_locked(
     // Restore makes etcd hold the revision: every difference is written.
     let compare = prepare::Compare::TwoWay;
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
-    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
+    // Guarantee 2: every value to write reads and every secret decrypts before the first
+    // write. Each blob is read once, and each secret decrypted once: its fingerprint is kept
+    // for the verification.
+    let mut secrets: BTreeMap<Vec<u8>, Fingerprint> = BTreeMap::new();
+    prepare::load_new_values_seen(repo, &mut prepared.plan, identities, &mut |key, plain| {
+        secrets.insert(key.to_vec(), fingerprint(plain));
+    })?;
     let plan = &prepared.plan;
     let existing = plan.managed_in_etcd;
     let only_equal = plan.changes.iter().all(|c| c.action == Action::Add);
@@ -285,8 +261,8 @@ async fn run_locked(
     let summary = Summary {
         commit: prepared.desired.revision.commit.to_string(),
         rev: prepared.desired.rev_name.clone(),
-        keys: expected.len(),
-        bytes: expected.values().map(|(len, _)| len).sum(),
+        keys: prepared.desired.entries.len(),
+        bytes: value_bytes(repo, &prepared, &secrets)?,
         prefixes: config
             .mappings
             .iter()
@@ -360,7 +336,9 @@ async fn run_locked(
         change.old = None;
     }
 
-    let (verified, mut mismatches) = verify(kv, &prepared.desired, expected, progress).await?;
+    let kind = repo.gix().object_hash();
+    let (verified, mut mismatches) =
+        verify(kv, &prepared.desired, &secrets, kind, progress).await?;
     let recorded = syncpoint::read(kv, config).await?;
     if recorded.as_ref().map(|p| p.commit.as_str()) != Some(summary.commit.as_str()) {
         mismatches.push(format!(
@@ -380,37 +358,137 @@ async fn run_locked(
     })
 }
 
-/// Read every managed key back at one revision and compare it byte for byte with `expected`.
-/// Ephemeral keys and keys attached to a lease are not netsync's and are not compared.
+/// The bytes every managed key will hold: what is written, and the size of the rest (equal
+/// in etcd already) from the object database's headers, without reading them.
+fn value_bytes(
+    repo: &Repo,
+    prepared: &prepare::Prepared,
+    secrets: &BTreeMap<Vec<u8>, Fingerprint>,
+) -> Result<usize, Error> {
+    let written: BTreeMap<&[u8], usize> = prepared
+        .plan
+        .changes
+        .iter()
+        .filter_map(|c| c.new.as_ref().map(|v| (c.key.as_slice(), v.len())))
+        .collect();
+    let mut bytes = 0;
+    for (key, entry) in &prepared.desired.entries {
+        bytes += match (written.get(key.as_slice()), secrets.get(key)) {
+            (Some(len), _) | (None, Some((len, _))) => *len,
+            (None, None) => {
+                let header =
+                    repo.gix()
+                        .find_header(entry.oid)
+                        .map_err(|e| crate::git::Error::Corrupt {
+                            oid: entry.oid,
+                            repo: repo.path().to_owned(),
+                            source: e,
+                        })?;
+                header.size() as usize
+            }
+        };
+    }
+    Ok(bytes)
+}
+
+/// How often verification starts over when its read revision is compacted mid-read.
+const MAX_VERIFY_RESTARTS: usize = 5;
+
+/// Read every managed key back at one revision and compare it with the revision, page by
+/// page as the pages arrive (nothing is held but the page at hand): a plain value by its Git
+/// blob id, a secret by the fingerprint of its plaintext. Ephemeral keys and keys attached to
+/// a lease are not netsync's and are not compared.
 async fn verify(
     kv: &mut impl Kv,
     desired: &Desired,
-    expected: &BTreeMap<Vec<u8>, Fingerprint>,
+    secrets: &BTreeMap<Vec<u8>, Fingerprint>,
+    kind: gix::hash::Kind,
     progress: &Progress,
 ) -> Result<(usize, Vec<String>), Error> {
     let config = &desired.config;
-    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
-    let bar = progress.counter("verifying");
-    let snapshot = kv
-        .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
-        .await?;
-    bar.finish();
-    let mut mismatches = Vec::new();
-    let mut present = std::collections::BTreeSet::new();
-    for entry in snapshot.entries {
-        if config.is_ephemeral(&entry.key) || entry.lease != 0 {
-            continue;
+    let mut prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    prefixes.sort();
+    let mut attempt = 0;
+    loop {
+        let bar = progress.counter("verifying");
+        let mut check = Verification {
+            expected: desired.entries.iter().peekable(),
+            secrets,
+            kind,
+            config,
+            mismatches: Vec::new(),
+            missing: Vec::new(),
+            read: 0,
+        };
+        let read = kv
+            .for_each_page(&prefixes, crate::kv::PAGE_SIZE, &mut |page| {
+                check.page(page);
+                bar.set(check.read as u64);
+            })
+            .await;
+        bar.finish();
+        match read {
+            Err(crate::kv::Error::Compacted { revision }) if attempt < MAX_VERIFY_RESTARTS => {
+                attempt += 1;
+                tracing::warn!(
+                    revision,
+                    "revision compacted during verification; reading again"
+                );
+            }
+            Err(err) => return Err(err.into()),
+            Ok(_) => {
+                let mut mismatches = check.finish();
+                let verified = desired.entries.len().saturating_sub(mismatches.len());
+                mismatches.shrink_to_fit();
+                return Ok((verified, mismatches));
+            }
         }
-        match expected.get(&entry.key) {
-            Some(want) if *want == fingerprint(&entry.value) => {}
-            Some(_) => mismatches.push(format!("{} (different value)", display_key(&entry.key))),
-            None => mismatches.push(format!("{} (not in the revision)", display_key(&entry.key))),
+    }
+}
+
+/// [`verify`]'s comparison, one page at a time: etcd's keys (sorted) against the revision's
+/// (sorted), side by side.
+struct Verification<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> {
+    expected: std::iter::Peekable<I>,
+    secrets: &'a BTreeMap<Vec<u8>, Fingerprint>,
+    kind: gix::hash::Kind,
+    config: &'a crate::config::Config,
+    mismatches: Vec<String>,
+    missing: Vec<String>,
+    read: usize,
+}
+
+impl<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> Verification<'a, I> {
+    fn page(&mut self, page: Vec<crate::kv::KeyValue>) {
+        self.read += page.len();
+        for entry in page {
+            if self.config.is_ephemeral(&entry.key) || entry.lease != 0 {
+                continue;
+            }
+            while let Some((key, _)) = self.expected.next_if(|(k, _)| **k < entry.key) {
+                self.missing.push(format!("{} (missing)", display_key(key)));
+            }
+            let Some((_, want)) = self.expected.next_if(|(k, _)| **k == entry.key) else {
+                self.mismatches
+                    .push(format!("{} (not in the revision)", display_key(&entry.key)));
+                continue;
+            };
+            let same = match want.secret {
+                true => self.secrets.get(&entry.key) == Some(&fingerprint(&entry.value)),
+                false => crate::git::blob_id(self.kind, &entry.value) == want.oid,
+            };
+            if !same {
+                self.mismatches
+                    .push(format!("{} (different value)", display_key(&entry.key)));
+            }
         }
-        present.insert(entry.key);
     }
-    for key in expected.keys().filter(|k| !present.contains(*k)) {
-        mismatches.push(format!("{} (missing)", display_key(key)));
+
+    fn finish(mut self) -> Vec<String> {
+        for (key, _) in self.expected {
+            self.missing.push(format!("{} (missing)", display_key(key)));
+        }
+        self.mismatches.append(&mut self.missing);
+        self.mismatches
     }
-    let verified = expected.len().saturating_sub(mismatches.len());
-    Ok((verified, mismatches))
 }

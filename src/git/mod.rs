@@ -380,6 +380,23 @@ impl Repo {
             })
     }
 
+    /// The contents of `oids`, in order, inflated on every core (each worker with its own
+    /// handle on the object database): what apply and restore read before their first write.
+    pub fn read_blobs(&self, oids: &[ObjectId]) -> Result<Vec<Vec<u8>>> {
+        let shared = self.inner.clone().into_sync();
+        let (shared, path) = (&shared, &self.path);
+        // Below this many, a thread costs more than it saves.
+        crate::parallel::map_chunks(oids, 256, |part| {
+            let local = Repo {
+                inner: shared.to_thread_local(),
+                path: path.clone(),
+            };
+            part.iter().map(|oid| local.read_blob(*oid)).collect()
+        })
+        .into_iter()
+        .collect()
+    }
+
     /// The content of a blob.
     pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
         let mut blob = self.inner.find_blob(oid).map_err(|source| Error::Corrupt {

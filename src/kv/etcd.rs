@@ -511,10 +511,33 @@ impl EtcdKv {
         filter: &dyn Fn(GetOptions) -> GetOptions,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot> {
+        let mut entries = Vec::new();
+        let mut snapshot = self
+            .read_pages(prefixes, page_size, revision, filter, &mut |page| {
+                entries.extend(page);
+                progress(entries.len());
+            })
+            .await?;
+        snapshot.entries = entries;
+        Ok(snapshot)
+    }
+
+    /// [`EtcdKv::read_ranges`], handing each page to `sink` as it arrives, in key order
+    /// (prefixes in order: they never overlap). The snapshot returned has no entries.
+    async fn read_pages(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        revision: i64,
+        filter: &dyn Fn(GetOptions) -> GetOptions,
+        sink: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
         let mut snapshot = Snapshot {
             revision,
             ..Snapshot::default()
         };
+        let mut prefixes: Vec<&Vec<u8>> = prefixes.iter().collect();
+        prefixes.sort();
         let mut page = page_size.max(1);
         for prefix in prefixes {
             let end = prefix_range_end(prefix);
@@ -559,21 +582,23 @@ impl EtcdKv {
                     }
                 }
                 let more = response.more();
-                snapshot
-                    .entries
-                    .extend(response.take_kvs().into_iter().map(key_value));
-                progress(snapshot.entries.len());
-                match (more, snapshot.entries.last()) {
-                    (true, Some(last)) => {
+                let entries: Vec<KeyValue> =
+                    response.take_kvs().into_iter().map(key_value).collect();
+                let next = entries.last().map(|last| {
+                    let mut next = last.key.clone();
+                    next.push(0);
+                    next
+                });
+                sink(entries);
+                match (more, next) {
+                    (true, Some(next)) => {
                         crate::testhook::run("between_pages");
-                        start = last.key.clone();
-                        start.push(0);
+                        start = next;
                     }
                     _ => break,
                 }
             }
         }
-        snapshot.entries.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(snapshot)
     }
 }
@@ -602,6 +627,15 @@ impl Kv for EtcdKv {
                 other => return other,
             }
         }
+    }
+
+    async fn for_each_page(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        page: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
+        self.read_pages(prefixes, page_size, 0, &|o| o, page).await
     }
 
     async fn list_keys(

@@ -260,6 +260,21 @@ pub trait Kv {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot>;
 
+    /// Every key under `prefixes` at one revision, handed to `page` a page at a time, in key
+    /// order, so that the caller need not hold them all. [`Error::Compacted`] when the revision
+    /// is compacted mid-read (the caller starts over: pages already seen stay seen). Returns
+    /// the revision and cluster read, without entries.
+    async fn for_each_page(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        page: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
+        let mut snapshot = self.snapshot(prefixes, page_size, &mut |_| {}).await?;
+        page(std::mem::take(&mut snapshot.entries));
+        Ok(snapshot)
+    }
+
     /// Every key under `prefixes` without its value (keys-only: presence, `mod_revision`,
     /// `create_revision`, lease), at one revision, sorted by key, `page_size` keys per request.
     async fn list_keys(
