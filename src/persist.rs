@@ -700,6 +700,7 @@ async fn run_locked(
                     "too many keys differ between Git and etcd to record each one's base; the \
                      old sync point stays"
                 );
+                pack_loose_objects(repo, Some(lock), &report);
                 return Ok(report);
             }
             if !lock.fenced_put(kv, &syncpoint::key(config), &bytes).await? {
@@ -708,7 +709,23 @@ async fn run_locked(
             report.sync_point_recorded = true;
         }
     }
+    pack_loose_objects(repo, lock, &report);
     Ok(report)
+}
+
+/// The repository stays healthy over months of persists: after a run that committed, with
+/// the lock still held, the loose objects of this and earlier commits are packed once they
+/// pile up ([`remote::gc_auto`]). A failure only warns: the commit is made and pushed.
+fn pack_loose_objects(repo: &Repo, lock: Option<&Lock>, report: &PersistReport) {
+    if lock.is_none() || report.commit.is_none() {
+        return;
+    }
+    crate::testhook::run("before_gc");
+    let started = std::time::Instant::now();
+    match remote::gc_auto(repo.gix().git_dir()) {
+        Ok(()) => tracing::debug!(took = ?started.elapsed(), "git gc --auto"),
+        Err(err) => tracing::warn!(%err, "could not pack the repository's loose objects"),
+    }
 }
 
 /// Move `branch` from `from` to `to` by compare-and-swap, keeping a checked-out branch's

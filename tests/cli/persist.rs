@@ -1190,3 +1190,58 @@ fn remotes_may_be_urls_and_paths() {
             .stdout(contains("params/mtu"));
     }
 }
+
+/// `git count-objects -v` of `repo`, as numbers.
+fn count_objects(env: &TestEnv, repo: &Path) -> BTreeMap<String, u64> {
+    env.git(repo, ["count-objects", "-v"])
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+        .collect()
+}
+
+/// gix writes every object of a commit loose; after a commit, with the lock held, persist
+/// has Git pack them once they pile up past `gc.auto` (and never when it is 0).
+#[test]
+fn persist_packs_loose_objects_once_they_pile_up() {
+    for bare in [true, false] {
+        let (env, repo) = applied(bare);
+        env.git(&repo, ["config", "gc.auto", "0"]);
+        env.kv().put("/net/params/mtu", "1380");
+        persist(&env, &repo).success();
+        let objects = count_objects(&env, &repo);
+        assert!(objects["count"] > 0, "gc.auto = 0: left loose {objects:?}");
+
+        // A threshold below what one commit writes: packed right after it. `git gc --auto`
+        // estimates the loose objects from those whose ids start with 17 (more than
+        // gc.auto / 256 of them): two values' ids do.
+        env.git(&repo, ["config", "gc.auto", "3"]);
+        let samples = (0..)
+            .map(|i| format!("value {i}"))
+            .filter(|v| {
+                let id = netsync::git::blob_id(gix::hash::Kind::Sha1, v.as_bytes());
+                id.to_string().starts_with("17")
+            })
+            .take(2);
+        for (i, sample) in samples.enumerate() {
+            env.kv().put(format!("/net/params/sample{i}"), sample);
+        }
+        env.kv().put("/net/params/mtu", "1280");
+        env.kv().put("/net/users/frank/profile", "{}");
+        let head = env.rev_parse(&repo, "main");
+        persist(&env, &repo).success();
+        assert_ne!(env.rev_parse(&repo, "main"), head, "committed");
+        let objects = count_objects(&env, &repo);
+        assert!(objects["count"] < 3, "packed: {objects:?}");
+        assert!(objects["in-pack"] > 0, "{objects:?}");
+        assert_eq!(
+            tree_kv(&env, &repo, "main")
+                .get(b"/net/params/mtu".as_slice())
+                .map(Vec::as_slice),
+            Some(&b"1280"[..])
+        );
+        env.fsck(&repo);
+        // And the next run reads the packed history as before.
+        env.netsync_ok(&["diff", "--exit-code"], &repo);
+    }
+}
