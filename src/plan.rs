@@ -669,6 +669,8 @@ fn plan_within(
             ApplyStep::Refuse => plan.conflicts.push(change),
         }
     }
+    // A plan of a million keys is held while it is written: no room to spare.
+    plan.changes.shrink_to_fit();
     plan
 }
 

@@ -461,18 +461,21 @@ fn differing(plan: &mut Plan) -> Vec<&mut plan::Change> {
 /// Load Git's value of each of `all` into `new`; the positions of those that are age files,
 /// whose `new` is ciphertext still.
 fn read_git_values(repo: &Repo, all: &mut [&mut plan::Change]) -> Result<Vec<usize>, Error> {
-    let oids: Vec<crate::git::ObjectId> = all.iter().filter_map(|c| c.new_oid).collect();
-    let mut blobs = repo.read_blobs(&oids)?.into_iter();
-    drop(oids);
-    let mut sealed = Vec::new();
-    for (i, change) in all.iter_mut().enumerate() {
-        if change.new_oid.is_some() {
-            change.new = blobs.next();
-            if change.secret && change.path.as_deref().is_some_and(is_age_path) {
-                sealed.push(i);
+    repo.read_in_parallel(all, |repo, part| {
+        for change in part.iter_mut() {
+            if let Some(oid) = change.new_oid {
+                change.new = Some(repo.read_blob(oid)?);
             }
         }
-    }
+        Ok(())
+    })?;
+    let sealed = all
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.new_oid.is_some() && c.secret)
+        .filter(|(_, c)| c.path.as_deref().is_some_and(is_age_path))
+        .map(|(i, _)| i)
+        .collect();
     Ok(sealed)
 }
 

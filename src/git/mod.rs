@@ -380,31 +380,37 @@ impl Repo {
             })
     }
 
-    /// The contents of `oids`, in order, inflated on every core (each worker with its own
-    /// handle on the object database): what apply and restore read before their first write.
-    pub fn read_blobs(&self, oids: &[ObjectId]) -> Result<Vec<Vec<u8>>> {
+    /// Read blobs on every core: `f` gets each chunk of `items` and a handle of its own on
+    /// the object database ([`Repo::read_blob`]). What apply and restore read before their
+    /// first write.
+    pub fn read_in_parallel<T: Send>(
+        &self,
+        items: &mut [T],
+        f: impl Fn(&Repo, &mut [T]) -> Result<()> + Sync,
+    ) -> Result<()> {
         let shared = self.inner.clone().into_sync();
         let (shared, path) = (&shared, &self.path);
         // Below this many, a thread costs more than it saves.
-        crate::parallel::map_chunks(oids, 256, |part| {
+        crate::parallel::for_each_chunk_mut(items, 256, |part| {
             let local = Repo {
                 inner: shared.to_thread_local(),
                 path: path.clone(),
             };
-            part.iter().map(|oid| local.read_blob(*oid)).collect()
+            f(&local, part)
         })
-        .into_iter()
-        .collect()
     }
 
     /// The content of a blob.
     pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
-        let mut blob = self.inner.find_blob(oid).map_err(|source| Error::Corrupt {
+        let blob = self.inner.find_blob(oid).map_err(|source| Error::Corrupt {
             oid,
             repo: self.path.clone(),
             source,
         })?;
-        Ok(blob.take_data())
+        // A copy of exactly its size: a delta resolved from a pack leaves its buffer sized for
+        // base and result together, two or three times the value. Apply and restore hold
+        // every value they write; the buffer goes back to the repository's pool for the next.
+        Ok(blob.data.to_vec())
     }
 
     /// The first-parent chain from `ancestor` (exclusive) to `tip` (inclusive), oldest
