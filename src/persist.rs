@@ -98,6 +98,8 @@ pub enum Error {
     },
     #[error("internal error: the value of {key} is needed but was not read")]
     ValueNotRead { key: String },
+    #[error("commit {commit}, fetched from the primary remote to build on, changes how keys map to files (netsync.toml) since the sync point, which this run read etcd against; nothing was committed")]
+    KeyRulesChanged { commit: String },
     #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
     LockLost,
     #[error("{path} exists ({age} old): another Git process may be working on the repository")]
@@ -505,7 +507,7 @@ async fn run_locked(
         changes: Vec::new(),
         pending_in_git: 0,
         secrets: sealed,
-        incremental: read.incremental,
+        incremental: read.touched.is_some(),
         rebuilt: 0,
         pushes: Vec::new(),
         sync_point_recorded: false,
@@ -518,6 +520,14 @@ async fn run_locked(
     };
     let mut unsettled: Vec<syncpoint::Unsettled>;
     loop {
+        // After an incremental read, only the keys either side changed since the sync point
+        // are assessed: every other one holds its base on both sides.
+        let only = match (&read.touched, &sync_point, &base) {
+            (Some(touched), Some(point), Some(base)) => {
+                Some(assessed_keys(repo, config, touched, point, base, parent)?)
+            }
+            _ => None,
+        };
         let built = build::build(
             repo,
             parent,
@@ -527,6 +537,7 @@ async fn run_locked(
             tip_desired.as_ref().or(base.as_ref().map(|b| &b.desired)),
             options.policy,
             &is_secret,
+            only.as_ref().zip(read.touched.as_ref()),
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
@@ -868,6 +879,38 @@ fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
     })?;
     let base = plan::Base::of_commit(&desired.entries, point.clone());
     Ok(BaseEntries { base, desired })
+}
+
+/// The keys persist assesses after an incremental read: those etcd changed (`touched`), those
+/// whose file differs between the sync point's commit and `parent` (found comparing only the
+/// subtrees whose ids differ), and the record's unsettled keys.
+fn assessed_keys(
+    repo: &Repo,
+    config: &Config,
+    touched: &std::collections::BTreeSet<Vec<u8>>,
+    point: &SyncPoint,
+    base: &BaseEntries,
+    parent: ObjectId,
+) -> Result<std::collections::BTreeSet<Vec<u8>>, Error> {
+    let mut keys = touched.clone();
+    keys.extend(point.unsettled.iter().map(|u| u.key.clone()));
+    let to = repo.resolve(&parent.to_string())?;
+    if !desired::load_config(repo, &to)?.same_key_rules(&base.desired.config) {
+        return Err(Error::KeyRulesChanged {
+            commit: parent.to_string(),
+        });
+    }
+    match desired::changed_between(repo, config, &base.desired.revision, &to)? {
+        Some(changed) => keys.extend(changed.into_keys()),
+        None => {
+            // A file that is no key file: reading the commit whole says which.
+            desired::load(repo, Some(&parent.to_string()))?;
+            return Err(Error::ValueNotRead {
+                key: format!("the keys changed between {} and {parent}", point.commit),
+            });
+        }
+    }
+    Ok(keys)
 }
 
 /// What etcd holds, split the way persist needs it.

@@ -562,6 +562,27 @@ pub fn plan_touched(
     )
 }
 
+/// One side's blob ids for [`assess`]: of every managed key of `all`, or (`only`) of the
+/// managed keys among `only`, looked up with `one`.
+pub fn side_ids(
+    all: &mut dyn Iterator<Item = (&Vec<u8>, ObjectId)>,
+    one: &dyn Fn(&[u8]) -> Option<ObjectId>,
+    only: Option<&BTreeSet<Vec<u8>>>,
+    managed: &dyn Fn(&[u8]) -> bool,
+) -> BTreeMap<Vec<u8>, ObjectId> {
+    match only {
+        None => all
+            .filter(|(k, _)| managed(k))
+            .map(|(k, v)| (k.clone(), v))
+            .collect(),
+        Some(keys) => keys
+            .iter()
+            .filter(|k| managed(k))
+            .filter_map(|k| one(k).map(|v| (k.clone(), v)))
+            .collect(),
+    }
+}
+
 /// [`plan`], or with `only`, [`plan_touched`].
 #[allow(clippy::too_many_arguments)]
 fn plan_within(
@@ -601,22 +622,10 @@ fn plan_within(
             || is_secret(key)
             || base.is_some_and(|b| b.secrets.contains(key))
     };
-    // The ids of one side's managed keys: all of them, or only the touched ones.
+    let only_keys = only.map(|t| &t.keys);
     let ids = |all: &mut dyn Iterator<Item = (&Vec<u8>, ObjectId)>,
-               one: &dyn Fn(&[u8]) -> Option<ObjectId>|
-     -> BTreeMap<Vec<u8>, ObjectId> {
-        match only {
-            None => all
-                .filter(|(k, _)| managed(k))
-                .map(|(k, v)| (k.clone(), v))
-                .collect(),
-            Some(t) => t
-                .keys
-                .iter()
-                .filter(|k| managed(k))
-                .filter_map(|k| one(k).map(|v| (k.clone(), v)))
-                .collect(),
-        }
+               one: &dyn Fn(&[u8]) -> Option<ObjectId>| {
+        side_ids(all, one, only_keys, &managed)
     };
     let git = ids(&mut desired.iter().map(|(k, e)| (k, e.oid)), &|k| {
         desired.get(k).map(|e| e.oid)

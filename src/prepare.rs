@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{self, Desired};
 use crate::git::Repo;
-use crate::keypath;
 use crate::kv::Kv;
 use crate::plan::{self, Base, Plan, Policy, Sealed};
 use crate::progress::Progress;
@@ -325,37 +324,14 @@ fn base_by_difference(
     at_point: &crate::git::Revision,
     point: &SyncPoint,
 ) -> Result<Option<ByDifference>, Error> {
-    let config = &desired.config;
-    let mut changed: BTreeSet<Vec<u8>> = BTreeSet::new();
-    // Each changed key as the commit holds it: (blob, age file), or absent.
-    let mut then: BTreeMap<Vec<u8>, Option<(crate::git::ObjectId, bool)>> = BTreeMap::new();
-    for mapping in &config.mappings {
-        for file in repo.files_changed_under(at_point, &desired.revision, &mapping.dir)? {
-            let Ok(decoded) = keypath::decode_bytes(&file.path) else {
-                return Ok(None);
-            };
-            let mut key = mapping.prefix.clone();
-            key.extend_from_slice(&decoded.rest);
-            if config.is_ephemeral(&key) {
-                continue;
-            }
-            if let Some(oid) = file.old {
-                // A plain file for a key the patterns call secret, or a key stored twice:
-                // the commit is no desired state.
-                let plain_secret = !decoded.secret && config.is_secret(&key);
-                if plain_secret || then.get(&key).is_some_and(Option::is_some) {
-                    return Ok(None);
-                }
-                then.insert(key.clone(), Some((oid, decoded.secret)));
-            } else {
-                then.entry(key.clone()).or_insert(None);
-            }
-            if let Some(oid) = file.new {
-                if desired.entries.get(&key).map(|e| e.oid) != Some(oid) {
-                    return Ok(None);
-                }
-            }
-            changed.insert(key);
+    let Some(between) =
+        desired::changed_between(repo, &desired.config, at_point, &desired.revision)?
+    else {
+        return Ok(None);
+    };
+    for (key, b) in &between {
+        if b.after.map(|(oid, _)| oid) != desired.entries.get(key).map(|e| e.oid) {
+            return Ok(None);
         }
     }
     let mut entries: BTreeMap<Vec<u8>, crate::git::ObjectId> = desired
@@ -369,8 +345,9 @@ fn base_by_difference(
         .filter(|(_, e)| e.secret)
         .map(|(k, _)| k.clone())
         .collect();
-    for (key, was) in then {
-        match was {
+    let changed: BTreeSet<Vec<u8>> = between.keys().cloned().collect();
+    for (key, b) in between {
+        match b.before {
             Some((oid, secret)) => {
                 entries.insert(key.clone(), oid);
                 match secret {

@@ -9,12 +9,12 @@
 //! lacks, any read error such as a compacted revision) falls back to the full read and says
 //! so at info level (`-v`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::seal::Secret;
 use super::{BaseEntries, Error, Etcd, PersistOptions};
 use crate::config::Config;
-use crate::git::{self, ObjectId};
+use crate::git;
 use crate::kv::{Delta, Kv};
 use crate::progress::Progress;
 use crate::syncpoint::SyncPoint;
@@ -26,8 +26,10 @@ pub struct Read {
     pub member_id: u64,
     pub etcd: Etcd,
     pub secrets: BTreeMap<Vec<u8>, Secret>,
-    /// True when only the keys written since the sync point were read with their values.
-    pub incremental: bool,
+    /// After an incremental read, the keys etcd changed since the sync point (written or
+    /// deleted): `etcd.values` holds only those (and the secrets); every other managed key
+    /// still holds its base. `None` after a full read: `etcd.values` holds every key.
+    pub touched: Option<BTreeSet<Vec<u8>>>,
 }
 
 /// `is_secret`: the keys persist must treat as secrets (the `secrets.keys` patterns, and any
@@ -86,7 +88,7 @@ pub async fn read(
         member_id: snapshot.member_id,
         etcd,
         secrets,
-        incremental: false,
+        touched: None,
     })
 }
 
@@ -124,6 +126,11 @@ fn from_delta(
         leased: Default::default(),
     };
     let mut secrets = BTreeMap::new();
+    // The keys etcd changed since the sync point: written, or (a key of the base etcd no
+    // longer has) deleted. Every other key still holds its base, and is only checked to be
+    // one: it is not listed in `etcd.values`.
+    let mut touched: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut in_base = base.base.entries.keys().peekable();
     let total = keys.entries.len();
     for meta in keys.entries {
         if config.is_ephemeral(&meta.key) {
@@ -135,12 +142,17 @@ fn from_delta(
             etcd.leased.insert(meta.key);
             continue;
         }
+        while let Some(gone) = in_base.next_if(|b| b.as_slice() < meta.key.as_slice()) {
+            touched.insert(gone.clone());
+        }
+        let based = in_base.next_if(|b| **b == meta.key).is_some();
         let secret = is_secret(&meta.key);
         if meta.mod_revision > since && !point.unchanged(meta.mod_revision) {
             let entry = match changed.remove(&meta.key) {
                 Some(e) if e.mod_revision == meta.mod_revision && e.lease == 0 => e,
                 _ => return Err("the two reads disagree".to_owned()),
             };
+            touched.insert(entry.key.clone());
             if secret {
                 let value = Some(zeroize::Zeroizing::new(entry.value));
                 secrets.insert(
@@ -163,15 +175,10 @@ fn from_delta(
             return Err("a key etcd differed on at the sync point was not read".to_owned());
         }
         changed.remove(&meta.key);
-        let unchanged: Option<ObjectId> = base
-            .base
-            .entries
-            .get(&meta.key)
-            .filter(|_| !secret || base.base.secrets.contains(&meta.key))
-            .copied();
-        let Some(oid) = unchanged else {
+        let unchanged = based && (!secret || base.base.secrets.contains(&meta.key));
+        if !unchanged {
             return Err("a key unchanged since the sync point is not in its commit".to_owned());
-        };
+        }
         if secret {
             // Kept as the base's ciphertext by `seal` (mod_revision not newer): no value needed.
             let value = None;
@@ -182,10 +189,9 @@ fn from_delta(
                     value,
                 },
             );
-        } else {
-            etcd.values.insert(meta.key, (oid, None));
         }
     }
+    touched.extend(in_base.cloned());
     if !changed.is_empty() {
         return Err("the two reads disagree".to_owned());
     }
@@ -202,6 +208,6 @@ fn from_delta(
         member_id: keys.member_id,
         etcd,
         secrets,
-        incremental: true,
+        touched: Some(touched),
     })
 }
