@@ -230,6 +230,14 @@ async fn run_locked(
     show: &mut dyn FnMut(&Summary),
     lock: &lock::Lock,
 ) -> Result<RestoreReport, Error> {
+    // The disaster case, a new cluster: every key is an addition, written straight from the
+    // object database part by part, so that the whole dataset is never held at once.
+    if let Some(target) = empty_target(kv, &desired.config).await? {
+        return restore_into_empty(
+            repo, kv, desired, target, options, identities, progress, show, lock,
+        )
+        .await;
+    }
     // Restore makes etcd hold the revision: every difference is written.
     let compare = prepare::Compare::TwoWay;
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
@@ -355,6 +363,195 @@ async fn run_locked(
         cluster_id,
         verified,
         mismatches,
+    })
+}
+
+/// Keys written per part by [`restore_into_empty`]: the values of one part are read (on every
+/// core), written, and freed before the next.
+const PART_KEYS: usize = 8192;
+
+/// The target's revision and cluster when it holds no key under the managed prefixes (not
+/// even an ephemeral or leased one) and no sync point: nothing to compare, everything to add.
+async fn empty_target(
+    kv: &mut impl Kv,
+    config: &crate::config::Config,
+) -> Result<Option<crate::kv::Snapshot>, Error> {
+    if syncpoint::read(kv, config).await?.is_some() {
+        return Ok(None);
+    }
+    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    let listing = kv
+        .list_keys(&prefixes, crate::kv::PAGE_SIZE, &mut |_| {})
+        .await?;
+    Ok(listing.entries.is_empty().then_some(listing))
+}
+
+/// Restore onto an empty target: the plan is "add every key", so none is made. Guarantee 2
+/// as for any write: every blob is read and every secret decrypted, and every write's size
+/// checked, before the first write; the values are then read again part by part as they
+/// are written (the plaintexts of secrets are kept from the first reading), and everything
+/// is read back and verified as on any restore.
+#[allow(clippy::too_many_arguments)]
+async fn restore_into_empty(
+    repo: &Repo,
+    kv: &mut impl Kv,
+    desired: Desired,
+    target: crate::kv::Snapshot,
+    options: &RestoreOptions,
+    identities: &Identities,
+    progress: &Progress,
+    show: &mut dyn FnMut(&Summary),
+    lock: &lock::Lock,
+) -> Result<RestoreReport, Error> {
+    let config = &desired.config;
+    let entries: Vec<(&Vec<u8>, &crate::desired::DesiredEntry)> = desired.entries.iter().collect();
+    // Every blob read, its size kept (secrets: their plaintext, once decrypted).
+    let mut sizes: Vec<(crate::git::ObjectId, usize)> =
+        entries.iter().map(|(_, e)| (e.oid, 0)).collect();
+    repo.read_in_parallel(&mut sizes, |repo, part| {
+        for (oid, size) in part.iter_mut() {
+            *size = repo.read_blob(*oid)?.len();
+        }
+        Ok(())
+    })?;
+    let sealed: Vec<(&[u8], Vec<u8>)> = entries
+        .iter()
+        .filter(|(_, e)| e.secret)
+        .map(|(k, e)| Ok((k.as_slice(), repo.read_blob(e.oid)?)))
+        .collect::<Result<_, Error>>()?;
+    let plaintexts = secrets::decrypt_all(
+        sealed.iter().map(|(k, armored)| (*k, armored.as_slice())),
+        identities,
+    )?;
+    let plain: BTreeMap<&[u8], zeroize::Zeroizing<Vec<u8>>> =
+        sealed.iter().map(|(k, _)| *k).zip(plaintexts).collect();
+    drop(sealed);
+    let secrets: BTreeMap<Vec<u8>, Fingerprint> = plain
+        .iter()
+        .map(|(k, v)| (k.to_vec(), fingerprint(v)))
+        .collect();
+    let size_of = |i: usize| match plain.get(entries[i].0.as_slice()) {
+        Some(value) => value.len(),
+        None => sizes[i].1,
+    };
+    let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
+    let max_request = options
+        .max_request_bytes
+        .unwrap_or(config.etcd.max_request_bytes);
+    let envelope = kv.request_envelope();
+    for (i, (key, _)) in entries.iter().enumerate() {
+        crate::write::check_size(
+            key,
+            Some(size_of(i)),
+            0,
+            max_request,
+            envelope,
+            lock.key.len(),
+        )?;
+    }
+    let summary = Summary {
+        commit: desired.revision.commit.to_string(),
+        rev: desired.rev_name.clone(),
+        keys: entries.len(),
+        bytes: (0..entries.len()).map(size_of).sum(),
+        prefixes: config
+            .mappings
+            .iter()
+            .map(|m| display_key(&m.prefix))
+            .collect(),
+        secrets: plain.len(),
+        existing_keys: 0,
+        resumed: false,
+    };
+    show(&summary);
+    if lock.is_lost() {
+        return Err(Error::LockLost);
+    }
+    crate::testhook::run("before_write");
+    let limits = crate::write::Limits {
+        ops: max_ops,
+        bytes: max_request.saturating_sub(envelope).max(1),
+    };
+    let fence = crate::kv::Fence {
+        key: &lock.key,
+        lease: lock.lease,
+    };
+    let in_flight = options.txns_in_flight.unwrap_or(config.etcd.txns_in_flight);
+    let bar = progress.bar("writing etcd", entries.len() as u64);
+    let mut written = crate::write::Written::default();
+    for (part, range) in entries.chunks(PART_KEYS).zip((0..).step_by(PART_KEYS)) {
+        let mut values: Vec<(crate::git::ObjectId, Option<Vec<u8>>)> = part
+            .iter()
+            .filter(|(k, _)| !plain.contains_key(k.as_slice()))
+            .map(|(_, e)| (e.oid, None))
+            .collect();
+        repo.read_in_parallel(&mut values, |repo, part| {
+            for (oid, value) in part.iter_mut() {
+                *value = Some(repo.read_blob(*oid)?);
+            }
+            Ok(())
+        })?;
+        let mut read = values.iter();
+        let ops: Vec<Guarded> = part
+            .iter()
+            .map(|(key, _)| Guarded {
+                key,
+                value: Some(match plain.get(key.as_slice()) {
+                    Some(value) => value.as_slice(),
+                    None => read
+                        .next()
+                        .and_then(|(_, v)| v.as_deref())
+                        .unwrap_or_default(),
+                }),
+                expect_mod_revision: 0,
+            })
+            .collect();
+        let done = crate::write::execute_in_flight(
+            kv,
+            &ops,
+            Some(fence),
+            limits,
+            in_flight,
+            &Progress::disabled(),
+        )
+        .await
+        .map_err(|e| e.after(written.revisions.len()))?;
+        written.revisions.extend(done.revisions);
+        bar.set((range + part.len()) as u64);
+    }
+    bar.finish();
+    written.revisions.sort_unstable();
+    let point_key = syncpoint::key(config);
+    let point = SyncPoint::new(summary.commit.clone(), target.cluster_id, "restore");
+    let recorded = crate::write::record(
+        kv,
+        &point_key,
+        point,
+        (target.revision, 0),
+        &written,
+        fence,
+        limits,
+    )
+    .await?;
+    let transactions = written.revisions.len() + recorded.revisions.len();
+    let revision = recorded.revisions.last().copied().unwrap_or_default();
+    let kind = repo.gix().object_hash();
+    let (verified, mut mismatches) = verify(kv, &desired, &secrets, kind, progress).await?;
+    if syncpoint::read(kv, config).await?.map(|p| p.commit) != Some(summary.commit.clone()) {
+        mismatches.push(format!(
+            "{} (sync point not recorded)",
+            display_key(&point_key)
+        ));
+    }
+    Ok(RestoreReport {
+        written: entries.len(),
+        deleted: 0,
+        transactions,
+        etcd_revision_after: revision,
+        cluster_id: format!("{:x}", target.cluster_id),
+        verified,
+        mismatches,
+        summary,
     })
 }
 

@@ -76,15 +76,37 @@ pub fn check_sizes(
     lock_key_len: usize,
 ) -> Result<(), Error> {
     for op in ops {
-        let request = kv::wire::alone(op, lock_key_len) + envelope;
-        if request > max_request {
-            return Err(Error::ValueTooLarge {
-                key: display_key(op.key),
-                bytes: op.value.map_or(0, <[u8]>::len),
-                request,
-                limit: max_request,
-            });
-        }
+        check_size(
+            op.key,
+            op.value.map(<[u8]>::len),
+            op.expect_mod_revision,
+            max_request,
+            envelope,
+            lock_key_len,
+        )?;
+    }
+    Ok(())
+}
+
+/// [`check_sizes`] of one write known by its key and value size (`None`: a delete).
+pub fn check_size(
+    key: &[u8],
+    value_len: Option<usize>,
+    expect_mod_revision: i64,
+    max_request: usize,
+    envelope: usize,
+    lock_key_len: usize,
+) -> Result<(), Error> {
+    let request = kv::wire::write(key.len(), value_len, expect_mod_revision)
+        + kv::wire::fence_for_key(lock_key_len)
+        + envelope;
+    if request > max_request {
+        return Err(Error::ValueTooLarge {
+            key: display_key(key),
+            bytes: value_len.unwrap_or(0),
+            request,
+            limit: max_request,
+        });
     }
     Ok(())
 }
@@ -404,6 +426,17 @@ async fn guard_failure(
 }
 
 impl Error {
+    /// The error of a later part of a run, counting the `earlier` parts' transactions too.
+    pub fn after(self, earlier: usize) -> Self {
+        let applied = match &self {
+            Error::ConcurrentModification { transactions, .. }
+            | Error::LockLost { transactions }
+            | Error::RefusedAsTooLarge { transactions, .. } => *transactions,
+            _ => return self,
+        };
+        self.with_transactions(applied + earlier)
+    }
+
     /// The error, saying how many transactions of the run were applied.
     fn with_transactions(self, applied: usize) -> Self {
         match self {
