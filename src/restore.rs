@@ -449,6 +449,7 @@ async fn restore_into_empty(
             lock.key.len(),
         )?;
     }
+    tracing::debug!(keys = entries.len(), "every value read and checked");
     let summary = Summary {
         commit: desired.revision.commit.to_string(),
         rev: desired.rev_name.clone(),
@@ -479,18 +480,30 @@ async fn restore_into_empty(
     let in_flight = options.txns_in_flight.unwrap_or(config.etcd.txns_in_flight);
     let bar = progress.bar("writing etcd", entries.len() as u64);
     let mut written = crate::write::Written::default();
-    for (part, range) in entries.chunks(PART_KEYS).zip((0..).step_by(PART_KEYS)) {
-        let mut values: Vec<(crate::git::ObjectId, Option<Vec<u8>>)> = part
-            .iter()
+    // The next part's values are read while this one is written.
+    let reader = repo.reader();
+    let part_oids = |part: &[(&Vec<u8>, &crate::desired::DesiredEntry)]| -> Vec<_> {
+        part.iter()
             .filter(|(k, _)| !plain.contains_key(k.as_slice()))
-            .map(|(_, e)| (e.oid, None))
-            .collect();
-        repo.read_in_parallel(&mut values, |repo, part| {
-            for (oid, value) in part.iter_mut() {
-                *value = Some(repo.read_blob(*oid)?);
-            }
-            Ok(())
-        })?;
+            .map(|(_, e)| e.oid)
+            .collect()
+    };
+    let read_part = |oids: Vec<crate::git::ObjectId>| {
+        let reader = reader.clone();
+        tokio::task::spawn_blocking(move || reader.read_blobs(&oids))
+    };
+    let mut parts = entries.chunks(PART_KEYS).peekable();
+    let mut next = parts.peek().map(|part| read_part(part_oids(part)));
+    let mut range = 0;
+    while let Some(part) = parts.next() {
+        let values = match next.take() {
+            Some(reading) => match reading.await {
+                Ok(values) => values?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            },
+            None => Vec::new(),
+        };
+        next = parts.peek().map(|part| read_part(part_oids(part)));
         let mut read = values.iter();
         let ops: Vec<Guarded> = part
             .iter()
@@ -498,10 +511,7 @@ async fn restore_into_empty(
                 key,
                 value: Some(match plain.get(key.as_slice()) {
                     Some(value) => value.as_slice(),
-                    None => read
-                        .next()
-                        .and_then(|(_, v)| v.as_deref())
-                        .unwrap_or_default(),
+                    None => read.next().map(Vec::as_slice).unwrap_or_default(),
                 }),
                 expect_mod_revision: 0,
             })
@@ -517,9 +527,14 @@ async fn restore_into_empty(
         .await
         .map_err(|e| e.after(written.revisions.len()))?;
         written.revisions.extend(done.revisions);
-        bar.set((range + part.len()) as u64);
+        range += part.len();
+        bar.set(range as u64);
     }
     bar.finish();
+    tracing::debug!(
+        transactions = written.revisions.len(),
+        "every value written"
+    );
     written.revisions.sort_unstable();
     let point_key = syncpoint::key(config);
     let point = SyncPoint::new(summary.commit.clone(), target.cluster_id, "restore");
@@ -643,6 +658,14 @@ async fn verify(
     }
 }
 
+/// What a value read back is checked by.
+enum Digest {
+    /// A secret's plaintext fingerprint.
+    Secret(Fingerprint),
+    /// A plain value's Git blob id.
+    Blob(crate::git::ObjectId),
+}
+
 /// [`verify`]'s comparison, one page at a time: etcd's keys (sorted) against the revision's
 /// (sorted), side by side.
 struct Verification<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> {
@@ -658,7 +681,17 @@ struct Verification<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::Des
 impl<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> Verification<'a, I> {
     fn page(&mut self, page: Vec<crate::kv::KeyValue>) {
         self.read += page.len();
-        for entry in page {
+        // The digests first, on every core: hashing is most of the work.
+        let (kind, secrets) = (self.kind, self.secrets);
+        let digests = crate::parallel::map_chunks(&page, 512, |part| {
+            part.iter()
+                .map(|e| match secrets.contains_key(&e.key) {
+                    true => Digest::Secret(fingerprint(&e.value)),
+                    false => Digest::Blob(crate::git::blob_id(kind, &e.value)),
+                })
+                .collect()
+        });
+        for (entry, digest) in page.into_iter().zip(digests) {
             if self.config.is_ephemeral(&entry.key) || entry.lease != 0 {
                 continue;
             }
@@ -670,9 +703,10 @@ impl<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> Ve
                     .push(format!("{} (not in the revision)", display_key(&entry.key)));
                 continue;
             };
-            let same = match want.secret {
-                true => self.secrets.get(&entry.key) == Some(&fingerprint(&entry.value)),
-                false => crate::git::blob_id(self.kind, &entry.value) == want.oid,
+            let same = match (want.secret, digest) {
+                (true, Digest::Secret(got)) => self.secrets.get(&entry.key) == Some(&got),
+                (false, Digest::Blob(got)) => got == want.oid,
+                _ => false,
             };
             if !same {
                 self.mismatches

@@ -108,6 +108,30 @@ pub struct FileChanged {
     pub new: Option<ObjectId>,
 }
 
+/// Reads blobs from any thread ([`Repo::reader`]).
+#[derive(Clone)]
+pub struct Reader {
+    shared: gix::ThreadSafeRepository,
+    path: PathBuf,
+}
+
+impl Reader {
+    /// The contents of `oids`, in order, inflated on every core.
+    pub fn read_blobs(&self, oids: &[ObjectId]) -> Result<Vec<Vec<u8>>> {
+        let mut values: Vec<(ObjectId, Vec<u8>)> =
+            oids.iter().map(|oid| (*oid, Vec::new())).collect();
+        crate::parallel::for_each_chunk_mut(&mut values, 256, |part| {
+            let local = Repo {
+                inner: self.shared.to_thread_local(),
+                path: self.path.clone(),
+            };
+            part.iter_mut()
+                .try_for_each(|(oid, value)| local.read_blob(*oid).map(|v| *value = v))
+        })?;
+        Ok(values.into_iter().map(|(_, v)| v).collect())
+    }
+}
+
 /// An opened repository, bare or not.
 pub struct Repo {
     inner: gix::Repository,
@@ -398,6 +422,14 @@ impl Repo {
             };
             f(&local, part)
         })
+    }
+
+    /// A handle that reads blobs from any thread (on a blocking task, say), on every core.
+    pub fn reader(&self) -> Reader {
+        Reader {
+            shared: self.inner.clone().into_sync(),
+            path: self.path.clone(),
+        }
     }
 
     /// The content of a blob.
