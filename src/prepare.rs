@@ -225,6 +225,10 @@ async fn incremental(
             "the sync point's commit does not read as a desired state".to_owned(),
         ));
     };
+    tracing::debug!(
+        changed = git_changed.len(),
+        "Git compared with the sync point's commit"
+    );
     // etcd: every key without its value.
     let bar = progress.counter("reading etcd");
     let listed = kv
@@ -239,6 +243,7 @@ async fn incremental(
         Ok(listing) => listing,
         Err(err) => return Ok(Err(format!("listing etcd's keys failed: {err}"))),
     };
+    tracing::debug!(keys = listing.entries.len(), "etcd's keys listed");
     let cluster = format!("{:x}", listing.cluster_id);
     if cluster != point.cluster_id {
         return Ok(Err(format!(
@@ -272,6 +277,7 @@ async fn incremental(
     if !crate::kv::read_one_by_one(wanted.len(), listing.entries.len()) {
         return Ok(Err("most keys changed since the sync point".to_owned()));
     }
+    tracing::debug!(read = wanted.len(), "keys changed on either side");
     crate::testhook::run("before_values");
     let values = match kv.get_at(&wanted, listing.revision).await {
         Ok(values) => values,

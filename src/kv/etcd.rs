@@ -23,8 +23,11 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
 /// How often a whole snapshot read restarts after its revision was compacted mid-read.
 const MAX_SNAPSHOT_RESTARTS: usize = 5;
-/// Point reads [`Kv::get_at`] keeps in flight at once.
-const READS_IN_FLIGHT: usize = 32;
+/// Read-only transactions [`Kv::get_at`] keeps in flight at once.
+const READS_IN_FLIGHT: usize = 8;
+/// Range requests per read-only transaction of [`Kv::get_at`]: etcd counts them against
+/// its --max-txn-ops (128 by default).
+const READS_PER_TXN: usize = 64;
 
 /// How to reach etcd (resolved from flags, environment and netsync.toml by
 /// the settings module).
@@ -649,51 +652,64 @@ impl Kv for EtcdKv {
     }
 
     async fn get_at(&mut self, keys: &[&[u8]], revision: i64) -> Result<Vec<KeyValue>> {
-        // One range request per key, several in flight (they share one HTTP/2 connection);
-        // pinned at `revision`, so that every value is as the listing saw it.
+        // Read-only transactions of range requests pinned at `revision` (so that every value
+        // is as the listing saw it), several in flight on the one HTTP/2 connection: a request
+        // per key costs etcd more than the key does.
         let mut out: Vec<KeyValue> = Vec::with_capacity(keys.len());
-        let mut failed: Vec<usize> = Vec::new();
+        let mut failed: Vec<std::ops::Range<usize>> = Vec::new();
         let mut reading = tokio::task::JoinSet::new();
         let deadline = self.timeout.min(ATTEMPT_TIMEOUT);
+        let request = |range: std::ops::Range<usize>| {
+            let ops: Vec<TxnOp> = keys[range]
+                .iter()
+                .map(|key| TxnOp::get(*key, Some(GetOptions::new().with_revision(revision))))
+                .collect();
+            Txn::new().and_then(ops)
+        };
+        let answer = |response: etcd_client::TxnResponse, out: &mut Vec<KeyValue>| {
+            for op in response.op_responses() {
+                if let etcd_client::TxnOpResponse::Get(get) = op {
+                    out.extend(get.kvs().iter().map(to_key_value));
+                }
+            }
+        };
         let mut next = 0;
         while next < keys.len() || !reading.is_empty() {
             while next < keys.len() && reading.len() < READS_IN_FLIGHT {
-                let (i, key, mut kv) = (next, keys[next].to_vec(), self.kv.clone());
-                let options = GetOptions::new().with_revision(revision);
-                reading.spawn(async move {
-                    let answer = tokio::time::timeout(deadline, kv.get(key, Some(options))).await;
-                    (i, answer)
-                });
-                next += 1;
+                let range = next..(next + READS_PER_TXN).min(keys.len());
+                let (txn, mut kv) = (request(range.clone()), self.kv.clone());
+                next = range.end;
+                reading.spawn(
+                    async move { (range, tokio::time::timeout(deadline, kv.txn(txn)).await) },
+                );
             }
             match reading.join_next().await {
-                Some(Ok((_, Ok(Ok(mut response))))) => {
-                    out.extend(response.take_kvs().into_iter().map(key_value));
-                }
-                Some(Ok((i, _))) => failed.push(i),
+                Some(Ok((_, Ok(Ok(response))))) => answer(response, &mut out),
+                Some(Ok((range, _))) => failed.push(range),
                 Some(Err(err)) => std::panic::resume_unwind(err.into_panic()),
                 None => break,
             }
         }
-        // What failed (a member gone, no answer): again, one by one, retried as every read is.
-        for i in failed {
-            let key = keys[i];
-            let mut response = match self
+        // What failed (a member gone, no answer, a lower --max-txn-ops): again, retried as
+        // every read is; the error of the last attempt is the caller's.
+        for range in failed {
+            let txn = request(range.clone());
+            let response = match self
                 .retry("a read", |mut kv| {
-                    let options = GetOptions::new().with_revision(revision);
-                    let key = key.to_vec();
-                    async move { kv.get(key, Some(options)).await }
+                    let txn = txn.clone();
+                    async move { kv.txn(txn).await }
                 })
                 .await
             {
                 Ok(response) => response,
                 Err(Error::Etcd(e)) => {
-                    let err = classify(e, 0, 0, revision);
-                    return Err(self.refused(err, Access::Read, &[shown(key)]));
+                    let err = classify(e, range.len(), 0, revision);
+                    let named: Vec<String> = keys[range].iter().map(|k| shown(k)).collect();
+                    return Err(self.refused(err, Access::Read, &named));
                 }
                 Err(e) => return Err(e),
             };
-            out.extend(response.take_kvs().into_iter().map(key_value));
+            answer(response, &mut out);
         }
         out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)

@@ -203,3 +203,36 @@ fn a_persist_commit_never_recorded_is_adopted_by_the_full_read() {
     );
     assert_eq!(doc["changes"], serde_json::json!([]), "adopted: {doc}");
 }
+
+#[test]
+fn values_are_read_as_the_listing_saw_them_not_as_written_since() {
+    let (env, repo) = TestEnv::applied_network();
+    env.kv().put("/net/params/dns", "drift");
+    // Between the listing and the values, someone writes the key again.
+    let hook = format!(
+        "etcdctl --endpoints={} put /net/params/dns later >/dev/null",
+        env.endpoints()
+    );
+    let (doc, log) = env.netsync_json(
+        &["diff", "-v"],
+        &repo,
+        &[("NETSYNC_TEST_HOOK_BEFORE_VALUES", hook.as_str())],
+    );
+    assert!(log.contains(INCREMENTAL), "{log}");
+    let change = &doc["changes"][0];
+    assert_eq!(change["key"], "/net/params/dns", "{doc}");
+    // Drift reads from Git's value to etcd's: `new` is etcd's as listed.
+    let sha = |v: &[u8]| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(v);
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(change["new"]["sha256"], sha(b"drift"), "{doc}");
+    assert_eq!(
+        env.kv().get("/net/params/dns").as_deref(),
+        Some(&b"later"[..])
+    );
+}
