@@ -479,10 +479,14 @@ pub struct Touched {
 /// the listing contradicts that promise (an unwritten key that is no key of the base), or
 /// when the two sides do not count the same keys changed on neither side: the caller then
 /// reads every value instead.
-pub fn touched(
+///
+/// `base_keys`: the keys that have a base, in order (those of [`Base::entries`], which the
+/// caller need not build whole).
+pub fn touched<'k>(
     desired: &BTreeMap<Vec<u8>, DesiredEntry>,
     listing: &[KeyValue],
-    base: &Base,
+    point: &SyncPoint,
+    base_keys: impl Iterator<Item = &'k [u8]>,
     git_changed: &BTreeSet<Vec<u8>>,
     is_ephemeral: impl Fn(&[u8]) -> bool,
 ) -> Result<Touched, &'static str> {
@@ -493,25 +497,25 @@ pub fn touched(
         .collect();
     let mut keys: BTreeSet<Vec<u8>> = git_changed
         .iter()
-        .chain(base.point.unsettled.iter().map(|u| &u.key))
+        .chain(point.unsettled.iter().map(|u| &u.key))
         .filter(|k| !leased.contains(k.as_slice()))
         .cloned()
         .collect();
     // Walk etcd's keys and the base's side by side (both sorted): a key of the base etcd
     // lacks was deleted in etcd; a key etcd wrote since the sync point changed there.
-    let mut in_base = base.entries.keys().peekable();
+    let mut in_base = base_keys.peekable();
     let mut unchanged = 0;
     for kv in listing {
         if kv.lease != 0 || is_ephemeral(&kv.key) {
             continue;
         }
-        while let Some(gone) = in_base.next_if(|b| b.as_slice() < kv.key.as_slice()) {
-            if !leased.contains(gone.as_slice()) {
-                keys.insert(gone.clone());
+        while let Some(gone) = in_base.next_if(|b| *b < kv.key.as_slice()) {
+            if !leased.contains(gone) {
+                keys.insert(gone.to_vec());
             }
         }
-        let based = in_base.next_if(|b| **b == kv.key).is_some();
-        if !base.etcd_unchanged(&kv.key, kv.mod_revision) {
+        let based = in_base.next_if(|b| *b == kv.key.as_slice()).is_some();
+        if !point.etcd_unchanged(&kv.key, kv.mod_revision) {
             keys.insert(kv.key.clone());
         } else if !based {
             return Err("a key etcd has not written since the sync point is not in its base");
@@ -520,8 +524,8 @@ pub fn touched(
         }
     }
     for gone in in_base {
-        if !leased.contains(gone.as_slice()) {
-            keys.insert(gone.clone());
+        if !leased.contains(gone) {
+            keys.insert(gone.to_vec());
         }
     }
     // The same keys, counted on Git's side: every file neither side changed.
@@ -1796,7 +1800,10 @@ mod tests {
                 .iter()
                 .map(|e| KeyValue { value: Vec::new(), ..e.clone() })
                 .collect();
-            let touched = touched(&target, &listing, &base, &git_changed, ephemeral)
+            let etcd_leased: BTreeSet<Vec<u8>> =
+                etcd.iter().filter(|e| e.lease != 0).map(|e| e.key.clone()).collect();
+            let base_keys = base.entries.keys().map(Vec::as_slice);
+            let touched = touched(&target, &listing, &base.point, base_keys, &git_changed, ephemeral)
                 .expect("the promise holds");
             let read: Vec<KeyValue> = etcd
                 .into_iter()
@@ -1805,8 +1812,17 @@ mod tests {
                     false => KeyValue { value: Vec::new(), ..e },
                 })
                 .collect();
+            // As an incremental read builds it: the bases of the assessed and leased keys only.
+            let kept = |k: &Vec<u8>| {
+                touched.keys.contains(k) || etcd_leased.contains(k.as_slice())
+            };
+            let partial = Base {
+                entries: base.entries.iter().filter(|(k, _)| kept(k)).map(|(k, v)| (k.clone(), *v)).collect(),
+                secrets: base.secrets.iter().filter(|k| kept(k)).cloned().collect(),
+                point: base.point.clone(),
+            };
             let incremental =
-                plan_touched(&target, read, &base, &touched, policy, ephemeral, secret, hash);
+                plan_touched(&target, read, &partial, &touched, policy, ephemeral, secret, hash);
             proptest::prop_assert_eq!(shape(&incremental), shape(&full));
         }
     }
@@ -1820,15 +1836,30 @@ mod tests {
         let base = Base::of_commit(&committed, point);
         // A key etcd has not written since the agreement, which the base does not have.
         let listing = vec![kv(b"/n/a", b"", 50, 0), kv(b"/n/stray", b"", 60, 0)];
-        let got = touched(&committed, &listing, &base, &BTreeSet::new(), |_| false);
+        let keys = || base.entries.keys().map(Vec::as_slice);
+        let got = touched(
+            &committed,
+            &listing,
+            &base.point,
+            keys(),
+            &BTreeSet::new(),
+            |_| false,
+        );
         assert!(got.is_err(), "{got:?}");
         // Git changed a key the caller did not say: the two sides count differently.
         let listing = vec![kv(b"/n/a", b"", 50, 0)];
         let moved = desired(&[(b"/n/a", b"1"), (b"/n/new", b"2")]);
-        let got = touched(&moved, &listing, &base, &BTreeSet::new(), |_| false);
+        let got = touched(
+            &moved,
+            &listing,
+            &base.point,
+            keys(),
+            &BTreeSet::new(),
+            |_| false,
+        );
         assert!(got.is_err(), "{got:?}");
         let told = [b"/n/new".to_vec()].into_iter().collect();
-        let got = touched(&moved, &listing, &base, &told, |_| false).unwrap();
+        let got = touched(&moved, &listing, &base.point, keys(), &told, |_| false).unwrap();
         assert_eq!(got.unchanged, 1);
         assert_eq!(got.keys, told);
     }

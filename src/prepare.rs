@@ -34,6 +34,8 @@ pub struct Prepared {
     pub cluster_id: u64,
     pub sync_point: Option<SyncPoint>,
     /// Each key's base, when the plan was made three ways (a sync point of this cluster).
+    /// After an incremental read, only of the keys the plan assessed (every key that differs)
+    /// and of the keys attached to a lease: the others are the same on all three sides.
     pub base: Option<Base>,
 }
 
@@ -191,9 +193,6 @@ fn finish(
 /// What the incremental read made: the plan, the listing's revision and cluster, the base.
 type Incremental = (Plan, crate::kv::Snapshot, Base);
 
-/// The keys whose file differs from the sync point's commit, and each key's base.
-type ByDifference = (BTreeSet<Vec<u8>>, Base);
-
 /// The incremental read and plan of [`prepare_read`]: `Ok(Err(why))` when it cannot rest on
 /// `point`, for the caller to read every value instead.
 async fn incremental(
@@ -220,11 +219,12 @@ async fn incremental(
         _ => return Ok(Err("netsync.toml changed since the sync point".to_owned())),
     }
     // Git: only the files that differ from the sync point's commit.
-    let Some((git_changed, base)) = base_by_difference(repo, desired, &at_point, point)? else {
+    let Some(layers) = Layers::between(repo, desired, &at_point, point)? else {
         return Ok(Err(
             "the sync point's commit does not read as a desired state".to_owned(),
         ));
     };
+    let git_changed: BTreeSet<Vec<u8>> = layers.before.keys().cloned().collect();
     tracing::debug!(
         changed = git_changed.len(),
         "Git compared with the sync point's commit"
@@ -260,13 +260,21 @@ async fn incremental(
     let touched = match plan::touched(
         &desired.entries,
         &listing.entries,
-        &base,
+        point,
+        layers.keys(),
         &git_changed,
         |k| config.is_ephemeral(k),
     ) {
         Ok(touched) => touched,
         Err(why) => return Ok(Err(why.to_owned())),
     };
+    // The base of the keys the plan assesses, and of the leased ones (apply keeps theirs).
+    let leased = listing
+        .entries
+        .iter()
+        .filter(|kv| kv.lease != 0)
+        .map(|kv| kv.key.as_slice());
+    let base = layers.base_of(touched.keys.iter().map(Vec::as_slice).chain(leased));
     // The values of the keys either side changed, as the listing saw them.
     let wanted: Vec<&[u8]> = listing
         .entries
@@ -319,58 +327,99 @@ async fn incremental(
     Ok(Ok((plan, listing, base)))
 }
 
-/// The keys whose file differs between the sync point's commit (`at_point`) and `desired`,
-/// and each key's base: `desired` with those keys as the commit holds them, then the
-/// record's unsettled keys (what [`Base::of_commit`] makes of the commit, without reading
-/// the commit whole). `None` when a file that differs does not read as a key file of the
-/// commit (the full read says why).
-fn base_by_difference(
-    repo: &Repo,
-    desired: &Desired,
-    at_point: &crate::git::Revision,
-    point: &SyncPoint,
-) -> Result<Option<ByDifference>, Error> {
-    let Some(between) =
-        desired::changed_between(repo, &desired.config, at_point, &desired.revision)?
-    else {
-        return Ok(None);
-    };
-    for (key, b) in &between {
-        if b.after.map(|(oid, _)| oid) != desired.entries.get(key).map(|e| e.oid) {
+/// Each key's base as an incremental read knows it, without building it for every key: the
+/// target's files, under the keys whose file differs from the sync point's commit as the
+/// commit holds them (`before`), under the record's unsettled keys' own bases. What
+/// [`Base::of_commit`] makes of the commit, key by key.
+struct Layers<'a> {
+    desired: &'a Desired,
+    /// The keys whose file differs between the sync point's commit and the target, as the
+    /// commit holds them: (blob, age file), or absent.
+    before: BTreeMap<Vec<u8>, Option<(crate::git::ObjectId, bool)>>,
+    point: &'a SyncPoint,
+    /// Keys with a layer but no file in the target, sorted: merged into [`Layers::keys`].
+    extra: Vec<Vec<u8>>,
+}
+
+impl<'a> Layers<'a> {
+    /// The layers between the sync point's commit (`at_point`) and `desired`. `None` when a
+    /// file that differs does not read as a key file, or disagrees with `desired` (the full
+    /// read says why).
+    fn between(
+        repo: &Repo,
+        desired: &'a Desired,
+        at_point: &crate::git::Revision,
+        point: &'a SyncPoint,
+    ) -> Result<Option<Self>, Error> {
+        let Some(between) =
+            desired::changed_between(repo, &desired.config, at_point, &desired.revision)?
+        else {
             return Ok(None);
-        }
-    }
-    let mut entries: BTreeMap<Vec<u8>, crate::git::ObjectId> = desired
-        .entries
-        .iter()
-        .map(|(k, e)| (k.clone(), e.oid))
-        .collect();
-    let mut secrets: BTreeSet<Vec<u8>> = desired
-        .entries
-        .iter()
-        .filter(|(_, e)| e.secret)
-        .map(|(k, _)| k.clone())
-        .collect();
-    let changed: BTreeSet<Vec<u8>> = between.keys().cloned().collect();
-    for (key, b) in between {
-        match b.before {
-            Some((oid, secret)) => {
-                entries.insert(key.clone(), oid);
-                match secret {
-                    true => secrets.insert(key),
-                    false => secrets.remove(&key),
-                };
-            }
-            None => {
-                entries.remove(&key);
-                secrets.remove(&key);
+        };
+        for (key, b) in &between {
+            if b.after.map(|(oid, _)| oid) != desired.entries.get(key).map(|e| e.oid) {
+                return Ok(None);
             }
         }
+        let before: BTreeMap<Vec<u8>, _> =
+            between.into_iter().map(|(k, b)| (k, b.before)).collect();
+        let mut extra: Vec<Vec<u8>> = before
+            .keys()
+            .chain(point.unsettled.iter().map(|u| &u.key))
+            .filter(|k| !desired.entries.contains_key(*k))
+            .cloned()
+            .collect();
+        extra.sort();
+        extra.dedup();
+        Ok(Some(Self {
+            desired,
+            before,
+            point,
+            extra,
+        }))
     }
-    Ok(Some((
-        changed,
-        Base::with_secrets(entries, secrets, point.clone()),
-    )))
+
+    /// The base of `key`: its blob and whether it is an age file; `None`: no base.
+    fn get(&self, key: &[u8]) -> Option<(crate::git::ObjectId, bool)> {
+        if let Some(u) = self.point.unsettled(key) {
+            return u.base.map(|oid| (oid, u.secret));
+        }
+        match self.before.get(key) {
+            Some(then) => *then,
+            None => self.desired.entries.get(key).map(|e| (e.oid, e.secret)),
+        }
+    }
+
+    /// Every key that has a base, in order.
+    fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut extra = self.extra.iter().map(Vec::as_slice).peekable();
+        let mut files = self.desired.entries.keys().map(Vec::as_slice).peekable();
+        std::iter::from_fn(move || match (files.peek(), extra.peek()) {
+            (Some(f), Some(e)) if e < f => extra.next(),
+            (Some(_), _) => files.next(),
+            (None, _) => extra.next(),
+        })
+        .filter(|k| self.get(k).is_some())
+    }
+
+    /// A [`Base`] holding the bases of `keys` alone (with the record).
+    fn base_of<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Base {
+        let mut entries = BTreeMap::new();
+        let mut secrets = BTreeSet::new();
+        for key in keys {
+            if let Some((oid, secret)) = self.get(key) {
+                entries.insert(key.to_vec(), oid);
+                if secret {
+                    secrets.insert(key.to_vec());
+                }
+            }
+        }
+        Base {
+            entries,
+            secrets,
+            point: self.point.clone(),
+        }
+    }
 }
 
 /// Read Git's value of every key that differs from Git, decrypting every secret. Done for
