@@ -36,6 +36,9 @@ pub enum Pushed {
 /// checked-out repository, the bare repository itself), so that a remote given as a relative
 /// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
+    // Absolute: the command runs in another folder than netsync (`--repo` may be relative).
+    let absolute = std::path::absolute(git_dir);
+    let git_dir = absolute.as_deref().unwrap_or(git_dir);
     let base = match git_dir.file_name() {
         Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
         _ => git_dir,

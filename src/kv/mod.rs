@@ -22,7 +22,7 @@ pub const PAGE_SIZE: usize = 10_000;
 /// Keys-only pages carry no values: this many times more keys per request (etcd 3.4 walks
 /// its index from a page's first key to the end of the range for every page, so a few large
 /// pages cost it far less than many small ones).
-pub const KEYS_ONLY_PAGE_FACTOR: usize = 50;
+pub const KEYS_ONLY_PAGE_FACTOR: usize = 20;
 
 /// An incremental read reads values key by key only when at most 1/this of the keys need
 /// one (or a few hundred at most); beyond that, reading every value in pages is cheaper.

@@ -1245,3 +1245,32 @@ fn persist_packs_loose_objects_once_they_pile_up() {
         env.netsync_ok(&["diff", "--exit-code"], &repo);
     }
 }
+
+/// `--repo` given relative to where netsync runs: the `git` it runs for push and packing
+/// (in the repository's own folder) still finds the repository.
+#[test]
+fn a_relative_repository_path_pushes_and_packs() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    env.git(&local, ["config", "gc.auto", "1"]);
+    change_etcd(&env);
+    let relative = local.strip_prefix(env.root()).unwrap();
+    let out = env
+        .netsync()
+        .args(["persist", "--repo"])
+        .arg(relative)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pushed to origin (primary)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("could not pack"), "{stderr}");
+    assert_eq!(
+        env.rev_parse(&primary, "main"),
+        env.rev_parse(&local, "main")
+    );
+    env.fsck(&local);
+    env.fsck(&primary);
+}
