@@ -104,29 +104,44 @@ pub async fn prepare_read(
         .iter()
         .map(|m| m.prefix.clone())
         .collect();
-    // The record first: a record written after etcd's keys were read could make keys written
-    // before it look unchanged; read before, a newer record only makes more keys look changed
-    // (and the record's own write is guarded on the one read here).
-    let sync_point = syncpoint::read(kv, &desired.config).await?;
     let policy = match compare {
         Compare::ThreeWay(policy) => Some(policy),
         Compare::TwoWay => None,
     };
-    match (policy, &sync_point, read) {
-        (Some(policy), Some(point), Read::Incremental) => {
-            match incremental(repo, &desired, kv, progress, &prefixes, point, policy).await? {
-                Ok((plan, listing, base)) => {
-                    return Ok(finish(desired, plan, listing, sync_point, Some(base)));
+    if let (Some(policy), Read::Incremental) = (policy, read) {
+        // etcd's keys without values, then the record (whose revision must not be newer than
+        // the listing's: a record written after the keys were listed could make keys written
+        // before it look unchanged). Any failure reads every value instead, which reports it.
+        let bar = progress.counter("reading etcd");
+        let listed = kv
+            .list_keys(
+                &prefixes,
+                crate::kv::PAGE_SIZE * crate::kv::KEYS_ONLY_PAGE_FACTOR,
+                &mut |n| bar.set(n as u64),
+            )
+            .await;
+        bar.finish();
+        crate::testhook::run("after_listing");
+        let outcome = match listed {
+            Err(err) => Err(format!("listing etcd's keys failed: {err}")),
+            Ok(listing) => match syncpoint::read(kv, &desired.config).await? {
+                None => Err("no sync point to read only what changed since".to_owned()),
+                Some(point) if point.recorded_at > listing.revision => {
+                    Err("the sync point was recorded after etcd's keys were listed".to_owned())
                 }
-                Err(reason) => {
-                    tracing::info!("incremental read not possible ({reason}); reading every value")
-                }
+                Some(point) => incremental(repo, &desired, kv, listing, &point, policy)
+                    .await?
+                    .map(|done| (done, point)),
+            },
+        };
+        match outcome {
+            Ok(((plan, listing, base), point)) => {
+                return Ok(finish(desired, plan, listing, Some(point), Some(base)));
+            }
+            Err(reason) => {
+                tracing::info!("incremental read not possible ({reason}); reading every value")
             }
         }
-        (Some(_), None, Read::Incremental) => {
-            tracing::info!("no sync point to read only what changed since; reading every value")
-        }
-        _ => {}
     }
     let bar = progress.counter("reading etcd");
     let snapshot = kv
@@ -138,6 +153,7 @@ pub async fn prepare_read(
         keys = snapshot.entries.len(),
         "read etcd"
     );
+    let sync_point = syncpoint::read(kv, &desired.config).await?;
     let base = match policy {
         Some(_) => base(
             repo,
@@ -199,8 +215,7 @@ async fn incremental(
     repo: &Repo,
     desired: &Desired,
     kv: &mut impl Kv,
-    progress: &Progress,
-    prefixes: &[Vec<u8>],
+    mut listing: crate::kv::Snapshot,
     point: &SyncPoint,
     policy: Policy,
 ) -> Result<Result<Incremental, String>, Error> {
@@ -229,20 +244,6 @@ async fn incremental(
         changed = git_changed.len(),
         "Git compared with the sync point's commit"
     );
-    // etcd: every key without its value.
-    let bar = progress.counter("reading etcd");
-    let listed = kv
-        .list_keys(
-            prefixes,
-            crate::kv::PAGE_SIZE * crate::kv::KEYS_ONLY_PAGE_FACTOR,
-            &mut |n| bar.set(n as u64),
-        )
-        .await;
-    bar.finish();
-    let mut listing = match listed {
-        Ok(listing) => listing,
-        Err(err) => return Ok(Err(format!("listing etcd's keys failed: {err}"))),
-    };
     tracing::debug!(keys = listing.entries.len(), "etcd's keys listed");
     let cluster = format!("{:x}", listing.cluster_id);
     if cluster != point.cluster_id {

@@ -114,7 +114,7 @@ fn without_a_sync_point_to_rest_on_the_full_read_says_why() {
     env.copy_fixture(&repo, "network");
     let (_, log) = diff(&env, &repo, false);
     assert!(
-        log.contains("no sync point to read only what changed since; reading every value"),
+        log.contains("(no sync point to read only what changed since); reading every value"),
         "{log}"
     );
 
@@ -235,4 +235,30 @@ fn values_are_read_as_the_listing_saw_them_not_as_written_since() {
         env.kv().get("/net/params/dns").as_deref(),
         Some(&b"later"[..])
     );
+}
+
+#[test]
+fn a_sync_point_recorded_after_the_listing_is_not_rested_on() {
+    let (env, repo) = TestEnv::applied_network();
+    // Between the listing and the record's read, the record is written again (another
+    // command recording): keys it settled could look unchanged to the listing.
+    let (key, value) = env.kv().dump(b"/netsync/sync/").into_iter().next().unwrap();
+    let path = env.root().join("record.json");
+    std::fs::write(&path, &value).unwrap();
+    let hook = format!(
+        "etcdctl --endpoints={} put {} < {} >/dev/null",
+        env.endpoints(),
+        String::from_utf8_lossy(&key),
+        path.display()
+    );
+    let (_, log) = env.netsync_json(
+        &["diff", "-v"],
+        &repo,
+        &[("NETSYNC_TEST_HOOK_AFTER_LISTING", hook.as_str())],
+    );
+    assert!(
+        log.contains("(the sync point was recorded after etcd's keys were listed)"),
+        "{log}"
+    );
+    same_plan(&env, &repo);
 }
