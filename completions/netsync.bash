@@ -224,7 +224,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__apply)
-            opts="-n -o -v -q -h --rev --plan --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --prefer --force --lock-timeout --allowed-signers --no-verify-signatures --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -o -v -q -h --rev --plan --dry-run --allow-mass-delete --max-txn-ops --max-request-bytes --txns-in-flight --prefer --force --lock-timeout --allowed-signers --no-verify-signatures --full-read --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,6 +243,10 @@ _netsync() {
                     return 0
                     ;;
                 --max-request-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --txns-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -458,7 +462,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__diff)
-            opts="-o -v -q -h --rev --exit-code --out --allowed-signers --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-o -v -q -h --rev --exit-code --out --allowed-signers --full-read --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1136,7 +1140,7 @@ _netsync() {
             return 0
             ;;
         netsync__subcmd__restore)
-            opts="-n -o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --allowed-signers --no-verify-signatures --dry-run --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
+            opts="-n -o -v -q -h --from --rev --force --allow-mass-delete --max-txn-ops --max-request-bytes --allowed-signers --no-verify-signatures --dry-run --txns-in-flight --lock-ttl --repo --endpoints --cacert --cert --key --insecure-skip-tls-verify --user --output --color --log-format --verbose --quiet --dial-timeout --identity --command-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1159,6 +1163,10 @@ _netsync() {
                     return 0
                     ;;
                 --allowed-signers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --txns-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -52,6 +52,10 @@ pub struct ApplyOptions {
     pub max_txn_ops: Option<usize>,
     /// Override `etcd.max_request_bytes` of the config.
     pub max_request_bytes: Option<usize>,
+    /// Override `etcd.txns_in_flight` of the config.
+    pub txns_in_flight: Option<usize>,
+    /// Read every value in etcd even when the sync point allows reading only what changed.
+    pub full_read: bool,
     /// A saved plan (`diff --out`) to carry out exactly: refused when the plan made now
     /// differs from it in any way.
     pub expect: Option<crate::saved::SavedPlan>,
@@ -70,6 +74,8 @@ impl Default for ApplyOptions {
             allow_mass_delete: false,
             max_txn_ops: None,
             max_request_bytes: None,
+            txns_in_flight: None,
+            full_read: false,
             expect: None,
             allowed_signers: None,
         }
@@ -156,7 +162,11 @@ async fn apply_with(
         Policy::Force => Compare::TwoWay,
         policy => Compare::ThreeWay(policy),
     };
-    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
+    let read = match options.full_read {
+        true => prepare::Read::Full,
+        false => prepare::Read::Incremental,
+    };
+    let mut prepared = prepare::prepare_read(repo, desired, kv, progress, compare, read).await?;
     // Guarantee 12: nothing is deployed from a commit no allowed signer signed.
     let signatures = prepared.check_signatures(repo, options.allowed_signers.as_ref())?;
     // Guarantee 2: every secret decrypts and is bound to its key before the first write.
@@ -253,8 +263,12 @@ async fn apply_with(
         key: &lock.key,
         lease: lock.lease,
     };
+    let in_flight = options
+        .txns_in_flight
+        .unwrap_or(prepared.desired.config.etcd.txns_in_flight);
     let result = async {
-        let written = write::execute(kv, &ops, Some(fence), limits, progress).await?;
+        let written =
+            write::execute_in_flight(kv, &ops, Some(fence), limits, in_flight, progress).await?;
         if !records {
             return Ok((written, None));
         }

@@ -237,6 +237,61 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
     })
 }
 
+/// A managed key whose file differs between two commits: its blob and whether it is an age
+/// file, before and after (`None`: absent on that side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Between {
+    pub before: Option<(ObjectId, bool)>,
+    pub after: Option<(ObjectId, bool)>,
+}
+
+/// The managed keys whose files differ between `from` and `to`, read under `config` (the key
+/// rules of both), comparing only the subtrees whose ids differ: the cost follows the
+/// change. `None` when a file that differs is no key file [`load`] would accept (a path
+/// that does not decode, a key stored twice, a plain file for a secret key): the caller reads
+/// the commit whole, which says why.
+pub fn changed_between(
+    repo: &Repo,
+    config: &Config,
+    from: &Revision,
+    to: &Revision,
+) -> Result<Option<BTreeMap<Vec<u8>, Between>>> {
+    let mut out: BTreeMap<Vec<u8>, Between> = BTreeMap::new();
+    for mapping in &config.mappings {
+        for file in repo.files_changed_under(from, to, &mapping.dir)? {
+            let Ok(decoded) = keypath::decode_bytes(&file.path) else {
+                return Ok(None);
+            };
+            let mut key = Vec::with_capacity(mapping.prefix.len() + decoded.rest.len());
+            key.extend_from_slice(&mapping.prefix);
+            key.extend_from_slice(&decoded.rest);
+            if config.is_ephemeral(&key) {
+                continue;
+            }
+            if !decoded.secret && config.is_secret(&key) {
+                return Ok(None);
+            }
+            let between = out.entry(key).or_insert(Between {
+                before: None,
+                after: None,
+            });
+            // A key gaining its first child moves from `a` to `a/%self`: two files, one key,
+            // one on each side. Two on one side is a key stored twice.
+            for (side, oid) in [
+                (&mut between.before, file.old),
+                (&mut between.after, file.new),
+            ] {
+                if let Some(oid) = oid {
+                    if side.replace((oid, decoded.secret)).is_some() {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// The abbreviated commit id used in messages.
 pub fn short(oid: &ObjectId) -> String {
     oid.to_hex_with_len(12).to_string()

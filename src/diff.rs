@@ -5,7 +5,7 @@ use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::Policy;
 use crate::prepare::Error;
-use crate::prepare::{self, Compare, Prepared};
+use crate::prepare::{self, Compare, Prepared, Read};
 use crate::progress::Progress;
 use crate::secrets::Identities;
 
@@ -21,8 +21,20 @@ pub async fn diff(
     identities: &Identities,
     progress: &Progress,
 ) -> Result<Prepared, Error> {
+    diff_read(repo, desired, kv, identities, progress, Read::Incremental).await
+}
+
+/// [`diff`], reading etcd as `read` says ([`prepare::prepare_read`]).
+pub async fn diff_read(
+    repo: &Repo,
+    desired: Desired,
+    kv: &mut impl Kv,
+    identities: &Identities,
+    progress: &Progress,
+    read: Read,
+) -> Result<Prepared, Error> {
     let compare = Compare::ThreeWay(Policy::Safe);
-    let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
+    let mut prepared = prepare::prepare_read(repo, desired, kv, progress, compare, read).await?;
     prepare::load_values_to_show(repo, &mut prepared.plan, identities)?;
     let config = &prepared.desired.config;
     let max_request = config.etcd.max_request_bytes;

@@ -15,6 +15,7 @@ pub mod init;
 pub mod keypath;
 pub mod kv;
 pub mod lock;
+pub mod parallel;
 pub mod persist;
 pub mod plan;
 pub mod prepare;

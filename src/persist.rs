@@ -98,6 +98,8 @@ pub enum Error {
     },
     #[error("internal error: the value of {key} is needed but was not read")]
     ValueNotRead { key: String },
+    #[error("commit {commit}, fetched from the primary remote to build on, changes how keys map to files (netsync.toml) since the sync point, which this run read etcd against; nothing was committed")]
+    KeyRulesChanged { commit: String },
     #[error("lost the etcd lock (lease expired or etcd unreachable); stopped before writing more")]
     LockLost,
     #[error("{path} exists ({age} old): another Git process may be working on the repository")]
@@ -550,7 +552,7 @@ async fn run_locked(
         pending_in_git: 0,
         conflicts: Vec::new(),
         secrets: sealed,
-        incremental: read.incremental,
+        incremental: read.touched.is_some(),
         rebuilt: 0,
         pushes: Vec::new(),
         sync_point_recorded: false,
@@ -563,6 +565,14 @@ async fn run_locked(
     };
     let mut unsettled: Vec<syncpoint::Unsettled>;
     loop {
+        // After an incremental read, only the keys either side changed since the sync point
+        // are assessed: every other one holds its base on both sides.
+        let only = match (&read.touched, &sync_point, &base) {
+            (Some(touched), Some(point), Some(base)) => {
+                Some(assessed_keys(repo, config, touched, point, base, parent)?)
+            }
+            _ => None,
+        };
         let built = build::build(
             repo,
             parent,
@@ -572,6 +582,7 @@ async fn run_locked(
             tip_desired.as_ref().or(base.as_ref().map(|b| &b.desired)),
             options.policy,
             &is_secret,
+            only.as_ref().zip(read.touched.as_ref()),
         )?;
         report.changes = built.changes.clone();
         report.pending_in_git = built.pending_in_git;
@@ -763,6 +774,7 @@ async fn run_locked(
                     "too many keys differ between Git and etcd to record each one's base; the \
                      old sync point stays"
                 );
+                pack_loose_objects(repo, Some(lock), &report);
                 return Ok(report);
             }
             if !lock.fenced_put(kv, &syncpoint::key(config), &bytes).await? {
@@ -771,7 +783,23 @@ async fn run_locked(
             report.sync_point_recorded = true;
         }
     }
+    pack_loose_objects(repo, lock, &report);
     Ok(report)
+}
+
+/// The repository stays healthy over months of persists: after a run that committed, with
+/// the lock still held, the loose objects of this and earlier commits are packed once they
+/// pile up ([`remote::gc_auto`]). A failure only warns: the commit is made and pushed.
+fn pack_loose_objects(repo: &Repo, lock: Option<&Lock>, report: &PersistReport) {
+    if lock.is_none() || report.commit.is_none() {
+        return;
+    }
+    crate::testhook::run("before_gc");
+    let started = std::time::Instant::now();
+    match remote::gc_auto(repo.gix().git_dir()) {
+        Ok(()) => tracing::debug!(took = ?started.elapsed(), "git gc --auto"),
+        Err(err) => tracing::warn!(%err, "could not pack the repository's loose objects"),
+    }
 }
 
 /// Move `branch` from `from` to `to` by compare-and-swap, keeping a checked-out branch's
@@ -914,6 +942,38 @@ fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
     })?;
     let base = plan::Base::of_commit(&desired.entries, point.clone());
     Ok(BaseEntries { base, desired })
+}
+
+/// The keys persist assesses after an incremental read: those etcd changed (`touched`), those
+/// whose file differs between the sync point's commit and `parent` (found comparing only the
+/// subtrees whose ids differ), and the record's unsettled keys.
+fn assessed_keys(
+    repo: &Repo,
+    config: &Config,
+    touched: &std::collections::BTreeSet<Vec<u8>>,
+    point: &SyncPoint,
+    base: &BaseEntries,
+    parent: ObjectId,
+) -> Result<std::collections::BTreeSet<Vec<u8>>, Error> {
+    let mut keys = touched.clone();
+    keys.extend(point.unsettled.iter().map(|u| u.key.clone()));
+    let to = repo.resolve(&parent.to_string())?;
+    if !desired::load_config(repo, &to)?.same_key_rules(&base.desired.config) {
+        return Err(Error::KeyRulesChanged {
+            commit: parent.to_string(),
+        });
+    }
+    match desired::changed_between(repo, config, &base.desired.revision, &to)? {
+        Some(changed) => keys.extend(changed.into_keys()),
+        None => {
+            // A file that is no key file: reading the commit whole says which.
+            desired::load(repo, Some(&parent.to_string()))?;
+            return Err(Error::ValueNotRead {
+                key: format!("the keys changed between {} and {parent}", point.commit),
+            });
+        }
+    }
+    Ok(keys)
 }
 
 /// What etcd holds, split the way persist needs it.

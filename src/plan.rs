@@ -447,7 +447,162 @@ pub fn plan(
     is_secret: impl Fn(&[u8]) -> bool,
     blob_id: impl Fn(&[u8]) -> ObjectId,
 ) -> Plan {
+    plan_within(
+        desired,
+        etcd,
+        base,
+        None,
+        policy,
+        is_ephemeral,
+        is_secret,
+        blob_id,
+    )
+}
+
+/// The keys an incremental plan assesses, and how many others need nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Managed keys (not leased) that Git or etcd changed since their base, or that the sync
+    /// point left unsettled: the only ones assessed, and the only ones whose values are read.
+    pub keys: BTreeSet<Vec<u8>>,
+    /// Managed keys changed on neither side: each holds its base in Git and in etcd, so the
+    /// three-way rule calls them the same without reading them.
+    pub unchanged: usize,
+}
+
+/// The keys either side changed since the sync point, from etcd's keys-only `listing`
+/// (sorted, with each key's `mod_revision` and lease) and the keys whose file differs between
+/// the sync point's commit and `desired` (`git_changed`): what [`plan_touched`] assesses.
+///
+/// It rests on the sync point's promise ([`crate::syncpoint::SyncPoint`]): at its revision,
+/// every managed key in etcd held its base, but for the unsettled keys etcd differed on, and
+/// no other key existed. So a key etcd has not written since ([`Base::etcd_unchanged`])
+/// still holds its base, and a key of the base etcd lacks was deleted since. `Err` (why) when
+/// the listing contradicts that promise (an unwritten key that is no key of the base), or
+/// when the two sides do not count the same keys changed on neither side: the caller then
+/// reads every value instead.
+///
+/// `base_keys`: the keys that have a base, in order (those of [`Base::entries`], which the
+/// caller need not build whole).
+pub fn touched<'k>(
+    desired: &BTreeMap<Vec<u8>, DesiredEntry>,
+    listing: &[KeyValue],
+    point: &SyncPoint,
+    base_keys: impl Iterator<Item = &'k [u8]>,
+    git_changed: &BTreeSet<Vec<u8>>,
+    is_ephemeral: impl Fn(&[u8]) -> bool,
+) -> Result<Touched, &'static str> {
+    let leased: BTreeSet<&[u8]> = listing
+        .iter()
+        .filter(|kv| kv.lease != 0 && !is_ephemeral(&kv.key))
+        .map(|kv| kv.key.as_slice())
+        .collect();
+    let mut keys: BTreeSet<Vec<u8>> = git_changed
+        .iter()
+        .chain(point.unsettled.iter().map(|u| &u.key))
+        .filter(|k| !leased.contains(k.as_slice()))
+        .cloned()
+        .collect();
+    // Walk etcd's keys and the base's side by side (both sorted): a key of the base etcd
+    // lacks was deleted in etcd; a key etcd wrote since the sync point changed there.
+    let mut in_base = base_keys.peekable();
+    let mut unchanged = 0;
+    for kv in listing {
+        if kv.lease != 0 || is_ephemeral(&kv.key) {
+            continue;
+        }
+        while let Some(gone) = in_base.next_if(|b| *b < kv.key.as_slice()) {
+            if !leased.contains(gone) {
+                keys.insert(gone.to_vec());
+            }
+        }
+        let based = in_base.next_if(|b| *b == kv.key.as_slice()).is_some();
+        if !point.etcd_unchanged(&kv.key, kv.mod_revision) {
+            keys.insert(kv.key.clone());
+        } else if !based {
+            return Err("a key etcd has not written since the sync point is not in its base");
+        } else if !keys.contains(&kv.key) {
+            unchanged += 1;
+        }
+    }
+    for gone in in_base {
+        if !leased.contains(gone) {
+            keys.insert(gone.to_vec());
+        }
+    }
+    // The same keys, counted on Git's side: every file neither side changed.
+    let in_git = desired
+        .keys()
+        .filter(|k| !keys.contains(*k) && !leased.contains(k.as_slice()))
+        .count();
+    if in_git != unchanged {
+        return Err("Git and etcd do not agree on the keys changed on neither side");
+    }
+    Ok(Touched { keys, unchanged })
+}
+
+/// [`plan`] of the keys of `touched` alone: every other managed key is the same on all three
+/// sides and only counted. `etcd` is every key under the prefixes (a keys-only listing), with
+/// the values of the touched keys read (at the listing's revision). The same plan as [`plan`]
+/// on a full read, as long as the sync point's promise holds ([`touched`]).
+#[allow(clippy::too_many_arguments)]
+pub fn plan_touched(
+    desired: &BTreeMap<Vec<u8>, DesiredEntry>,
+    etcd: Vec<KeyValue>,
+    base: &Base,
+    touched: &Touched,
+    policy: Policy,
+    is_ephemeral: impl Fn(&[u8]) -> bool,
+    is_secret: impl Fn(&[u8]) -> bool,
+    blob_id: impl Fn(&[u8]) -> ObjectId,
+) -> Plan {
+    plan_within(
+        desired,
+        etcd,
+        Some(base),
+        Some(touched),
+        policy,
+        is_ephemeral,
+        is_secret,
+        blob_id,
+    )
+}
+
+/// One side's blob ids for [`assess`]: of every managed key of `all`, or (`only`) of the
+/// managed keys among `only`, looked up with `one`.
+pub fn side_ids(
+    all: &mut dyn Iterator<Item = (&Vec<u8>, ObjectId)>,
+    one: &dyn Fn(&[u8]) -> Option<ObjectId>,
+    only: Option<&BTreeSet<Vec<u8>>>,
+    managed: &dyn Fn(&[u8]) -> bool,
+) -> BTreeMap<Vec<u8>, ObjectId> {
+    match only {
+        None => all
+            .filter(|(k, _)| managed(k))
+            .map(|(k, v)| (k.clone(), v))
+            .collect(),
+        Some(keys) => keys
+            .iter()
+            .filter(|k| managed(k))
+            .filter_map(|k| one(k).map(|v| (k.clone(), v)))
+            .collect(),
+    }
+}
+
+/// [`plan`], or with `only`, [`plan_touched`].
+#[allow(clippy::too_many_arguments)]
+fn plan_within(
+    desired: &BTreeMap<Vec<u8>, DesiredEntry>,
+    etcd: Vec<KeyValue>,
+    base: Option<&Base>,
+    only: Option<&Touched>,
+    policy: Policy,
+    is_ephemeral: impl Fn(&[u8]) -> bool,
+    is_secret: impl Fn(&[u8]) -> bool,
+    blob_id: impl Fn(&[u8]) -> ObjectId,
+) -> Plan {
     let mut plan = Plan::default();
+    let assessed = |key: &[u8]| only.is_none_or(|t| t.keys.contains(key));
     let mut current: BTreeMap<Vec<u8>, KeyValue> = BTreeMap::new();
     for kv in etcd {
         if is_ephemeral(&kv.key) {
@@ -458,10 +613,12 @@ pub fn plan(
                 key: kv.key,
             });
         } else {
-            current.insert(kv.key.clone(), kv);
+            plan.managed_in_etcd += 1;
+            if assessed(&kv.key) {
+                current.insert(kv.key.clone(), kv);
+            }
         }
     }
-    plan.managed_in_etcd = current.len();
     let leased: BTreeSet<&[u8]> = plan.leased.iter().map(|s| s.key.as_slice()).collect();
     let managed = |key: &[u8]| !leased.contains(key);
     // A key is secret when Git keeps it as an age file, a pattern names it, or its base is
@@ -471,11 +628,14 @@ pub fn plan(
             || is_secret(key)
             || base.is_some_and(|b| b.secrets.contains(key))
     };
-    let git: BTreeMap<Vec<u8>, ObjectId> = desired
-        .iter()
-        .filter(|(k, _)| managed(k))
-        .map(|(k, e)| (k.clone(), e.oid))
-        .collect();
+    let only_keys = only.map(|t| &t.keys);
+    let ids = |all: &mut dyn Iterator<Item = (&Vec<u8>, ObjectId)>,
+               one: &dyn Fn(&[u8]) -> Option<ObjectId>| {
+        side_ids(all, one, only_keys, &managed)
+    };
+    let git = ids(&mut desired.iter().map(|(k, e)| (k, e.oid)), &|k| {
+        desired.get(k).map(|e| e.oid)
+    });
     let etcd_ids: BTreeMap<Vec<u8>, ObjectId> = current
         .values()
         .map(|kv| {
@@ -494,14 +654,12 @@ pub fn plan(
         })
         .collect();
     let base_ids: Option<BTreeMap<Vec<u8>, ObjectId>> = base.map(|b| {
-        b.entries
-            .iter()
-            .filter(|(k, _)| managed(k))
-            .map(|(k, v)| (k.clone(), *v))
-            .collect()
+        ids(&mut b.entries.iter().map(|(k, v)| (k, *v)), &|k| {
+            b.entries.get(k).copied()
+        })
     });
     let assessment = assess(base_ids.as_ref(), &git, &etcd_ids, secret, policy);
-    plan.unchanged = assessment.unchanged;
+    plan.unchanged = assessment.unchanged + only.map_or(0, |t| t.unchanged);
     for key in assessment.keys {
         let etcd = current.remove(&key.key);
         let change = Change {
@@ -526,6 +684,8 @@ pub fn plan(
             ApplyStep::Refuse => plan.conflicts.push(change),
         }
     }
+    // A plan of a million keys is held while it is written: no room to spare.
+    plan.changes.shrink_to_fit();
     plan
 }
 
@@ -609,7 +769,9 @@ impl Base {
         Self::with_secrets(oids, secrets, point)
     }
 
-    fn with_secrets(
+    /// The base of every key from a commit's files (key → blob id), the keys among them
+    /// that are secrets (age files), and the record, whose unsettled keys take their own base.
+    pub fn with_secrets(
         mut entries: BTreeMap<Vec<u8>, ObjectId>,
         mut secrets: BTreeSet<Vec<u8>>,
         point: SyncPoint,
@@ -1533,6 +1695,247 @@ mod tests {
             .find(|u| u.key == b"/n/c")
             .unwrap();
         assert_eq!(c.base, Some(hash(b"2")), "Git's value becomes the base");
+    }
+
+    /// One key's history for [`incremental_and_full_plans_agree`]: at the sync point's
+    /// commit, in the record, in etcd at the agreement, and after it on both sides.
+    #[derive(Debug, Clone)]
+    struct History {
+        /// The commit's file: a value (0..3), or none.
+        commit: Option<u8>,
+        secret: bool,
+        /// Unsettled in the record: its own base (a value or none), and whether etcd differed.
+        unsettled: Option<(Option<u8>, bool)>,
+        /// etcd at the agreement, when it differed (unsettled with `etcd`): a value or none.
+        etcd_then: Option<u8>,
+        /// Git's file now (`None`: as in the commit; `Some(None)`: deleted).
+        git_now: Option<Option<u8>>,
+        /// etcd written since: `Some(None)` deleted, `Some(Some(v))` put; written by the
+        /// recording command itself instead of someone else.
+        etcd_now: Option<Option<u8>>,
+        own_write: bool,
+        /// Attached to a lease now, or ephemeral.
+        leased: bool,
+        ephemeral: bool,
+    }
+
+    fn history() -> impl proptest::strategy::Strategy<Value = History> {
+        use proptest::prelude::*;
+        let value = proptest::option::of(0u8..3);
+        (
+            (value.clone(), any::<bool>()),
+            proptest::option::weighted(0.2, (value.clone(), any::<bool>())),
+            value.clone(),
+            proptest::option::weighted(0.3, value.clone()),
+            (proptest::option::weighted(0.3, value), any::<bool>()),
+            (proptest::bool::weighted(0.1), proptest::bool::weighted(0.1)),
+        )
+            .prop_map(
+                |((commit, secret), unsettled, etcd_then, git_now, (etcd_now, own), (l, e))| {
+                    History {
+                        commit,
+                        secret,
+                        unsettled,
+                        etcd_then,
+                        git_now,
+                        etcd_now,
+                        own_write: own,
+                        leased: l,
+                        ephemeral: e,
+                    }
+                },
+            )
+    }
+
+    /// The plan as data every command reads, to compare two plans.
+    fn shape(p: &Plan) -> String {
+        let list = |l: &[Change]| {
+            l.iter()
+                .map(|c| {
+                    format!(
+                        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {} {:?}",
+                        String::from_utf8_lossy(&c.key),
+                        c.action,
+                        c.class,
+                        c.new_oid,
+                        c.old,
+                        c.base_oid,
+                        c.path,
+                        c.expect_mod_revision,
+                        c.secret
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        format!(
+            "changes {:?}\nkept {:?}\nconflicts {:?}\nunchanged {} managed {} leased {:?} \
+             ephemeral {}",
+            list(&p.changes),
+            list(&p.kept),
+            list(&p.conflicts),
+            p.unchanged,
+            p.managed_in_etcd,
+            p.leased,
+            p.ephemeral_in_etcd
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// The incremental plan ([`touched`], [`plan_touched`]) is the full plan ([`plan`])
+        /// on random histories that keep the sync point's promise: etcd held every key's base
+        /// at the agreement, but for the unsettled keys it differed on.
+        #[test]
+        fn incremental_and_full_plans_agree(
+            keys in proptest::collection::vec(history(), 1..12),
+            policy in proptest::prop_oneof![
+                proptest::strategy::Just(Policy::Safe),
+                proptest::strategy::Just(Policy::PreferGit),
+                proptest::strategy::Just(Policy::PreferEtcd)
+            ],
+        ) {
+            // Values: plain ones as they are; a secret's file is "ciphertext" of its value
+            // and etcd holds the plaintext.
+            let plain = |v: u8| format!("value {v}").into_bytes();
+            let sealed = |v: u8| format!("age of {v}").into_bytes();
+            let file = |v: u8, secret: bool| if secret { sealed(v) } else { plain(v) };
+            let name = |i: usize| format!("/n/k{i:02}").into_bytes();
+            let mut point = SyncPoint::new("c".into(), 1, "apply");
+            point.read_revision = Some(100);
+            point.add_own_revision(103);
+            point.revision = 100;
+            point.recorded_at = 105;
+            let mut commit = BTreeMap::new();
+            let mut target = BTreeMap::new();
+            let mut unsettled = Vec::new();
+            let mut etcd = Vec::new();
+            let mut git_changed = BTreeSet::new();
+            for (i, h) in keys.iter().enumerate() {
+                let key = name(i);
+                let entry = |v: u8| DesiredEntry {
+                    path: format!("kv/k{i:02}{}", if h.secret { ".age" } else { "" }),
+                    oid: hash(&file(v, h.secret)),
+                    secret: h.secret,
+                };
+                if h.ephemeral {
+                    // Never in Git (load leaves ephemeral files out), sometimes in etcd.
+                    if let Some(Some(v)) = h.etcd_now {
+                        etcd.push(kv(&key, &plain(v), 150, 0));
+                    }
+                    continue;
+                }
+                if let Some(v) = h.commit {
+                    commit.insert(key.clone(), entry(v));
+                }
+                let now = h.git_now.unwrap_or(h.commit);
+                if let Some(v) = now {
+                    target.insert(key.clone(), entry(v));
+                }
+                if h.git_now.is_some_and(|n| n != h.commit) {
+                    git_changed.insert(key.clone());
+                }
+                let base = match h.unsettled {
+                    Some((b, etcd_moved)) => {
+                        unsettled.push(Unsettled {
+                            key: key.clone(),
+                            base: b.map(|v| hash(&file(v, h.secret))),
+                            etcd: etcd_moved,
+                            secret: b.is_some() && h.secret,
+                        });
+                        (b, etcd_moved)
+                    }
+                    None => (h.commit, false),
+                };
+                // etcd at the agreement: the base, unless it differed then.
+                let then = match base {
+                    (_, true) => h.etcd_then,
+                    (b, false) => b,
+                };
+                let (value, revision) = match h.etcd_now {
+                    None => (then, 50),
+                    // The recording command's own write: what the base says (it wrote only
+                    // keys it made agree).
+                    Some(_) if h.own_write && !base.1 => (base.0, 103),
+                    Some(v) => (v, 150),
+                };
+                if let Some(v) = value {
+                    let lease = if h.leased { 7 } else { 0 };
+                    let revision = if h.leased { 150 } else { revision };
+                    etcd.push(kv(&key, &plain(v), revision, lease));
+                }
+            }
+            point.set_unsettled(unsettled);
+            let base = Base::of_commit(&commit, point);
+            let secret = |k: &[u8]| keys[..].iter().enumerate().any(|(i, h)| h.secret && name(i) == k);
+            let ephemeral = |k: &[u8]| keys[..].iter().enumerate().any(|(i, h)| h.ephemeral && name(i) == k);
+            let full = plan(&target, etcd.clone(), Some(&base), policy, ephemeral, secret, hash);
+            let listing: Vec<KeyValue> = etcd
+                .iter()
+                .map(|e| KeyValue { value: Vec::new(), ..e.clone() })
+                .collect();
+            let etcd_leased: BTreeSet<Vec<u8>> =
+                etcd.iter().filter(|e| e.lease != 0).map(|e| e.key.clone()).collect();
+            let base_keys = base.entries.keys().map(Vec::as_slice);
+            let touched = touched(&target, &listing, &base.point, base_keys, &git_changed, ephemeral)
+                .expect("the promise holds");
+            let read: Vec<KeyValue> = etcd
+                .into_iter()
+                .map(|e| match touched.keys.contains(&e.key) {
+                    true => e,
+                    false => KeyValue { value: Vec::new(), ..e },
+                })
+                .collect();
+            // As an incremental read builds it: the bases of the assessed and leased keys only.
+            let kept = |k: &Vec<u8>| {
+                touched.keys.contains(k) || etcd_leased.contains(k.as_slice())
+            };
+            let partial = Base {
+                entries: base.entries.iter().filter(|(k, _)| kept(k)).map(|(k, v)| (k.clone(), *v)).collect(),
+                secrets: base.secrets.iter().filter(|k| kept(k)).cloned().collect(),
+                point: base.point.clone(),
+            };
+            let incremental =
+                plan_touched(&target, read, &partial, &touched, policy, ephemeral, secret, hash);
+            proptest::prop_assert_eq!(shape(&incremental), shape(&full));
+        }
+    }
+
+    #[test]
+    fn an_incremental_plan_refuses_a_listing_that_breaks_the_sync_points_promise() {
+        let mut point = SyncPoint::new("c".into(), 1, "apply");
+        point.revision = 100;
+        point.recorded_at = 100;
+        let committed = desired(&[(b"/n/a", b"1")]);
+        let base = Base::of_commit(&committed, point);
+        // A key etcd has not written since the agreement, which the base does not have.
+        let listing = vec![kv(b"/n/a", b"", 50, 0), kv(b"/n/stray", b"", 60, 0)];
+        let keys = || base.entries.keys().map(Vec::as_slice);
+        let got = touched(
+            &committed,
+            &listing,
+            &base.point,
+            keys(),
+            &BTreeSet::new(),
+            |_| false,
+        );
+        assert!(got.is_err(), "{got:?}");
+        // Git changed a key the caller did not say: the two sides count differently.
+        let listing = vec![kv(b"/n/a", b"", 50, 0)];
+        let moved = desired(&[(b"/n/a", b"1"), (b"/n/new", b"2")]);
+        let got = touched(
+            &moved,
+            &listing,
+            &base.point,
+            keys(),
+            &BTreeSet::new(),
+            |_| false,
+        );
+        assert!(got.is_err(), "{got:?}");
+        let told = [b"/n/new".to_vec()].into_iter().collect();
+        let got = touched(&moved, &listing, &base.point, keys(), &told, |_| false).unwrap();
+        assert_eq!(got.unchanged, 1);
+        assert_eq!(got.keys, told);
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub struct RestoreOptions {
     /// the target, check it is empty and every value fits), then stop: a drill of the
     /// restore against the target cluster. Takes no lock and writes nothing.
     pub dry_run: bool,
+    /// Override `etcd.txns_in_flight` of the config.
+    pub txns_in_flight: Option<usize>,
 }
 
 /// Where the repository to restore from lives: opened in place, or cloned into a temporary
@@ -189,42 +191,13 @@ pub struct RestoreReport {
     pub signatures: Option<crate::trust::Verified>,
 }
 
-/// What a value must be, without keeping it: its size and SHA-256. Verification compares
-/// these, so that restore holds the dataset's values once (to write them), not three times.
+/// What a secret's plaintext must be, without keeping it: its size and SHA-256. A plain value
+/// is checked by its Git blob id, which the revision already names.
 type Fingerprint = (usize, [u8; 32]);
 
 fn fingerprint(value: &[u8]) -> Fingerprint {
     use sha2::Digest;
     (value.len(), sha2::Sha256::digest(value).into())
-}
-
-/// The fingerprint of the exact bytes every managed key must hold: blobs read from Git,
-/// secrets decrypted.
-fn expected_values(
-    repo: &Repo,
-    desired: &Desired,
-    identities: &Identities,
-) -> Result<BTreeMap<Vec<u8>, Fingerprint>, Error> {
-    let mut values = BTreeMap::new();
-    let mut sealed = Vec::new();
-    for (key, entry) in &desired.entries {
-        let bytes = repo
-            .read_blob(entry.oid)
-            .map_err(|e| e.in_file(&entry.path))?;
-        if entry.secret {
-            sealed.push((key.clone(), bytes));
-        } else {
-            values.insert(key.clone(), fingerprint(&bytes));
-        }
-    }
-    let plain = secrets::decrypt_all(
-        sealed.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-        identities,
-    )?;
-    for ((key, _), value) in sealed.into_iter().zip(plain) {
-        values.insert(key, fingerprint(&value));
-    }
-    Ok(values)
 }
 
 /// Make the (new, empty) target hold the revision, record the sync point, verify.
@@ -239,14 +212,19 @@ pub async fn restore(
 ) -> Result<RestoreReport, Error> {
     let rev = resolve_rev(repo, options.rev.as_deref())?;
     let desired = desired::load(repo, rev.as_deref())?;
-    // Guarantee 2: every blob reads and every secret decrypts before anything else happens.
-    let expected = expected_values(repo, &desired, identities)?;
     let config = desired.config.clone();
-    if options.dry_run {
-        return run_locked(
-            repo, kv, desired, &expected, options, identities, progress, show, None,
+    // The disaster case, a new cluster: every key is an addition, written straight from the
+    // object database part by part, so that the whole dataset is never held at once. It
+    // reads and checks everything before it takes the lock: a damaged repository or a
+    // missing identity leaves the target untouched, not even the lock's key written.
+    if let Ok(target) = empty_target(kv, &config).await? {
+        return restore_into_empty(
+            repo, kv, desired, target, options, identities, progress, show,
         )
         .await;
+    }
+    if options.dry_run {
+        return run_locked(repo, kv, desired, options, identities, progress, show, None).await;
     }
     let ttl = options.lock_ttl.unwrap_or(lock::DEFAULT_TTL);
     let lock = match lock::acquire(kv, &config, "restore", ttl).await? {
@@ -261,7 +239,6 @@ pub async fn restore(
         repo,
         kv,
         desired,
-        &expected,
         options,
         identities,
         progress,
@@ -280,7 +257,6 @@ async fn run_locked(
     repo: &Repo,
     kv: &mut impl Kv,
     desired: Desired,
-    expected: &BTreeMap<Vec<u8>, Fingerprint>,
     options: &RestoreOptions,
     identities: &Identities,
     progress: &Progress,
@@ -291,7 +267,13 @@ async fn run_locked(
     let compare = prepare::Compare::TwoWay;
     let mut prepared = prepare::prepare(repo, desired, kv, progress, compare).await?;
     let signatures = prepared.check_signatures(repo, options.allowed_signers.as_ref())?;
-    prepare::load_new_values(repo, &mut prepared.plan, identities)?;
+    // Guarantee 2: every value to write reads and every secret decrypts before the first
+    // write. Each blob is read once, and each secret decrypted once: its fingerprint is kept
+    // for the verification.
+    let mut secrets: BTreeMap<Vec<u8>, Fingerprint> = BTreeMap::new();
+    prepare::load_new_values_seen(repo, &mut prepared.plan, identities, &mut |key, plain| {
+        secrets.insert(key.to_vec(), fingerprint(plain));
+    })?;
     let plan = &prepared.plan;
     let existing = plan.managed_in_etcd;
     let only_equal = plan.changes.iter().all(|c| c.action == Action::Add);
@@ -313,8 +295,8 @@ async fn run_locked(
     let summary = Summary {
         commit: prepared.desired.revision.commit.to_string(),
         rev: prepared.desired.rev_name.clone(),
-        keys: expected.len(),
-        bytes: expected.values().map(|(len, _)| len).sum(),
+        keys: prepared.desired.entries.len(),
+        bytes: value_bytes(repo, &prepared, &secrets)?,
         prefixes: config
             .mappings
             .iter()
@@ -382,7 +364,9 @@ async fn run_locked(
         key: &lock.key,
         lease: lock.lease,
     };
-    let written = crate::write::execute(kv, &ops, Some(fence), limits, progress).await?;
+    let in_flight = options.txns_in_flight.unwrap_or(config.etcd.txns_in_flight);
+    let written =
+        crate::write::execute_in_flight(kv, &ops, Some(fence), limits, in_flight, progress).await?;
     let mut point = SyncPoint::new(summary.commit.clone(), prepared.cluster_id, "restore");
     point.trusted = Some(summary.commit.clone());
     let guard = (
@@ -406,7 +390,9 @@ async fn run_locked(
         change.old = None;
     }
 
-    let (verified, mut mismatches) = verify(kv, &prepared.desired, expected, progress).await?;
+    let kind = repo.gix().object_hash();
+    let (verified, mut mismatches) =
+        verify(kv, &prepared.desired, &secrets, kind, progress).await?;
     let recorded = syncpoint::read(kv, config).await?;
     if recorded.as_ref().map(|p| p.commit.as_str()) != Some(summary.commit.as_str()) {
         mismatches.push(format!(
@@ -428,37 +414,416 @@ async fn run_locked(
     })
 }
 
-/// Read every managed key back at one revision and compare it byte for byte with `expected`.
-/// Ephemeral keys and keys attached to a lease are not netsync's and are not compared.
+/// Keys written per part by [`restore_into_empty`]: the values of one part are read (on every
+/// core), written, and freed before the next.
+const PART_KEYS: usize = 8192;
+
+/// The target's revision and cluster when it holds no key under the managed prefixes (not
+/// even an ephemeral or leased one) and no sync point: nothing to compare, everything to add.
+/// Otherwise how many keys it holds and whether it has a sync point.
+async fn empty_target(
+    kv: &mut impl Kv,
+    config: &crate::config::Config,
+) -> Result<Result<crate::kv::Snapshot, (usize, bool)>, Error> {
+    let synced = syncpoint::read(kv, config).await?.is_some();
+    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    let listing = kv
+        .list_keys(&prefixes, crate::kv::PAGE_SIZE, &mut |_| {})
+        .await?;
+    Ok(match (synced, listing.entries.len()) {
+        (false, 0) => Ok(listing),
+        (synced, keys) => Err((keys, synced)),
+    })
+}
+
+/// Restore onto an empty target: the plan is "add every key", so none is made. Guarantee 2
+/// as for any write: every blob is read and every secret decrypted, and every write's size
+/// checked, before the first write; the values are then read again part by part as they
+/// are written (the plaintexts of secrets are kept from the first reading), and everything
+/// is read back and verified as on any restore.
+#[allow(clippy::too_many_arguments)]
+async fn restore_into_empty(
+    repo: &Repo,
+    kv: &mut impl Kv,
+    desired: Desired,
+    target: crate::kv::Snapshot,
+    options: &RestoreOptions,
+    identities: &Identities,
+    progress: &Progress,
+    show: &mut dyn FnMut(&Summary),
+) -> Result<RestoreReport, Error> {
+    let config = &desired.config;
+    // Guarantee 12 before anything is read: an empty target has no sync point, so the
+    // revision's whole history is checked.
+    let signatures = match &options.allowed_signers {
+        Some(signers) => Some(crate::trust::check(
+            repo,
+            signers,
+            desired.revision.commit,
+            None,
+            target.cluster_id,
+        )?),
+        None => None,
+    };
+    let entries: Vec<(&Vec<u8>, &crate::desired::DesiredEntry)> = desired.entries.iter().collect();
+    // Every blob read, its size kept (secrets: their plaintext, once decrypted).
+    let mut sizes: Vec<(&crate::desired::DesiredEntry, usize)> =
+        entries.iter().map(|(_, e)| (*e, 0)).collect();
+    repo.read_in_parallel(&mut sizes, |repo, part| {
+        for (entry, size) in part.iter_mut() {
+            let value = repo.read_blob(entry.oid);
+            *size = value.map_err(|e| e.in_file(&entry.path))?.len();
+        }
+        Ok(())
+    })?;
+    let sealed: Vec<(&[u8], Vec<u8>)> = entries
+        .iter()
+        .filter(|(_, e)| e.secret)
+        .map(|(k, e)| {
+            let armored = repo.read_blob(e.oid).map_err(|err| err.in_file(&e.path))?;
+            Ok((k.as_slice(), armored))
+        })
+        .collect::<Result<_, Error>>()?;
+    let plaintexts = secrets::decrypt_all(
+        sealed.iter().map(|(k, armored)| (*k, armored.as_slice())),
+        identities,
+    )?;
+    let plain: BTreeMap<&[u8], zeroize::Zeroizing<Vec<u8>>> =
+        sealed.iter().map(|(k, _)| *k).zip(plaintexts).collect();
+    drop(sealed);
+    let secrets: BTreeMap<Vec<u8>, Fingerprint> = plain
+        .iter()
+        .map(|(k, v)| (k.to_vec(), fingerprint(v)))
+        .collect();
+    let size_of = |i: usize| match plain.get(entries[i].0.as_slice()) {
+        Some(value) => value.len(),
+        None => sizes[i].1,
+    };
+    let max_ops = options.max_txn_ops.unwrap_or(config.etcd.max_txn_ops);
+    let max_request = options
+        .max_request_bytes
+        .unwrap_or(config.etcd.max_request_bytes);
+    let envelope = kv.request_envelope();
+    let lock_key = lock::key(config);
+    for (i, (key, _)) in entries.iter().enumerate() {
+        crate::write::check_size(
+            key,
+            Some(size_of(i)),
+            0,
+            max_request,
+            envelope,
+            lock_key.len(),
+        )?;
+    }
+    tracing::debug!(keys = entries.len(), "every value read and checked");
+    let summary = Summary {
+        commit: desired.revision.commit.to_string(),
+        rev: desired.rev_name.clone(),
+        keys: entries.len(),
+        bytes: (0..entries.len()).map(size_of).sum(),
+        prefixes: config
+            .mappings
+            .iter()
+            .map(|m| display_key(&m.prefix))
+            .collect(),
+        secrets: plain.len(),
+        existing_keys: 0,
+        resumed: false,
+    };
+    show(&summary);
+    if options.dry_run {
+        return Ok(RestoreReport {
+            dry_run: true,
+            written: entries.len(),
+            deleted: 0,
+            summary,
+            transactions: 0,
+            etcd_revision_after: target.revision,
+            cluster_id: format!("{:x}", target.cluster_id),
+            verified: 0,
+            mismatches: Vec::new(),
+            signatures,
+        });
+    }
+    let ttl = options.lock_ttl.unwrap_or(lock::DEFAULT_TTL);
+    let lock = match lock::acquire(kv, config, "restore", ttl).await? {
+        lock::Acquired::Held(lock) => lock,
+        lock::Acquired::Busy(holder) => {
+            return Err(Error::Busy {
+                holder: holder.to_string(),
+            })
+        }
+    };
+    let result: Result<RestoreReport, Error> = async {
+        // Still empty under the lock: another restore may have begun meanwhile.
+        let target = match empty_target(kv, config).await? {
+            Ok(target) => target,
+            Err((keys, synced)) => return Err(Error::NotEmpty { keys, synced }),
+        };
+        if lock.is_lost() {
+            return Err(Error::LockLost);
+        }
+        crate::testhook::run("before_write");
+        let limits = crate::write::Limits {
+            ops: max_ops,
+            bytes: max_request.saturating_sub(envelope).max(1),
+        };
+        let fence = crate::kv::Fence {
+            key: &lock.key,
+            lease: lock.lease,
+        };
+        let in_flight = options.txns_in_flight.unwrap_or(config.etcd.txns_in_flight);
+        let bar = progress.bar("writing etcd", entries.len() as u64);
+        let mut written = crate::write::Written::default();
+        // The next part's values are read while this one is written.
+        let reader = repo.reader();
+        let part_oids = |part: &[(&Vec<u8>, &crate::desired::DesiredEntry)]| -> Vec<_> {
+            part.iter()
+                .filter(|(k, _)| !plain.contains_key(k.as_slice()))
+                .map(|(_, e)| e.oid)
+                .collect()
+        };
+        let read_part = |oids: Vec<crate::git::ObjectId>| {
+            let reader = reader.clone();
+            tokio::task::spawn_blocking(move || reader.read_blobs(&oids))
+        };
+        let mut parts = entries.chunks(PART_KEYS).peekable();
+        let mut next = parts.peek().map(|part| read_part(part_oids(part)));
+        let mut range = 0;
+        while let Some(part) = parts.next() {
+            let values = match next.take() {
+                Some(reading) => match reading.await {
+                    Ok(values) => values?,
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                },
+                None => Vec::new(),
+            };
+            next = parts.peek().map(|part| read_part(part_oids(part)));
+            let mut read = values.iter();
+            let ops: Vec<Guarded> = part
+                .iter()
+                .map(|(key, _)| Guarded {
+                    key,
+                    value: Some(match plain.get(key.as_slice()) {
+                        Some(value) => value.as_slice(),
+                        None => read.next().map(Vec::as_slice).unwrap_or_default(),
+                    }),
+                    expect_mod_revision: 0,
+                })
+                .collect();
+            let done = crate::write::execute_in_flight(
+                kv,
+                &ops,
+                Some(fence),
+                limits,
+                in_flight,
+                &Progress::disabled(),
+            )
+            .await
+            .map_err(|e| e.after(written.revisions.len()))?;
+            written.revisions.extend(done.revisions);
+            range += part.len();
+            bar.set(range as u64);
+        }
+        bar.finish();
+        tracing::debug!(
+            transactions = written.revisions.len(),
+            "every value written"
+        );
+        written.revisions.sort_unstable();
+        let point_key = syncpoint::key(config);
+        let mut point = SyncPoint::new(summary.commit.clone(), target.cluster_id, "restore");
+        point.trusted = Some(summary.commit.clone());
+        let recorded = crate::write::record(
+            kv,
+            &point_key,
+            point,
+            (target.revision, 0),
+            &written,
+            fence,
+            limits,
+        )
+        .await?;
+        let transactions = written.revisions.len() + recorded.revisions.len();
+        let revision = recorded.revisions.last().copied().unwrap_or_default();
+        let kind = repo.gix().object_hash();
+        let (verified, mut mismatches) = verify(kv, &desired, &secrets, kind, progress).await?;
+        if syncpoint::read(kv, config).await?.map(|p| p.commit) != Some(summary.commit.clone()) {
+            mismatches.push(format!(
+                "{} (sync point not recorded)",
+                display_key(&point_key)
+            ));
+        }
+        Ok(RestoreReport {
+            dry_run: false,
+            signatures,
+            written: entries.len(),
+            deleted: 0,
+            transactions,
+            etcd_revision_after: revision,
+            cluster_id: format!("{:x}", target.cluster_id),
+            verified,
+            mismatches,
+            summary,
+        })
+    }
+    .await;
+    if let Err(err) = lock.release(kv).await {
+        tracing::warn!(%err, "could not release the lock; it expires with its lease");
+    }
+    result
+}
+
+/// The bytes every managed key will hold: what is written, and the size of the rest (equal
+/// in etcd already) from the object database's headers, without reading them.
+fn value_bytes(
+    repo: &Repo,
+    prepared: &prepare::Prepared,
+    secrets: &BTreeMap<Vec<u8>, Fingerprint>,
+) -> Result<usize, Error> {
+    let written: BTreeMap<&[u8], usize> = prepared
+        .plan
+        .changes
+        .iter()
+        .filter_map(|c| c.new.as_ref().map(|v| (c.key.as_slice(), v.len())))
+        .collect();
+    let mut bytes = 0;
+    for (key, entry) in &prepared.desired.entries {
+        bytes += match (written.get(key.as_slice()), secrets.get(key)) {
+            (Some(len), _) | (None, Some((len, _))) => *len,
+            (None, None) => {
+                let header =
+                    repo.gix()
+                        .find_header(entry.oid)
+                        .map_err(|e| crate::git::Error::Corrupt {
+                            oid: entry.oid,
+                            repo: repo.path().to_owned(),
+                            source: e,
+                        })?;
+                header.size() as usize
+            }
+        };
+    }
+    Ok(bytes)
+}
+
+/// How often verification starts over when its read revision is compacted mid-read.
+const MAX_VERIFY_RESTARTS: usize = 5;
+
+/// Read every managed key back at one revision and compare it with the revision, page by
+/// page as the pages arrive (nothing is held but the page at hand): a plain value by its Git
+/// blob id, a secret by the fingerprint of its plaintext. Ephemeral keys and keys attached to
+/// a lease are not netsync's and are not compared.
 async fn verify(
     kv: &mut impl Kv,
     desired: &Desired,
-    expected: &BTreeMap<Vec<u8>, Fingerprint>,
+    secrets: &BTreeMap<Vec<u8>, Fingerprint>,
+    kind: gix::hash::Kind,
     progress: &Progress,
 ) -> Result<(usize, Vec<String>), Error> {
     let config = &desired.config;
-    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
-    let bar = progress.counter("verifying");
-    let snapshot = kv
-        .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
-        .await?;
-    bar.finish();
-    let mut mismatches = Vec::new();
-    let mut present = std::collections::BTreeSet::new();
-    for entry in snapshot.entries {
-        if config.is_ephemeral(&entry.key) || entry.lease != 0 {
-            continue;
+    let mut prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
+    prefixes.sort();
+    let mut attempt = 0;
+    loop {
+        let bar = progress.counter("verifying");
+        let mut check = Verification {
+            expected: desired.entries.iter().peekable(),
+            secrets,
+            kind,
+            config,
+            mismatches: Vec::new(),
+            missing: Vec::new(),
+            read: 0,
+        };
+        let read = kv
+            .for_each_page(&prefixes, crate::kv::PAGE_SIZE, &mut |page| {
+                check.page(page);
+                bar.set(check.read as u64);
+            })
+            .await;
+        bar.finish();
+        match read {
+            Err(crate::kv::Error::Compacted { revision }) if attempt < MAX_VERIFY_RESTARTS => {
+                attempt += 1;
+                tracing::warn!(
+                    revision,
+                    "revision compacted during verification; reading again"
+                );
+            }
+            Err(err) => return Err(err.into()),
+            Ok(_) => {
+                let mut mismatches = check.finish();
+                let verified = desired.entries.len().saturating_sub(mismatches.len());
+                mismatches.shrink_to_fit();
+                return Ok((verified, mismatches));
+            }
         }
-        match expected.get(&entry.key) {
-            Some(want) if *want == fingerprint(&entry.value) => {}
-            Some(_) => mismatches.push(format!("{} (different value)", display_key(&entry.key))),
-            None => mismatches.push(format!("{} (not in the revision)", display_key(&entry.key))),
+    }
+}
+
+/// What a value read back is checked by.
+enum Digest {
+    /// A secret's plaintext fingerprint.
+    Secret(Fingerprint),
+    /// A plain value's Git blob id.
+    Blob(crate::git::ObjectId),
+}
+
+/// [`verify`]'s comparison, one page at a time: etcd's keys (sorted) against the revision's
+/// (sorted), side by side.
+struct Verification<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> {
+    expected: std::iter::Peekable<I>,
+    secrets: &'a BTreeMap<Vec<u8>, Fingerprint>,
+    kind: gix::hash::Kind,
+    config: &'a crate::config::Config,
+    mismatches: Vec<String>,
+    missing: Vec<String>,
+    read: usize,
+}
+
+impl<'a, I: Iterator<Item = (&'a Vec<u8>, &'a crate::desired::DesiredEntry)>> Verification<'a, I> {
+    fn page(&mut self, page: Vec<crate::kv::KeyValue>) {
+        self.read += page.len();
+        // The digests first, on every core: hashing is most of the work.
+        let (kind, secrets) = (self.kind, self.secrets);
+        let digests = crate::parallel::map_chunks(&page, 512, |part| {
+            part.iter()
+                .map(|e| match secrets.contains_key(&e.key) {
+                    true => Digest::Secret(fingerprint(&e.value)),
+                    false => Digest::Blob(crate::git::blob_id(kind, &e.value)),
+                })
+                .collect()
+        });
+        for (entry, digest) in page.into_iter().zip(digests) {
+            if self.config.is_ephemeral(&entry.key) || entry.lease != 0 {
+                continue;
+            }
+            while let Some((key, _)) = self.expected.next_if(|(k, _)| **k < entry.key) {
+                self.missing.push(format!("{} (missing)", display_key(key)));
+            }
+            let Some((_, want)) = self.expected.next_if(|(k, _)| **k == entry.key) else {
+                self.mismatches
+                    .push(format!("{} (not in the revision)", display_key(&entry.key)));
+                continue;
+            };
+            let same = match (want.secret, digest) {
+                (true, Digest::Secret(got)) => self.secrets.get(&entry.key) == Some(&got),
+                (false, Digest::Blob(got)) => got == want.oid,
+                _ => false,
+            };
+            if !same {
+                self.mismatches
+                    .push(format!("{} (different value)", display_key(&entry.key)));
+            }
         }
-        present.insert(entry.key);
     }
-    for key in expected.keys().filter(|k| !present.contains(*k)) {
-        mismatches.push(format!("{} (missing)", display_key(key)));
+
+    fn finish(mut self) -> Vec<String> {
+        for (key, _) in self.expected {
+            self.missing.push(format!("{} (missing)", display_key(key)));
+        }
+        self.mismatches.append(&mut self.missing);
+        self.mismatches
     }
-    let verified = expected.len().saturating_sub(mismatches.len());
-    Ok((verified, mismatches))
 }

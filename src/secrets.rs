@@ -703,10 +703,16 @@ pub fn decrypt_all<'a>(
             default: default_name(identities),
         });
     }
+    // X25519 and ChaCha20 for each: on every core.
+    let decrypted = crate::parallel::map_chunks(&items, 64, |part| {
+        part.iter()
+            .map(|(key, armored)| decrypt(key, armored, identities))
+            .collect()
+    });
     let mut values = Vec::with_capacity(items.len());
     let mut failures: Vec<Error> = Vec::new();
-    for (key, armored) in items {
-        match decrypt(key, armored, identities) {
+    for result in decrypted {
+        match result {
             Ok(v) => values.push(v),
             Err(e) => failures.push(e),
         }

@@ -2,7 +2,9 @@
 # Sourced by scripts that need a throwaway etcd: starts one member on free loopback ports
 # with its data dir and log under a directory the caller owns and removes.
 #
-#   etcd_start DIR        sets ETCD_ENDPOINT, ETCD_PID, ETCD_LOG; retries on a port clash
+#   etcd_start DIR        sets ETCD_ENDPOINT, ETCD_PID, ETCD_LOG; retries on a port clash;
+#                         more server flags from ETCD_EXTRA_ARGS (split on spaces), such as
+#                         "--quota-backend-bytes 8589934592" for a large dataset
 #   etcd_stop             kills and reaps it (safe to call twice, or when never started)
 
 # etcdctl refuses ETCDCTL_* variables that a flag shadows; these scripts pass flags.
@@ -40,7 +42,9 @@ etcd_start() {
         ETCD_ENDPOINT="http://127.0.0.1:$client"
         # ETCD_* variables in the caller's environment would clash with the flags.
         (
+            extra=${ETCD_EXTRA_ARGS:-}
             unset "${!ETCD_@}"
+            # shellcheck disable=SC2086 # extra flags, split on spaces on purpose
             exec "$bin" \
                 --name throwaway \
                 --data-dir "$dir/etcd-data" \
@@ -52,6 +56,7 @@ etcd_start() {
                 --initial-cluster-state new \
                 --initial-cluster-token "throwaway-$$-$attempt" \
                 --logger zap --log-outputs stderr \
+                $extra \
                 >>"$dir/etcd.log" 2>&1
         ) &
         ETCD_PID=$!

@@ -48,6 +48,11 @@ pub struct ApplyArgs {
     /// Bytes per request; match the etcd servers' --max-request-bytes. Example: 1572864
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
     pub max_request_bytes: Option<u64>,
+    /// Guarded transactions kept in flight at once (1: one at a time); overrides
+    /// `etcd.txns_in_flight` (default 8). Every one still compares each key's revision and
+    /// the lock. Example: --txns-in-flight 4
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub txns_in_flight: Option<u64>,
     /// Resolve keys changed on both sides since the sync point: `git` writes Git's value,
     /// `etcd` keeps etcd's. Drift (changed only in etcd) is kept either way.
     /// Example: --prefer git
@@ -67,6 +72,10 @@ pub struct ApplyArgs {
     /// other means. Example: netsync apply --rev v42 --no-verify-signatures
     #[arg(long, alias = "no-verify")]
     pub no_verify_signatures: bool,
+    /// Read every value in etcd even when the sync point allows reading only what changed
+    /// since (testing and benchmarking aid).
+    #[arg(long, hide = true, env = "NETSYNC_FULL_READ")]
+    pub full_read: bool,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
@@ -112,6 +121,8 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cl
         allow_mass_delete: args.allow_mass_delete,
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
+        txns_in_flight: args.txns_in_flight.map(|n| n as usize),
+        full_read: args.full_read,
         expect: saved,
         allowed_signers,
     };

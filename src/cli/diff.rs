@@ -45,6 +45,10 @@ pub struct DiffArgs {
     /// The exit code does not change. Example: --allowed-signers /etc/netsync/allowed_signers
     #[command(flatten)]
     pub signers: super::signers::SignersArgs,
+    /// Read every value in etcd even when the sync point allows reading only what changed
+    /// since (testing and benchmarking aid).
+    #[arg(long, hide = true, env = "NETSYNC_FULL_READ")]
+    pub full_read: bool,
 }
 
 pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli::error::Error> {
@@ -53,8 +57,19 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli
     let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
     let mut kv = global.connect(&desired.config).await?;
     let identities = global.identities()?;
-    let prepared =
-        netsync::diff::diff(&repo, desired, &mut kv, &identities, &global.progress()).await?;
+    let read = match args.full_read {
+        true => netsync::prepare::Read::Full,
+        false => netsync::prepare::Read::Incremental,
+    };
+    let prepared = netsync::diff::diff_read(
+        &repo,
+        desired,
+        &mut kv,
+        &identities,
+        &global.progress(),
+        read,
+    )
+    .await?;
     if let Some(path) = &args.out {
         let plan = netsync::saved::SavedPlan::complete(&prepared, netsync::plan::Policy::Safe)?;
         plan.save(path)?;

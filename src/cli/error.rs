@@ -408,6 +408,9 @@ impl Error {
             Error::Persist(persist::Error::Unsealed { .. }) => vec![
                 "rerun: the next run reads them as secrets and encrypts them".into(),
             ],
+            Error::Persist(persist::Error::KeyRulesChanged { .. }) => vec![
+                "rerun: the next run plans on that commit and reads every value in etcd".into(),
+            ],
             Error::Persist(persist::Error::BaseMissing { .. }) => vec![
                 "fetch the commit into this repository (git fetch), then rerun".into(),
             ],

@@ -227,6 +227,7 @@ pub(crate) const CONFIG_KEYS: &[(&str, &[(&str, &str, &str)])] = &[
         ("endpoints", "http://127.0.0.1:2379", "Endpoints, used when neither --endpoints nor the environment gives any."),
         ("max_txn_ops", "128", "Operations per transaction; keep equal to the servers' --max-txn-ops."),
         ("max_request_bytes", "1572864", "Bytes per request; keep equal to the servers' --max-request-bytes."),
+        ("txns_in_flight", "8", "Guarded transactions apply and restore keep in flight at once (1 to 256); etcd folds concurrent ones into one Raft entry and one disk sync."),
         ("dial_timeout", "5s", "How long to wait for etcd to answer at all: 500ms, 5s, 1m30s, 2h."),
         ("command_timeout", "30s", "Deadline for each etcd request, in the same forms."),
         ("cacert", "none", "CA bundle (PEM) that signed the servers' certificates; turns TLS on."),

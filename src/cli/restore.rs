@@ -60,6 +60,11 @@ pub struct RestoreArgs {
     /// Example: netsync restore --dry-run --from /backups/network.git --identity key.txt
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Guarded transactions kept in flight at once (1: one at a time); overrides
+    /// `etcd.txns_in_flight` (default 8). Every one still compares each key's revision and
+    /// the lock. Example: --txns-in-flight 4
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub txns_in_flight: Option<u64>,
     /// Seconds the lock outlives a killed run (testing aid).
     #[arg(long, hide = true, env = "NETSYNC_LOCK_TTL", default_value_t = netsync::lock::DEFAULT_TTL.as_secs())]
     pub lock_ttl: u64,
@@ -106,6 +111,7 @@ pub async fn run(global: &GlobalArgs, args: &RestoreArgs) -> Result<i32, crate::
         allow_mass_delete: args.allow_mass_delete,
         max_txn_ops: args.max_txn_ops.map(|n| n as usize),
         max_request_bytes: args.max_request_bytes.map(|n| n as usize),
+        txns_in_flight: args.txns_in_flight.map(|n| n as usize),
         lock_ttl: Some(std::time::Duration::from_secs(args.lock_ttl.max(2))),
         allowed_signers,
         dry_run: args.dry_run,

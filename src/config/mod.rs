@@ -37,6 +37,16 @@ pub const DEFAULT_MAX_TXN_OPS: usize = 128;
 /// etcd's own default for `--max-request-bytes` (1.5 MiB).
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1_572_864;
 
+/// Guarded transactions `apply` and `restore` keep in flight at once, when neither
+/// `etcd.txns_in_flight` nor `--txns-in-flight` says otherwise. Chosen by measurement
+/// (docs/performance.md): etcd folds concurrent proposals into one Raft entry and one disk
+/// sync, and beyond this many the gain is gone while a slow member holds more writes at once.
+pub const DEFAULT_TXNS_IN_FLIGHT: usize = 8;
+
+/// Most transactions accepted in flight: far beyond any gain, and a bound on what one run
+/// asks of the cluster at once.
+pub const MAX_TXNS_IN_FLIGHT: usize = 256;
+
 /// Smallest accepted `max_request_bytes`: below this not even one ordinary key fits in a request.
 const MIN_REQUEST_BYTES: usize = 1024;
 
@@ -94,6 +104,16 @@ pub struct ApplySettings {
     pub max_delete_fraction: f64,
 }
 
+impl Config {
+    /// Whether `other` maps keys to files and tells managed, ephemeral and secret keys apart
+    /// the same way: then a commit read under either names the same keys.
+    pub fn same_key_rules(&self, other: &Config) -> bool {
+        self.mappings == other.mappings
+            && format!("{:?}", self.ephemeral) == format!("{:?}", other.ephemeral)
+            && format!("{:?}", self.secrets.keys) == format!("{:?}", other.secrets.keys)
+    }
+}
+
 /// `[etcd]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EtcdSettings {
@@ -101,6 +121,8 @@ pub struct EtcdSettings {
     pub endpoints: Option<Vec<String>>,
     pub max_txn_ops: usize,
     pub max_request_bytes: usize,
+    /// Guarded transactions `apply` and `restore` keep in flight at once (1: one at a time).
+    pub txns_in_flight: usize,
     /// `None` when the file does not say (then [`DEFAULT_DIAL_TIMEOUT`] unless flags or
     /// environment say otherwise).
     pub dial_timeout: Option<Duration>,
@@ -195,6 +217,7 @@ impl Default for EtcdSettings {
             endpoints: None,
             max_txn_ops: DEFAULT_MAX_TXN_OPS,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            txns_in_flight: DEFAULT_TXNS_IN_FLIGHT,
             dial_timeout: None,
             command_timeout: None,
             cacert: None,
@@ -363,6 +386,7 @@ dir = {dir}
 # endpoints = ["http://127.0.0.1:2379"]
 # max_txn_ops = 128            # keep equal to the server's --max-txn-ops
 # max_request_bytes = 1572864  # keep equal to the server's --max-request-bytes
+# txns_in_flight = 8           # transactions apply and restore keep in flight at once
 # dial_timeout = "5s"
 # command_timeout = "30s"
 # TLS and auth (flags and NETSYNC_*/ETCDCTL_* variables take precedence):

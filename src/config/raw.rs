@@ -53,6 +53,7 @@ pub(super) struct RawEtcd {
     pub(super) endpoints: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) max_txn_ops: Option<Spanned<usize>>,
     pub(super) max_request_bytes: Option<Spanned<usize>>,
+    pub(super) txns_in_flight: Option<Spanned<usize>>,
     pub(super) dial_timeout: Option<Spanned<String>>,
     pub(super) command_timeout: Option<Spanned<String>>,
     pub(super) cacert: Option<Spanned<String>>,

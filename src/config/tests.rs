@@ -57,6 +57,7 @@ max_delete_fraction = 0.25
 endpoints = ["http://127.0.0.1:2379"]
 max_txn_ops = 128
 max_request_bytes = 1572864
+txns_in_flight = 4
 dial_timeout = "5s"
 command_timeout = "30s"
 
@@ -102,6 +103,7 @@ fn readme_example_parses() {
             endpoints: Some(vec!["http://127.0.0.1:2379".into()]),
             max_txn_ops: 128,
             max_request_bytes: 1_572_864,
+            txns_in_flight: 4,
             dial_timeout: Some(Duration::from_secs(5)),
             command_timeout: Some(Duration::from_secs(30)),
             cacert: None,
@@ -136,6 +138,7 @@ fn defaults() {
     assert_eq!(c.etcd, EtcdSettings::default());
     assert_eq!(c.etcd.max_txn_ops, 128);
     assert_eq!(c.etcd.max_request_bytes, 1_572_864);
+    assert_eq!(c.etcd.txns_in_flight, DEFAULT_TXNS_IN_FLIGHT);
     assert_eq!(c.etcd.dial_timeout, None);
     assert_eq!(c.etcd.command_timeout, None);
     assert_eq!(c.persist, PersistSettings::default());
@@ -394,6 +397,14 @@ fn bad_numbers_and_durations() {
         21,
         "etcd.max_request_bytes",
     );
+    for bad in ["0", "257"] {
+        error(
+            &format!("{MINIMAL}[etcd]\ntxns_in_flight = {bad}\n"),
+            6,
+            18,
+            "etcd.txns_in_flight",
+        );
+    }
     // What the flags and the environment refuse (humantime), and zero.
     for bad in ["5", "s", "0s", "-5s", "99999999999999999999s", "5 parsecs"] {
         let text = format!("{MINIMAL}[etcd]\ncommand_timeout = \"{bad}\"\n");

@@ -286,6 +286,19 @@ impl Validator<'_> {
             }
             etcd.max_request_bytes = n.into_inner();
         }
+        if let Some(n) = raw.txns_in_flight {
+            if !(1..=MAX_TXNS_IN_FLIGHT).contains(n.get_ref()) {
+                return Err(self.src.invalid(
+                    &n.span(),
+                    "etcd.txns_in_flight",
+                    format!(
+                        "`etcd.txns_in_flight` must be from 1 to {MAX_TXNS_IN_FLIGHT}, got {}",
+                        n.get_ref()
+                    ),
+                ));
+            }
+            etcd.txns_in_flight = n.into_inner();
+        }
         if let Some(d) = raw.dial_timeout {
             etcd.dial_timeout = Some(self.duration(&d, "etcd.dial_timeout")?);
         }

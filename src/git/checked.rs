@@ -190,6 +190,7 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::{FileChange, Revision};
 
     fn bare() -> (tempfile::TempDir, Repo) {
         let dir = tempfile::tempdir().unwrap();
@@ -313,6 +314,139 @@ mod tests {
         let err = repo.resolve(&commit.to_string()).unwrap_err();
         assert!(
             matches!(&err, Error::Mismatch { kind: "commit", oid, .. } if *oid == commit),
+            "{err:?}"
+        );
+    }
+
+    /// A commit of `files` (path, content) over the tree of `base`, as a revision.
+    fn commit_files(
+        repo: &Repo,
+        base: Option<&Revision>,
+        files: &[(&str, Option<&[u8]>)],
+    ) -> Revision {
+        let edits: Vec<super::super::TreeEdit> = files
+            .iter()
+            .map(|(path, content)| super::super::TreeEdit {
+                path: (*path).into(),
+                blob: content.map(|c| repo.write_blob(c).unwrap()),
+            })
+            .collect();
+        let empty = ObjectId::empty_tree(repo.gix().object_hash());
+        let root = repo
+            .edit_tree(base.map_or(empty, |b| b.tree), &edits)
+            .unwrap();
+        let who = super::super::Identity::parse("t <t@t>").unwrap();
+        let parents: Vec<ObjectId> = base.map(|b| b.commit).into_iter().collect();
+        let commit = repo
+            .write_commit(root, &parents, &who, "m\n", None)
+            .unwrap();
+        repo.resolve(&commit.to_string()).unwrap()
+    }
+
+    #[test]
+    fn files_changed_under_names_every_changed_file_and_only_those() {
+        let (_dir, repo) = bare();
+        let old = commit_files(
+            &repo,
+            None,
+            &[
+                ("kv/a", Some(b"1")),
+                ("kv/b/x", Some(b"2")),
+                ("kv/b/y", Some(b"3")),
+                ("kv/c", Some(b"4")),
+                ("kv/same/z", Some(b"5")),
+                ("other/q", Some(b"6")),
+            ],
+        );
+        let new = commit_files(
+            &repo,
+            Some(&old),
+            &[
+                ("kv/a", Some(b"changed")),
+                ("kv/b/x", None),
+                ("kv/c", None),
+                ("kv/c/%self", Some(b"4")),
+                ("kv/d/e/f", Some(b"7")),
+                ("other/q", Some(b"8")),
+            ],
+        );
+        let got = repo.files_changed_under(&old, &new, "kv").unwrap();
+        let id = |v: &[u8]| Some(repo.blob_id(v));
+        let want = vec![
+            FileChange {
+                path: "a".into(),
+                old: id(b"1"),
+                new: id(b"changed"),
+            },
+            FileChange {
+                path: "b/x".into(),
+                old: id(b"2"),
+                new: None,
+            },
+            FileChange {
+                path: "c".into(),
+                old: id(b"4"),
+                new: None,
+            },
+            FileChange {
+                path: "c/%self".into(),
+                old: None,
+                new: id(b"4"),
+            },
+            FileChange {
+                path: "d/e/f".into(),
+                old: None,
+                new: id(b"7"),
+            },
+        ];
+        assert_eq!(got, want);
+        // The same answer as comparing every file of both sides.
+        let all = |rev: &Revision| -> std::collections::BTreeMap<BString, ObjectId> {
+            repo.files_under(rev, "kv")
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.path, f.oid))
+                .collect()
+        };
+        let (before, after) = (all(&old), all(&new));
+        let mut paths: Vec<&BString> = before.keys().chain(after.keys()).collect();
+        paths.sort();
+        paths.dedup();
+        let full: Vec<FileChange> = paths
+            .into_iter()
+            .filter(|p| before.get(*p) != after.get(*p))
+            .map(|p| FileChange {
+                path: p.clone(),
+                old: before.get(p).copied(),
+                new: after.get(p).copied(),
+            })
+            .collect();
+        assert_eq!(got, full);
+        assert!(repo
+            .files_changed_under(&new, &new, "kv")
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            repo.files_changed_under(&old, &new, "none").unwrap(),
+            vec![]
+        );
+        let whole = repo.diff_trees(old.tree, new.tree).unwrap();
+        assert_eq!(whole.len(), want.len() + 1, "{whole:?}");
+    }
+
+    #[test]
+    fn files_changed_under_refuses_a_tree_altered_on_disk_naming_its_folder() {
+        let (dir, repo) = bare();
+        let old = commit_files(&repo, None, &[("kv/a/x", Some(b"1")), ("kv/b", Some(b"2"))]);
+        let new = commit_files(&repo, Some(&old), &[("kv/a/x", Some(b"3"))]);
+        let sub = repo.entry_id(new.tree, "kv/a").unwrap().unwrap();
+        let mut altered = b"100644 x\0".to_vec();
+        altered.extend_from_slice(repo.blob_id(b"2").as_bytes());
+        alter_loose(dir.path(), sub, "tree", &altered);
+        let repo = Repo::open(dir.path()).unwrap();
+        let err = repo.files_changed_under(&old, &new, "kv").unwrap_err();
+        assert!(
+            matches!(&err, Error::Mismatch { kind: "tree", oid, path: Some(p), .. } if *oid == sub && p == "kv/a"),
             "{err:?}"
         );
     }

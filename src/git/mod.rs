@@ -133,6 +133,48 @@ pub struct TreeFile {
     pub oid: ObjectId,
 }
 
+/// A file that differs between two trees ([`Repo::files_changed_under`],
+/// [`Repo::diff_trees`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Path relative to the folder compared, `/`-separated.
+    pub path: BString,
+    /// Its blob before and after; `None`: absent on that side.
+    pub old: Option<ObjectId>,
+    pub new: Option<ObjectId>,
+}
+
+/// An entry other than a folder that differs between two trees, with its mode on each side.
+struct EntryChange {
+    path: BString,
+    old: Option<(gix::objs::tree::EntryMode, ObjectId)>,
+    new: Option<(gix::objs::tree::EntryMode, ObjectId)>,
+}
+
+/// Reads blobs from any thread ([`Repo::reader`]).
+#[derive(Clone)]
+pub struct Reader {
+    shared: gix::ThreadSafeRepository,
+    path: PathBuf,
+}
+
+impl Reader {
+    /// The contents of `oids`, in order, inflated on every core.
+    pub fn read_blobs(&self, oids: &[ObjectId]) -> Result<Vec<Vec<u8>>> {
+        let mut values: Vec<(ObjectId, Vec<u8>)> =
+            oids.iter().map(|oid| (*oid, Vec::new())).collect();
+        crate::parallel::for_each_chunk_mut(&mut values, 256, |part| {
+            let local = Repo {
+                inner: self.shared.to_thread_local(),
+                path: self.path.clone(),
+            };
+            part.iter_mut()
+                .try_for_each(|(oid, value)| local.read_blob(*oid).map(|v| *value = v))
+        })?;
+        Ok(values.into_iter().map(|(_, v)| v).collect())
+    }
+}
+
 /// An opened repository, bare or not.
 pub struct Repo {
     inner: gix::Repository,
@@ -354,14 +396,7 @@ impl Repo {
             if mode.is_tree() {
                 continue;
             }
-            let kind = if mode.is_link() {
-                Some("symbolic link")
-            } else if mode.is_commit() {
-                Some("submodule")
-            } else {
-                None
-            };
-            if let Some(kind) = kind {
+            if let Some(kind) = unsupported(mode) {
                 let mut path = BString::from(dir);
                 path.push(b'/');
                 path.extend_from_slice(&record.filepath);
@@ -379,10 +414,225 @@ impl Repo {
         Ok(files)
     }
 
+    /// Every regular file below `dir` that differs between the trees of `old` and `new`
+    /// (paths relative to `dir`; `None`: absent on that side), descending only into subtrees
+    /// whose ids differ: the cost follows the change, not the size of the trees. What
+    /// [`Repo::files_under`] refuses (a symbolic link, a submodule, `dir` a file) is refused
+    /// here too, on either side.
+    pub fn files_changed_under(
+        &self,
+        old: &Revision,
+        new: &Revision,
+        dir: &str,
+    ) -> Result<Vec<FileChange>> {
+        let trees = [self.dir_tree(old, dir)?, self.dir_tree(new, dir)?];
+        if trees[0] == trees[1] {
+            return Ok(Vec::new());
+        }
+        let changes = self.changed_entries(trees[0], trees[1], dir)?;
+        let mut files = Vec::with_capacity(changes.len());
+        for change in changes {
+            for (side, rev) in [(change.old, old), (change.new, new)] {
+                if let Some(kind) = side.and_then(|(mode, _)| unsupported(mode)) {
+                    let mut path = BString::from(dir);
+                    path.push(b'/');
+                    path.extend_from_slice(&change.path);
+                    return Err(Error::UnsupportedEntry {
+                        path,
+                        commit: rev.commit.to_string(),
+                        kind,
+                    });
+                }
+            }
+            files.push(FileChange {
+                path: change.path,
+                old: change.old.map(|(_, oid)| oid),
+                new: change.new.map(|(_, oid)| oid),
+            });
+        }
+        Ok(files)
+    }
+
+    /// Every file that differs between trees `old` and `new` (a symbolic link counts as a
+    /// file), descending only into subtrees whose ids differ.
+    pub fn diff_trees(&self, old: ObjectId, new: ObjectId) -> Result<Vec<FileChange>> {
+        let changes = self.changed_entries(Some(old), Some(new), "")?;
+        Ok(changes
+            .into_iter()
+            .map(|c| FileChange {
+                path: c.path,
+                old: c.old.map(|(_, oid)| oid),
+                new: c.new.map(|(_, oid)| oid),
+            })
+            .collect())
+    }
+
+    /// The tree of `dir` at `rev`, if it exists (every tree on the way checked).
+    fn dir_tree(&self, rev: &Revision, dir: &str) -> Result<Option<ObjectId>> {
+        match self.lookup(rev.tree, dir)? {
+            None => Ok(None),
+            Some((mode, oid)) if mode.is_tree() => Ok(Some(oid)),
+            Some(_) => Err(Error::UnsupportedEntry {
+                path: dir.into(),
+                commit: rev.commit.to_string(),
+                kind: "file, not a folder",
+            }),
+        }
+    }
+
+    /// Every entry other than a folder that differs between trees `old` and `new` (`None`:
+    /// empty), sorted by path: gix's tree diff, which descends only into subtrees whose ids
+    /// differ, every tree it reads checked against its id. `at` is where the trees are, for
+    /// errors.
+    fn changed_entries(
+        &self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        at: &str,
+    ) -> Result<Vec<EntryChange>> {
+        use gix::diff::tree::recorder::Change;
+        let read = |oid: Option<ObjectId>| match oid {
+            Some(oid) => self
+                .read_kind(oid, gix::objs::Kind::Tree)
+                .map_err(|e| e.in_file(at)),
+            None => Ok(Vec::new()),
+        };
+        let (lhs, rhs) = (read(old)?, read(new)?);
+        let kind = self.inner.object_hash();
+        let checked = self.checked();
+        let mut recorder = gix::diff::tree::Recorder::default();
+        let walked = gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(&lhs, kind),
+            gix::objs::TreeRefIter::from_bytes(&rhs, kind),
+            gix::diff::tree::State::default(),
+            &checked,
+            &mut recorder,
+        );
+        if let Err(err) = walked {
+            // Name the folder whose tree was wrong or missing: the change that pointed to it.
+            let bad = checked.mismatch_oid().or(checked.missing());
+            let folder = recorder.records.iter().find_map(|change| match change {
+                Change::Addition {
+                    entry_mode,
+                    oid,
+                    path,
+                    ..
+                }
+                | Change::Deletion {
+                    entry_mode,
+                    oid,
+                    path,
+                    ..
+                } if entry_mode.is_tree() && Some(*oid) == bad => Some(path),
+                Change::Modification {
+                    previous_oid,
+                    entry_mode,
+                    oid,
+                    path,
+                    ..
+                } if entry_mode.is_tree()
+                    && bad.is_some_and(|b| b == *oid || b == *previous_oid) =>
+                {
+                    Some(path)
+                }
+                _ => None,
+            });
+            let path = match (at, folder) {
+                (at, None) => BString::from(at),
+                ("", Some(folder)) => folder.clone(),
+                (at, Some(folder)) => format!("{at}/{folder}").into(),
+            };
+            let source = match err {
+                gix::diff::tree::Error::Failure(source) => source,
+                gix::diff::tree::Error::Cancelled => {
+                    gix::error::message!("tree diff cancelled").corrupted_error()
+                }
+            };
+            let oid = bad.or(new).or(old).unwrap_or_else(|| kind.null());
+            return Err(match checked.missing() {
+                Some(missing) if checked.mismatch_oid().is_none() => Error::CorruptFile {
+                    path: path.to_str_lossy().into_owned(),
+                    oid: missing,
+                    repo: self.path.clone(),
+                    source,
+                },
+                _ => self.read_error(&checked, oid, Some(path), source),
+            });
+        }
+        let file = |mode: gix::objs::tree::EntryMode, oid| (!mode.is_tree()).then_some((mode, oid));
+        let mut changes: Vec<EntryChange> = recorder
+            .records
+            .into_iter()
+            .filter_map(|change| {
+                let (path, old, new) = match change {
+                    Change::Addition {
+                        entry_mode,
+                        oid,
+                        path,
+                        ..
+                    } => (path, None, file(entry_mode, oid)),
+                    Change::Deletion {
+                        entry_mode,
+                        oid,
+                        path,
+                        ..
+                    } => (path, file(entry_mode, oid), None),
+                    Change::Modification {
+                        previous_entry_mode,
+                        previous_oid,
+                        entry_mode,
+                        oid,
+                        path,
+                    } => (
+                        path,
+                        file(previous_entry_mode, previous_oid),
+                        file(entry_mode, oid),
+                    ),
+                };
+                (old.is_some() || new.is_some()).then_some(EntryChange { path, old, new })
+            })
+            .collect();
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(changes)
+    }
+
+    /// Read blobs on every core: `f` gets each chunk of `items` and a handle of its own on
+    /// the object database ([`Repo::read_blob`]). What apply and restore read before their
+    /// first write.
+    pub fn read_in_parallel<T: Send>(
+        &self,
+        items: &mut [T],
+        f: impl Fn(&Repo, &mut [T]) -> Result<()> + Sync,
+    ) -> Result<()> {
+        let shared = self.inner.clone().into_sync();
+        let (shared, path) = (&shared, &self.path);
+        // Below this many, a thread costs more than it saves.
+        crate::parallel::for_each_chunk_mut(items, 256, |part| {
+            let local = Repo {
+                inner: shared.to_thread_local(),
+                path: path.clone(),
+            };
+            f(&local, part)
+        })
+    }
+
+    /// A handle that reads blobs from any thread (on a blocking task, say), on every core.
+    pub fn reader(&self) -> Reader {
+        Reader {
+            shared: self.inner.clone().into_sync(),
+            path: self.path.clone(),
+        }
+    }
+
     /// The content of a blob, checked against its id (a caller that knows the file adds it
     /// with [`Error::in_file`]).
     pub fn read_blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
-        self.read_kind(oid, gix::objs::Kind::Blob)
+        let mut data = self.read_kind(oid, gix::objs::Kind::Blob)?;
+        // Exactly its size: a delta resolved from a pack leaves its buffer sized for base and
+        // result together, two or three times the value. Apply and restore hold every value
+        // they write.
+        data.shrink_to_fit();
+        Ok(data)
     }
 
     /// The first-parent chain from `ancestor` (exclusive) to `tip` (inclusive), oldest
@@ -494,6 +744,18 @@ impl CommitObject {
         self.decode()
             .map(|c| c.message_summary().to_str_lossy().into_owned())
             .unwrap_or_default()
+    }
+}
+
+/// What a tree entry of `mode` is when it is neither a regular file nor a folder: netsync
+/// refuses it, as its content is not a value.
+fn unsupported(mode: gix::objs::tree::EntryMode) -> Option<&'static str> {
+    if mode.is_link() {
+        Some("symbolic link")
+    } else if mode.is_commit() {
+        Some("submodule")
+    } else {
+        None
     }
 }
 

@@ -19,6 +19,8 @@ pub enum Error {
     Fetch { remote: String, detail: String },
     #[error("`git ls-remote` of {remote} failed: {detail}")]
     LsRemote { remote: String, detail: String },
+    #[error("`git gc --auto` failed: {detail}")]
+    Gc { detail: String },
 }
 
 /// What a push did.
@@ -34,9 +36,9 @@ pub enum Pushed {
 /// checked-out repository, the bare repository itself), so that a remote given as a relative
 /// path means the same wherever netsync is started.
 fn git(git_dir: &Path) -> Command {
-    // Absolute, since the command runs elsewhere: `--repo network.git` from the folder that
-    // holds it must not become `network.git/network.git`.
-    let git_dir = &std::path::absolute(git_dir).unwrap_or_else(|_| git_dir.to_owned());
+    // Absolute: the command runs in another folder than netsync (`--repo` may be relative).
+    let absolute = std::path::absolute(git_dir);
+    let git_dir = absolute.as_deref().unwrap_or(git_dir);
     let base = match git_dir.file_name() {
         Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
         _ => git_dir,
@@ -117,6 +119,25 @@ pub fn ls_remote(git_dir: &Path, remote: &str, branch: &str) -> Result<Option<St
     }
     let text = String::from_utf8_lossy(&output.stdout);
     Ok(text.split_whitespace().next().map(str::to_owned))
+}
+
+/// Pack loose objects when they pile up: `git gc --auto` (gix has no repack), in the
+/// foreground, so that it runs while the caller holds the repository's lock. gix writes every
+/// object a commit makes as a loose file; left alone, months of persists leave millions of
+/// them, and every later read, clone and push slows down. Git's own thresholds decide
+/// (`gc.auto`, 6,700 loose objects, and `gc.autoPackLimit`, 50 packs, by default; `gc.auto =
+/// 0` turns it off), so that most calls only count and return.
+pub fn gc_auto(git_dir: &Path) -> Result<(), Error> {
+    let output = git(git_dir)
+        .args(["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"])
+        .output()
+        .map_err(Error::Spawn)?;
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(Error::Gc {
+            detail: detail(&output),
+        }),
+    }
 }
 
 /// Fetch `refs/heads/<branch>` of `remote` into [`FETCHED_REF`] (read it with gix afterwards).

@@ -2,93 +2,18 @@
 //! it: only the files that differ between the old and the new commit are touched, and the
 //! move is refused up front when any of them has uncommitted edits.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use gix::bstr::{BStr, BString, ByteSlice};
+use gix::bstr::{BStr, ByteSlice};
 
-use super::{Error, ObjectId, Repo, Result};
-
-/// One file that differs between two trees; `None`: absent on that side.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileChange {
-    pub path: BString,
-    pub old: Option<ObjectId>,
-    pub new: Option<ObjectId>,
-}
+use super::{Error, FileChange, Repo, Result};
 
 impl Repo {
     /// The working tree, when this repository has one and `branch` is checked out in it.
     pub fn checkout_of(&self, branch: &str) -> Option<PathBuf> {
         let workdir = self.inner.workdir()?;
         (self.head_branch().as_deref() == Some(branch)).then(|| workdir.to_owned())
-    }
-
-    fn tree_entries(&self, tree: Option<ObjectId>) -> Result<BTreeMap<BString, (bool, ObjectId)>> {
-        let mut out = BTreeMap::new();
-        let Some(oid) = tree else { return Ok(out) };
-        let data = self.read_kind(oid, gix::objs::Kind::Tree)?;
-        let decoded =
-            gix::objs::TreeRef::from_bytes(&data, oid.kind()).map_err(|source| Error::Corrupt {
-                oid,
-                repo: self.path.clone(),
-                source,
-            })?;
-        for entry in &decoded.entries {
-            out.insert(
-                entry.filename.to_owned(),
-                (entry.mode.is_tree(), entry.oid.to_owned()),
-            );
-        }
-        Ok(out)
-    }
-
-    /// Every file that differs between trees `old` and `new`, descending only into subtrees
-    /// whose ids differ (cost follows the change).
-    pub fn diff_trees(&self, old: ObjectId, new: ObjectId) -> Result<Vec<FileChange>> {
-        let mut out = Vec::new();
-        self.diff_into(BString::default(), Some(old), Some(new), &mut out)?;
-        Ok(out)
-    }
-
-    fn diff_into(
-        &self,
-        prefix: BString,
-        old: Option<ObjectId>,
-        new: Option<ObjectId>,
-        out: &mut Vec<FileChange>,
-    ) -> Result<()> {
-        if old == new {
-            return Ok(());
-        }
-        let old = self.tree_entries(old)?;
-        let new = self.tree_entries(new)?;
-        let names: std::collections::BTreeSet<&BString> = old.keys().chain(new.keys()).collect();
-        for name in names {
-            let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
-            path.extend_from_slice(name);
-            let o = old.get(name).copied();
-            let n = new.get(name).copied();
-            if o == n {
-                continue;
-            }
-            let (old_tree, old_blob) = split(o);
-            let (new_tree, new_blob) = split(n);
-            if old_blob != new_blob {
-                out.push(FileChange {
-                    path: path.clone(),
-                    old: old_blob,
-                    new: new_blob,
-                });
-            }
-            if old_tree.is_some() || new_tree.is_some() {
-                self.diff_into(path, old_tree, new_tree, out)?;
-            }
-        }
-        Ok(())
     }
 
     /// Refuse when a file about to change has edits in the working tree or the index that
@@ -247,15 +172,6 @@ fn files_not_in(workdir: &Path, dir: &Path, leaving: &BTreeSet<&BStr>) -> Result
     }
     strays.sort();
     Ok(strays)
-}
-
-/// An entry as (subtree, blob).
-fn split(entry: Option<(bool, ObjectId)>) -> (Option<ObjectId>, Option<ObjectId>) {
-    match entry {
-        Some((true, oid)) => (Some(oid), None),
-        Some((false, oid)) => (None, Some(oid)),
-        None => (None, None),
-    }
 }
 
 /// A repository path as a native relative path (netsync's paths are always UTF-8).

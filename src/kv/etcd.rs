@@ -12,8 +12,8 @@ use super::grants::Grants;
 use super::Password;
 
 use super::{
-    prefix_range_end, Access, Delta, Error, Fence, Guarded, KeyValue, Kv, Liveness, Result,
-    Snapshot, TxnOutcome, KEYS_NAMED,
+    prefix_range_end, Access, Error, Fence, Guarded, KeyValue, Kv, Liveness, PendingTxn, Result,
+    Sent, Snapshot, TxnOutcome, KEYS_NAMED,
 };
 
 mod watch;
@@ -26,10 +26,11 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_DECODING_BYTES: usize = 256 * 1024 * 1024;
 /// How often a whole snapshot read restarts after its revision was compacted mid-read.
 const MAX_SNAPSHOT_RESTARTS: usize = 5;
-/// Keys-only pages carry no values: this many times more keys per request.
-const KEYS_ONLY_PAGE_FACTOR: usize = 10;
-/// `read_since` filters by `mod_revision` only when at most 1/this of the keys changed.
-const MAX_CHANGED_FRACTION_INV: usize = 4;
+/// Read-only transactions [`Kv::get_at`] keeps in flight at once.
+const READS_IN_FLIGHT: usize = 8;
+/// Range requests per read-only transaction of [`Kv::get_at`]: etcd counts them against
+/// its --max-txn-ops (128 by default).
+const READS_PER_TXN: usize = 64;
 
 /// How to reach etcd (resolved from flags, environment and netsync.toml by
 /// the settings module).
@@ -78,6 +79,8 @@ pub struct EtcdKv {
     grants: Option<Grants>,
     /// How to reach each endpoint alone, to say what each answers when the cluster does not.
     settings: ConnectSettings,
+    /// Counts the connections made: each failover opens the next.
+    connection: u64,
 }
 
 /// etcdctl accepts `host:port`; gRPC needs a scheme: `https://` when TLS is on.
@@ -262,6 +265,7 @@ impl EtcdKv {
                 endpoints,
                 ..settings.clone()
             },
+            connection: 0,
         })
     }
 
@@ -383,25 +387,7 @@ impl EtcdKv {
     /// keys under PREFIX"): no user while auth is enabled, a missing permission, a full
     /// database. Other errors pass through.
     fn refused(&self, err: Error, access: Access, touched: &[String]) -> Error {
-        let Error::Etcd(etcd_client::Error::GRpcStatus(status)) = &err else {
-            return err;
-        };
-        let msg = status.message();
-        let named = || touched.iter().take(KEYS_NAMED).cloned().collect::<Vec<_>>();
-        if msg.contains("user name is empty") && self.user.is_none() {
-            Error::AuthRequired
-        } else if msg.contains("permission denied") {
-            Error::PermissionDenied {
-                user: self.user.clone(),
-                access,
-                keys: named(),
-                more: touched.len().saturating_sub(KEYS_NAMED),
-            }
-        } else if msg.contains("database space exceeded") {
-            Error::NoSpace { keys: named() }
-        } else {
-            err
-        }
+        refusal(self.user.as_deref(), err, access, touched, touched.len())
     }
 
     /// What the user may write, from etcd's auth API (a user may read its own user and
@@ -504,6 +490,7 @@ impl EtcdKv {
                     .kv_client()
                     .max_decoding_message_size(MAX_DECODING_BYTES);
                 self.client = client;
+                self.connection += 1;
             }
             Err(err) => debug!(%err, "could not open a new connection; keeping the old one"),
         }
@@ -530,10 +517,33 @@ impl EtcdKv {
         filter: &dyn Fn(GetOptions) -> GetOptions,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot> {
+        let mut entries = Vec::new();
+        let mut snapshot = self
+            .read_pages(prefixes, page_size, revision, filter, &mut |page| {
+                entries.extend(page);
+                progress(entries.len());
+            })
+            .await?;
+        snapshot.entries = entries;
+        Ok(snapshot)
+    }
+
+    /// [`EtcdKv::read_ranges`], handing each page to `sink` as it arrives, in key order
+    /// (prefixes in order: they never overlap). The snapshot returned has no entries.
+    async fn read_pages(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        revision: i64,
+        filter: &dyn Fn(GetOptions) -> GetOptions,
+        sink: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
         let mut snapshot = Snapshot {
             revision,
             ..Snapshot::default()
         };
+        let mut prefixes: Vec<&Vec<u8>> = prefixes.iter().collect();
+        prefixes.sort();
         let mut page = page_size.max(1);
         for prefix in prefixes {
             let end = prefix_range_end(prefix);
@@ -578,21 +588,23 @@ impl EtcdKv {
                     }
                 }
                 let more = response.more();
-                snapshot
-                    .entries
-                    .extend(response.take_kvs().into_iter().map(key_value));
-                progress(snapshot.entries.len());
-                match (more, snapshot.entries.last()) {
-                    (true, Some(last)) => {
+                let entries: Vec<KeyValue> =
+                    response.take_kvs().into_iter().map(key_value).collect();
+                let next = entries.last().map(|last| {
+                    let mut next = last.key.clone();
+                    next.push(0);
+                    next
+                });
+                sink(entries);
+                match (more, next) {
+                    (true, Some(next)) => {
                         crate::testhook::run("between_pages");
-                        start = last.key.clone();
-                        start.push(0);
+                        start = next;
                     }
                     _ => break,
                 }
             }
         }
-        snapshot.entries.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(snapshot)
     }
 }
@@ -623,55 +635,87 @@ impl Kv for EtcdKv {
         }
     }
 
-    async fn read_since(
+    async fn for_each_page(
         &mut self,
         prefixes: &[Vec<u8>],
-        since: i64,
-        unchanged: &dyn Fn(i64) -> bool,
+        page_size: usize,
+        page: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
+        self.read_pages(prefixes, page_size, 0, &|o| o, page).await
+    }
+
+    async fn list_keys(
+        &mut self,
+        prefixes: &[Vec<u8>],
         page_size: usize,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<Delta> {
-        // Keys and metadata only: a fraction of the values' bytes, for presence and deletions.
-        let keys = self
-            .read_ranges(
-                prefixes,
-                page_size.saturating_mul(KEYS_ONLY_PAGE_FACTOR),
-                0,
-                &|o| o.with_keys_only(),
-                progress,
-            )
-            .await?;
-        let newer = keys
-            .entries
-            .iter()
-            .filter(|k| k.mod_revision > since && !unchanged(k.mod_revision))
-            .count();
-        // A filtered range reads the whole rest of the range on the server for each page;
-        // when much changed, reading every value is cheaper.
-        if newer > keys.entries.len() / MAX_CHANGED_FRACTION_INV {
-            return Ok(Delta {
-                keys,
-                changed: None,
-            });
-        }
-        let changed = match keys.entries.iter().any(|k| k.mod_revision > since) {
-            false => Vec::new(),
-            true => {
-                self.read_ranges(
-                    prefixes,
-                    page_size,
-                    keys.revision,
-                    &|o| o.with_min_mod_revision(since + 1),
-                    &mut |_| {},
-                )
-                .await?
-                .entries
+    ) -> Result<Snapshot> {
+        self.read_ranges(prefixes, page_size, 0, &|o| o.with_keys_only(), progress)
+            .await
+    }
+
+    async fn get_at(&mut self, keys: &[&[u8]], revision: i64) -> Result<Vec<KeyValue>> {
+        // Read-only transactions of range requests pinned at `revision` (so that every value
+        // is as the listing saw it), several in flight on the one HTTP/2 connection: a request
+        // per key costs etcd more than the key does.
+        let mut out: Vec<KeyValue> = Vec::with_capacity(keys.len());
+        let mut failed: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut reading = tokio::task::JoinSet::new();
+        let deadline = self.timeout.min(ATTEMPT_TIMEOUT);
+        let request = |range: std::ops::Range<usize>| {
+            let ops: Vec<TxnOp> = keys[range]
+                .iter()
+                .map(|key| TxnOp::get(*key, Some(GetOptions::new().with_revision(revision))))
+                .collect();
+            Txn::new().and_then(ops)
+        };
+        let answer = |response: etcd_client::TxnResponse, out: &mut Vec<KeyValue>| {
+            for op in response.op_responses() {
+                if let etcd_client::TxnOpResponse::Get(get) = op {
+                    out.extend(get.kvs().iter().map(to_key_value));
+                }
             }
         };
-        Ok(Delta {
-            keys,
-            changed: Some(changed),
-        })
+        let mut next = 0;
+        while next < keys.len() || !reading.is_empty() {
+            while next < keys.len() && reading.len() < READS_IN_FLIGHT {
+                let range = next..(next + READS_PER_TXN).min(keys.len());
+                let (txn, mut kv) = (request(range.clone()), self.kv.clone());
+                next = range.end;
+                reading.spawn(
+                    async move { (range, tokio::time::timeout(deadline, kv.txn(txn)).await) },
+                );
+            }
+            match reading.join_next().await {
+                Some(Ok((_, Ok(Ok(response))))) => answer(response, &mut out),
+                Some(Ok((range, _))) => failed.push(range),
+                Some(Err(err)) => std::panic::resume_unwind(err.into_panic()),
+                None => break,
+            }
+        }
+        // What failed (a member gone, no answer, a lower --max-txn-ops): again, retried as
+        // every read is; the error of the last attempt is the caller's.
+        for range in failed {
+            let txn = request(range.clone());
+            let response = match self
+                .retry("a read", |mut kv| {
+                    let txn = txn.clone();
+                    async move { kv.txn(txn).await }
+                })
+                .await
+            {
+                Ok(response) => response,
+                Err(Error::Etcd(e)) => {
+                    let err = classify(e, range.len(), 0, revision);
+                    let named: Vec<String> = keys[range].iter().map(|k| shown(k)).collect();
+                    return Err(self.refused(err, Access::Read, &named));
+                }
+                Err(e) => return Err(e),
+            };
+            answer(response, &mut out);
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
     }
 
     async fn guarded_txn(
@@ -679,6 +723,14 @@ impl Kv for EtcdKv {
         ops: &[Guarded<'_>],
         fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome> {
+        let sent = self.send_guarded_txn(ops, fence).await;
+        if matches!(sent.outcome, Err(Error::Timeout(_))) {
+            self.lost_answer(sent.connection).await;
+        }
+        sent.outcome
+    }
+
+    fn send_guarded_txn(&mut self, ops: &[Guarded<'_>], fence: Option<Fence<'_>>) -> PendingTxn {
         let mut compares: Vec<Compare> = ops
             .iter()
             .map(|op| Compare::mod_revision(op.key, CompareOp::Equal, op.expect_mod_revision))
@@ -696,19 +748,41 @@ impl Kv for EtcdKv {
         let bytes: usize = ops.iter().map(Guarded::request_bytes).sum::<usize>();
         let count = actions.len();
         let txn = Txn::new().when(compares).and_then(actions);
+        // What a refusal names: the first few keys, and how many there are.
+        let named: Vec<String> = ops
+            .iter()
+            .take(KEYS_NAMED)
+            .map(|op| shown(op.key))
+            .collect();
+        let user = self.user.clone();
         let mut kv = self.kv.clone();
-        let response = match self.write(kv.txn(txn)).await? {
-            Ok(response) => response,
-            Err(e) => {
-                let keys: Vec<String> = ops.iter().map(|op| shown(op.key)).collect();
-                return Err(self.refused(classify(e, count, bytes, 0), Access::Write, &keys));
+        // One attempt's deadline: a write takes milliseconds, so no answer by then means the
+        // member hangs; the outcome is then unknown and is read back, never sent blindly again.
+        let deadline = self.timeout.min(ATTEMPT_TIMEOUT);
+        let connection = self.connection;
+        Box::pin(async move {
+            let outcome = match tokio::time::timeout(deadline, kv.txn(txn)).await {
+                Err(_) => Err(Error::Timeout(deadline)),
+                Ok(Err(e)) => {
+                    let err = classify(e, count, bytes, 0);
+                    Err(refusal(user.as_deref(), err, Access::Write, &named, count))
+                }
+                Ok(Ok(response)) if response.succeeded() => {
+                    let revision = response.header().map_or(0, |h| h.revision());
+                    Ok(TxnOutcome::Committed { revision })
+                }
+                Ok(Ok(_)) => Ok(TxnOutcome::GuardFailed),
+            };
+            Sent {
+                outcome,
+                connection,
             }
-        };
-        if response.succeeded() {
-            let revision = response.header().map_or(0, |h| h.revision());
-            Ok(TxnOutcome::Committed { revision })
-        } else {
-            Ok(TxnOutcome::GuardFailed)
+        })
+    }
+
+    async fn lost_answer(&mut self, connection: u64) {
+        if connection == self.connection {
+            self.failover().await;
         }
     }
 
@@ -986,6 +1060,37 @@ fn endpoint_address(endpoint: &str) -> &str {
         .trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/')
+}
+
+/// A server refusal that says what the request touched (`touched`: the first keys of
+/// `total`, or "the keys under PREFIX"): no user while auth is enabled, a missing permission,
+/// a full database. Other errors pass through.
+fn refusal(
+    user: Option<&str>,
+    err: Error,
+    access: Access,
+    touched: &[String],
+    total: usize,
+) -> Error {
+    let Error::Etcd(etcd_client::Error::GRpcStatus(status)) = &err else {
+        return err;
+    };
+    let msg = status.message();
+    let named = || touched.iter().take(KEYS_NAMED).cloned().collect::<Vec<_>>();
+    if msg.contains("user name is empty") && user.is_none() {
+        Error::AuthRequired
+    } else if msg.contains("permission denied") {
+        Error::PermissionDenied {
+            user: user.map(str::to_owned),
+            access,
+            keys: named(),
+            more: total.saturating_sub(KEYS_NAMED),
+        }
+    } else if msg.contains("database space exceeded") {
+        Error::NoSpace { keys: named() }
+    } else {
+        err
+    }
 }
 
 /// How [`EtcdKv::write_or_read_back`] learnt a write's outcome.

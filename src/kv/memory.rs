@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Fence, Guarded, KeyValue, Kv, Liveness, Result, Snapshot, TxnOutcome};
+use super::{
+    Fence, Guarded, KeyValue, Kv, Liveness, PendingTxn, Result, Sent, Snapshot, TxnOutcome,
+};
 
 #[derive(Debug, Default)]
 pub struct MemoryKv {
@@ -42,35 +44,9 @@ impl MemoryKv {
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect()
     }
-}
 
-impl Kv for MemoryKv {
-    async fn snapshot(
-        &mut self,
-        prefixes: &[Vec<u8>],
-        _page_size: usize,
-        progress: &mut dyn FnMut(usize),
-    ) -> Result<Snapshot> {
-        let entries: Vec<KeyValue> = self
-            .data
-            .values()
-            .filter(|kv| prefixes.iter().any(|p| kv.key.starts_with(p)))
-            .cloned()
-            .collect();
-        progress(entries.len());
-        Ok(Snapshot {
-            revision: self.revision,
-            cluster_id: 1,
-            member_id: 1,
-            entries,
-        })
-    }
-
-    async fn guarded_txn(
-        &mut self,
-        ops: &[Guarded<'_>],
-        fence: Option<Fence<'_>>,
-    ) -> Result<TxnOutcome> {
+    /// A guarded transaction, applied now.
+    pub fn txn_now(&mut self, ops: &[Guarded<'_>], fence: Option<Fence<'_>>) -> Result<TxnOutcome> {
         if self.max_txn_ops.is_some_and(|max| ops.len() > max) {
             return Err(super::Error::TooManyOps { ops: ops.len() });
         }
@@ -109,6 +85,46 @@ impl Kv for MemoryKv {
             }
         }
         Ok(TxnOutcome::Committed { revision })
+    }
+}
+
+impl Kv for MemoryKv {
+    async fn snapshot(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        _page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot> {
+        let entries: Vec<KeyValue> = self
+            .data
+            .values()
+            .filter(|kv| prefixes.iter().any(|p| kv.key.starts_with(p)))
+            .cloned()
+            .collect();
+        progress(entries.len());
+        Ok(Snapshot {
+            revision: self.revision,
+            cluster_id: 1,
+            member_id: 1,
+            entries,
+        })
+    }
+
+    async fn guarded_txn(
+        &mut self,
+        ops: &[Guarded<'_>],
+        fence: Option<Fence<'_>>,
+    ) -> Result<TxnOutcome> {
+        self.txn_now(ops, fence)
+    }
+
+    fn send_guarded_txn(&mut self, ops: &[Guarded<'_>], fence: Option<Fence<'_>>) -> PendingTxn {
+        // Applied at once, in the order sent: unit tests stay deterministic.
+        let outcome = self.txn_now(ops, fence);
+        Box::pin(std::future::ready(Sent {
+            outcome,
+            connection: 0,
+        }))
     }
 
     async fn get(&mut self, key: &[u8]) -> Result<Option<KeyValue>> {

@@ -19,6 +19,21 @@ use std::time::{Duration, Instant};
 /// and the server re-walks its index; responses that would be too large shrink the page.
 pub const PAGE_SIZE: usize = 10_000;
 
+/// Keys-only pages carry no values: this many times more keys per request (etcd 3.4 walks
+/// its index from a page's first key to the end of the range for every page, so a few large
+/// pages cost it far less than many small ones).
+pub const KEYS_ONLY_PAGE_FACTOR: usize = 20;
+
+/// An incremental read reads values key by key only when at most 1/this of the keys need
+/// one (or a few hundred at most); beyond that, reading every value in pages is cheaper.
+pub const MAX_CHANGED_FRACTION_INV: usize = 4;
+
+/// Whether reading `wanted` values key by key beats reading all `listed` keys' values in
+/// pages ([`MAX_CHANGED_FRACTION_INV`]).
+pub fn read_one_by_one(wanted: usize, listed: usize) -> bool {
+    wanted <= (listed / MAX_CHANGED_FRACTION_INV).max(256)
+}
+
 /// One key as read from the store, with the metadata that guards later writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyValue {
@@ -88,6 +103,20 @@ impl Guarded<'_> {
     pub fn request_bytes(&self) -> usize {
         wire::guarded(self)
     }
+}
+
+/// A guarded transaction sent with [`Kv::send_guarded_txn`] whose answer is still to come.
+/// It owns what it needs (the request is built when it is sent), so that several can be in
+/// flight at once.
+pub type PendingTxn = std::pin::Pin<Box<dyn std::future::Future<Output = Sent> + Send>>;
+
+/// The answer to a transaction sent with [`Kv::send_guarded_txn`].
+#[derive(Debug)]
+pub struct Sent {
+    /// What [`Kv::guarded_txn`] would have returned.
+    pub outcome: Result<TxnOutcome>,
+    /// The connection it went out on, for [`Kv::lost_answer`].
+    pub connection: u64,
 }
 
 /// What a guarded transaction did.
@@ -233,30 +262,82 @@ pub trait Kv {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Snapshot>;
 
+    /// Every key under `prefixes` at one revision, handed to `page` a page at a time, in key
+    /// order, so that the caller need not hold them all. [`Error::Compacted`] when the revision
+    /// is compacted mid-read (the caller starts over: pages already seen stay seen). Returns
+    /// the revision and cluster read, without entries.
+    async fn for_each_page(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        page: &mut dyn FnMut(Vec<KeyValue>),
+    ) -> Result<Snapshot> {
+        let mut snapshot = self.snapshot(prefixes, page_size, &mut |_| {}).await?;
+        page(std::mem::take(&mut snapshot.entries));
+        Ok(snapshot)
+    }
+
+    /// Every key under `prefixes` without its value (keys-only: presence, `mod_revision`,
+    /// `create_revision`, lease), at one revision, sorted by key, `page_size` keys per request.
+    async fn list_keys(
+        &mut self,
+        prefixes: &[Vec<u8>],
+        page_size: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Snapshot> {
+        let mut snapshot = self.snapshot(prefixes, page_size, progress).await?;
+        for entry in &mut snapshot.entries {
+            entry.value = Vec::new();
+        }
+        Ok(snapshot)
+    }
+
+    /// The entries of `keys` (sorted) as they were at `revision` (a listing's), sorted by key;
+    /// keys absent then are left out. [`Error::Compacted`] when that revision is gone.
+    async fn get_at(&mut self, keys: &[&[u8]], _revision: i64) -> Result<Vec<KeyValue>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.extend(self.get(key).await?);
+        }
+        Ok(out)
+    }
+
     /// Every key under `prefixes` without its value, plus the values of the keys written
     /// after revision `since`, all at one revision. `unchanged` tells which of those later
-    /// revisions still count as unchanged (the recording command's own writes); they are
-    /// not counted when deciding whether reading every value would be cheaper. Any error
-    /// (compaction included) leaves the caller to fall back to [`Kv::snapshot`].
+    /// revisions still count as unchanged (the recording command's own writes); their values
+    /// are not read, and they are not counted when deciding whether reading every value would
+    /// be cheaper. Any error (compaction included) leaves the caller to fall back to
+    /// [`Kv::snapshot`].
     async fn read_since(
         &mut self,
         prefixes: &[Vec<u8>],
         since: i64,
-        _unchanged: &dyn Fn(i64) -> bool,
+        unchanged: &dyn Fn(i64) -> bool,
         page_size: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Delta> {
-        let snapshot = self.snapshot(prefixes, page_size, progress).await?;
-        let changed = snapshot
+        let keys = self
+            .list_keys(
+                prefixes,
+                page_size.saturating_mul(KEYS_ONLY_PAGE_FACTOR),
+                progress,
+            )
+            .await?;
+        let newer: Vec<&[u8]> = keys
             .entries
             .iter()
-            .filter(|e| e.mod_revision > since)
-            .cloned()
+            .filter(|k| k.mod_revision > since && !unchanged(k.mod_revision))
+            .map(|k| k.key.as_slice())
             .collect();
-        let mut keys = snapshot;
-        for entry in &mut keys.entries {
-            entry.value = Vec::new();
+        // Reading keys one by one costs a round trip each: when much changed, reading every
+        // value in pages is cheaper.
+        if !read_one_by_one(newer.len(), keys.entries.len()) {
+            return Ok(Delta {
+                keys,
+                changed: None,
+            });
         }
+        let changed = self.get_at(&newer, keys.revision).await?;
         Ok(Delta {
             keys,
             changed: Some(changed),
@@ -276,6 +357,20 @@ pub trait Kv {
         ops: &[Guarded<'_>],
         fence: Option<Fence<'_>>,
     ) -> Result<TxnOutcome>;
+
+    /// [`Kv::guarded_txn`] without waiting for the answer: the request is built and sent
+    /// now, and the returned future resolves to its answer. Several may be in flight at once
+    /// (etcd folds concurrent proposals into one Raft entry and one disk sync, so a few
+    /// transactions in flight write faster than any one-at-a-time loop). An answer that does
+    /// not come within one attempt's deadline is [`Error::Timeout`]: its outcome is unknown,
+    /// and the caller reads the keys back ([`Kv::lost_answer`] first), never sends it blindly
+    /// again.
+    fn send_guarded_txn(&mut self, ops: &[Guarded<'_>], fence: Option<Fence<'_>>) -> PendingTxn;
+
+    /// A transaction sent on `connection` got no answer in time: move to another member if
+    /// that connection is still the one in use (several unanswered transactions of one dead
+    /// member move the client once).
+    async fn lost_answer(&mut self, _connection: u64) {}
 
     /// Fails with [`Error::PermissionDenied`] naming the keys of `keys` the store's user may
     /// not write, as far as the store can tell before writing (it cannot always: then the

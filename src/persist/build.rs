@@ -35,6 +35,9 @@ pub struct Built {
     pub skipped_conflicts: Vec<String>,
 }
 
+/// A set of keys.
+type Keys = BTreeSet<Vec<u8>>;
+
 /// A file of the parent tree under a mapped folder.
 struct TreeFile {
     path: String,
@@ -43,6 +46,10 @@ struct TreeFile {
 
 /// `is_secret`: the keys whose etcd values were sealed (patterns, and age files at the base
 /// or the tip); each gets an `.age` file. A key with an age file at `parent` counts too.
+/// `only`: after an incremental read, the keys to assess (those either side changed since
+/// the sync point), and those etcd changed (`etcd.values` holds only those): every other key
+/// holds its base in etcd, and every key not assessed holds it on both sides. `None`: every
+/// key, all of them in `etcd.values`.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     repo: &Repo,
@@ -53,6 +60,7 @@ pub fn build(
     preloaded: Option<&desired::Desired>,
     policy: plan::Policy,
     is_secret: &dyn Fn(&[u8]) -> bool,
+    only: Option<(&Keys, &Keys)>,
 ) -> Result<Built, Error> {
     let loaded;
     let desired = match preloaded.filter(|d| d.revision.commit == parent) {
@@ -63,25 +71,31 @@ pub fn build(
         }
     };
     let config = &desired.config;
-    let managed = |k: &Vec<u8>| !etcd.leased.contains(k);
-    let git: BTreeMap<Vec<u8>, ObjectId> = desired
-        .entries
-        .iter()
-        .filter(|(k, _)| managed(k))
-        .map(|(k, e)| (k.clone(), e.oid))
-        .collect();
-    let leased_base = base;
-    let base: Option<BTreeMap<Vec<u8>, ObjectId>> = base.map(|b| {
-        b.iter()
-            .filter(|(k, _)| managed(k))
-            .map(|(k, v)| (k.clone(), *v))
-            .collect()
+    let managed = |k: &[u8]| !etcd.leased.contains(k);
+    // Each side's blob ids: every managed key, or only those to assess.
+    let ids = |all: &mut dyn Iterator<Item = (&Vec<u8>, ObjectId)>,
+               one: &dyn Fn(&[u8]) -> Option<ObjectId>| {
+        plan::side_ids(all, one, only.map(|(keys, _)| keys), &managed)
+    };
+    let git = ids(&mut desired.entries.iter().map(|(k, e)| (k, e.oid)), &|k| {
+        desired.entries.get(k).map(|e| e.oid)
     });
-    let current: BTreeMap<Vec<u8>, ObjectId> = etcd
-        .values
-        .iter()
-        .map(|(k, (oid, _))| (k.clone(), *oid))
-        .collect();
+    let managed_in_git = desired.entries.keys().filter(|k| managed(k)).count();
+    let leased_base = base;
+    let base: Option<BTreeMap<Vec<u8>, ObjectId>> =
+        base.map(|b| ids(&mut b.iter().map(|(k, v)| (k, *v)), &|k| b.get(k).copied()));
+    let current = ids(
+        &mut etcd.values.iter().map(|(k, (oid, _))| (k, *oid)),
+        &|k| {
+            match only {
+                // Not changed in etcd since the sync point: its base.
+                Some((_, touched)) if !touched.contains(k) && !etcd.values.contains_key(k) => {
+                    leased_base.and_then(|b| b.get(k).copied())
+                }
+                _ => etcd.values.get(k).map(|(oid, _)| *oid),
+            }
+        },
+    );
     // The one rule, and persist's step for each key under the policy: etcd's value recorded
     // (drift, no base, a conflict resolved for etcd), Git's left (a change waiting for apply,
     // a conflict resolved for Git), or a refusal (a conflict, no side chosen).
@@ -144,36 +158,25 @@ pub fn build(
     }
 
     // Every file in the mapped folders, ephemeral ones included: they decide, as much as
-    // managed keys, whether a key has children (and so where its own file lives).
-    let mut files: BTreeMap<Vec<u8>, TreeFile> = desired
-        .entries
+    // managed keys, whether a key has children (and so where its own file lives). Looked up
+    // key by key: only the recorded keys and their ancestors need it.
+    let ephemeral_files: BTreeMap<Vec<u8>, &String> = desired
+        .ignored_ephemeral
         .iter()
-        .map(|(k, e)| {
-            let file = TreeFile {
+        .filter_map(|path| key_of_path(config, path).map(|key| (key, path)))
+        .collect();
+    let old_file = |key: &[u8]| -> Option<TreeFile> {
+        match desired.entries.get(key) {
+            Some(e) => Some(TreeFile {
                 path: e.path.clone(),
                 oid: Some(e.oid),
-            };
-            (k.clone(), file)
-        })
-        .collect();
-    for path in &desired.ignored_ephemeral {
-        if let Some(key) = key_of_path(config, path) {
-            files.insert(
-                key,
-                TreeFile {
-                    path: path.clone(),
-                    oid: None,
-                },
-            );
+            }),
+            None => ephemeral_files.get(key).map(|path| TreeFile {
+                path: (*path).clone(),
+                oid: None,
+            }),
         }
-    }
-    let mut old_rests: Vec<BTreeSet<Vec<u8>>> = vec![BTreeSet::new(); config.mappings.len()];
-    for key in files.keys() {
-        if let Some((i, rest)) = split_key(config, key) {
-            old_rests[i].insert(rest.to_vec());
-        }
-    }
-    let mut new_rests = old_rests.clone();
+    };
     let recorded: Vec<&plan::Assessed> = assessment.persisting(PersistStep::Record).collect();
     // A value read as plain for a key the parent keeps as an age file (a rebuild on a tip
     // that gained one) would be plaintext in Git: refuse, for a rerun to seal it.
@@ -186,14 +189,42 @@ pub fn build(
     if !unsealed.is_empty() {
         return Err(Error::Unsealed { keys: unsealed });
     }
-    for class in &recorded {
-        if let Some((i, rest)) = split_key(config, &class.key) {
-            match class.etcd {
-                Some(_) => new_rests[i].insert(rest.to_vec()),
-                None => new_rests[i].remove(rest),
-            };
-        }
-    }
+    // The files after the commit: the parent's, with the recorded keys added or removed.
+    let added: BTreeSet<&[u8]> = recorded
+        .iter()
+        .filter(|c| c.etcd.is_some())
+        .map(|c| c.key.as_slice())
+        .collect();
+    let removed: BTreeSet<&[u8]> = recorded
+        .iter()
+        .filter(|c| c.etcd.is_none())
+        .map(|c| c.key.as_slice())
+        .collect();
+    let has_children = |key: &[u8]| {
+        let mut prefix = key.to_vec();
+        prefix.push(b'/');
+        let below = |k: &[u8]| k.starts_with(&prefix) && !removed.contains(k);
+        let from = std::ops::Bound::Included(prefix.as_slice());
+        let in_parent = |keys: &mut dyn Iterator<Item = &[u8]>| {
+            keys.take_while(|k| k.starts_with(&prefix)).any(below)
+        };
+        in_parent(
+            &mut desired
+                .entries
+                .range::<[u8], _>((from, std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.as_slice()),
+        ) || in_parent(
+            &mut ephemeral_files
+                .range::<[u8], _>((from, std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.as_slice()),
+        ) || added
+            .range::<&[u8], _>((
+                std::ops::Bound::Included(prefix.as_slice()),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|k| k.starts_with(&prefix))
+    };
     // A key the patterns call secret gets an `.age` file: its blob is ciphertext (see seal.rs).
     let new_path = |i: usize, rest: &[u8]| {
         let mut key = config.mappings[i].prefix.clone();
@@ -201,7 +232,7 @@ pub fn build(
         format!(
             "{}/{}",
             config.mappings[i].dir,
-            keypath::encode_in(&new_rests[i], rest, is_secret(&key))
+            keypath::encode(rest, has_children(&key), is_secret(&key))
         )
     };
 
@@ -212,7 +243,7 @@ pub fn build(
         new_blobs: Vec::new(),
         pending_in_git,
         unsettled,
-        managed_in_git: git.len(),
+        managed_in_git,
         base_blobs,
         skipped_conflicts,
     };
@@ -222,7 +253,7 @@ pub fn build(
         let Some((i, rest)) = split_key(config, &class.key) else {
             continue;
         };
-        let old = files.get(&class.key).map(|f| f.path.clone());
+        let old = old_file(&class.key).map(|f| f.path);
         let (action, path) = match (class.git, class.etcd) {
             (_, Some(oid)) => {
                 let path = new_path(i, rest);
@@ -257,7 +288,7 @@ pub fn build(
                 if changed.contains(ancestor.as_slice()) || moved.contains(&ancestor) {
                     continue;
                 }
-                let Some(file) = files.get(&ancestor) else {
+                let Some(file) = old_file(&ancestor) else {
                     continue;
                 };
                 let path = new_path(i, &rest[..pos]);

@@ -9,12 +9,12 @@
 //! lacks, any read error such as a compacted revision) falls back to the full read and says
 //! so at info level (`-v`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::seal::Secret;
 use super::{BaseEntries, Error, Etcd, PersistOptions};
 use crate::config::Config;
-use crate::git::{self, ObjectId};
+use crate::git;
 use crate::kv::{Delta, Kv};
 use crate::progress::Progress;
 use crate::syncpoint::SyncPoint;
@@ -26,8 +26,10 @@ pub struct Read {
     pub member_id: u64,
     pub etcd: Etcd,
     pub secrets: BTreeMap<Vec<u8>, Secret>,
-    /// True when only the keys written since the sync point were read with their values.
-    pub incremental: bool,
+    /// After an incremental read, the keys etcd changed since the sync point (written or
+    /// deleted): `etcd.values` holds only those (and the secrets); every other managed key
+    /// still holds its base. `None` after a full read: `etcd.values` holds every key.
+    pub touched: Option<BTreeSet<Vec<u8>>>,
 }
 
 /// `is_secret`: the keys persist must treat as secrets (the `secrets.keys` patterns, and any
@@ -48,17 +50,26 @@ pub async fn read(
     if let (Some(point), Some(base), false) = (point, base, options.full_read) {
         let outcome = match same_config(config, &base.desired.config) {
             false => Err("netsync.toml changed since the sync point".to_owned()),
-            true => kv
-                .read_since(
-                    &prefixes,
-                    point.revision,
-                    &|r| point.unchanged(r),
-                    options.page_size,
-                    &mut |n| bar.set(n as u64),
-                )
-                .await
-                .map_err(|err| format!("reading the changes failed: {err}"))
-                .and_then(|delta| from_delta(delta, config, is_secret, point, base, kind)),
+            true => {
+                let delta = kv
+                    .read_since(
+                        &prefixes,
+                        point.revision,
+                        &|r| point.unchanged(r),
+                        options.page_size,
+                        &mut |n| bar.set(n as u64),
+                    )
+                    .await;
+                match delta {
+                    Ok(delta) => from_delta(delta, config, is_secret, point, base, kind),
+                    // The full read reads at the newest revision instead. Any other failure is
+                    // the error: the full read would meet the same etcd.
+                    Err(crate::kv::Error::Compacted { revision }) => Err(format!(
+                        "revision {revision} was compacted before the changes were read"
+                    )),
+                    Err(err) => return Err(err.into()),
+                }
+            }
         };
         match outcome {
             Ok(read) => {
@@ -86,16 +97,14 @@ pub async fn read(
         member_id: snapshot.member_id,
         etcd,
         secrets,
-        incremental: false,
+        touched: None,
     })
 }
 
 /// Whether the key → file rules are the same, so that the base commit's blobs are what etcd
 /// held at the sync point under today's rules too.
 fn same_config(a: &Config, b: &Config) -> bool {
-    a.mappings == b.mappings
-        && format!("{:?}", a.ephemeral) == format!("{:?}", b.ephemeral)
-        && format!("{:?}", a.secrets.keys) == format!("{:?}", b.secrets.keys)
+    a.same_key_rules(b)
 }
 
 fn from_delta(
@@ -126,6 +135,11 @@ fn from_delta(
         leased: Default::default(),
     };
     let mut secrets = BTreeMap::new();
+    // The keys etcd changed since the sync point: written, or (a key of the base etcd no
+    // longer has) deleted. Every other key still holds its base, and is only checked to be
+    // one: it is not listed in `etcd.values`.
+    let mut touched: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut in_base = base.base.entries.keys().peekable();
     let total = keys.entries.len();
     for meta in keys.entries {
         if config.is_ephemeral(&meta.key) {
@@ -137,12 +151,17 @@ fn from_delta(
             etcd.leased.insert(meta.key);
             continue;
         }
+        while let Some(gone) = in_base.next_if(|b| b.as_slice() < meta.key.as_slice()) {
+            touched.insert(gone.clone());
+        }
+        let based = in_base.next_if(|b| **b == meta.key).is_some();
         let secret = is_secret(&meta.key);
         if meta.mod_revision > since && !point.unchanged(meta.mod_revision) {
             let entry = match changed.remove(&meta.key) {
                 Some(e) if e.mod_revision == meta.mod_revision && e.lease == 0 => e,
                 _ => return Err("the two reads disagree".to_owned()),
             };
+            touched.insert(entry.key.clone());
             if secret {
                 let value = Some(zeroize::Zeroizing::new(entry.value));
                 secrets.insert(
@@ -165,15 +184,10 @@ fn from_delta(
             return Err("a key etcd differed on at the sync point was not read".to_owned());
         }
         changed.remove(&meta.key);
-        let unchanged: Option<ObjectId> = base
-            .base
-            .entries
-            .get(&meta.key)
-            .filter(|_| !secret || base.base.secrets.contains(&meta.key))
-            .copied();
-        let Some(oid) = unchanged else {
+        let unchanged = based && (!secret || base.base.secrets.contains(&meta.key));
+        if !unchanged {
             return Err("a key unchanged since the sync point is not in its commit".to_owned());
-        };
+        }
         if secret {
             // Kept as the base's ciphertext by `seal` (mod_revision not newer): no value needed.
             let value = None;
@@ -184,10 +198,9 @@ fn from_delta(
                     value,
                 },
             );
-        } else {
-            etcd.values.insert(meta.key, (oid, None));
         }
     }
+    touched.extend(in_base.cloned());
     if !changed.is_empty() {
         return Err("the two reads disagree".to_owned());
     }
@@ -204,6 +217,6 @@ fn from_delta(
         member_id: keys.member_id,
         etcd,
         secrets,
-        incremental: true,
+        touched: Some(touched),
     })
 }

@@ -376,9 +376,19 @@ pub(crate) fn generated(env: &TestEnv, n: usize) -> (PathBuf, BTreeMap<Vec<u8>, 
 
 /// Spawn `netsync apply` in small batches, with a lock lease of `ttl` seconds.
 pub(crate) fn spawn_apply(env: &TestEnv, repo: &Path, ttl: &str) -> Child {
+    spawn_apply_with(env, repo, ttl, &[])
+}
+
+/// [`spawn_apply`] with `extra` arguments. Each transaction sent waits 10 ms (a test hook),
+/// so that the run lasts long enough to be interrupted mid-way however many transactions it
+/// keeps in flight.
+pub(crate) fn spawn_apply_with(env: &TestEnv, repo: &Path, ttl: &str, extra: &[&str]) -> Child {
     env.netsync_std()
         .env("NETSYNC_LOCK_TTL", ttl)
-        .args(["apply", "--max-txn-ops", "5", "--repo"])
+        .env("NETSYNC_TEST_HOOK_AFTER_SEND", "sleep 0.01")
+        .args(["apply", "--max-txn-ops", "5"])
+        .args(extra)
+        .arg("--repo")
         .arg(repo)
         .stdout(Stdio::null())
         // A file, not a pipe: nobody reads it until the run ends, and a full pipe would
@@ -421,6 +431,45 @@ fn sigkill_mid_apply_then_rerun_converges() {
         .success();
     assert_eq!(managed(&env), want);
     assert_eq!(sync_commit(&env), Some(env.head(&repo)));
+}
+
+#[test]
+fn a_kill_with_transactions_in_flight_then_a_rerun_converges() {
+    let env = TestEnv::new();
+    let (repo, want) = generated(&env, 1500);
+    let mut child = spawn_apply_with(&env, &repo, "3", &["--txns-in-flight", "16"]);
+    wait_for_keys(&env, 300);
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let partial = managed(&env);
+    assert!(
+        partial.len() < want.len(),
+        "killed mid-run ({} keys)",
+        partial.len()
+    );
+    // Whichever batches were in, each key holds Git's value or nothing.
+    for (key, value) in &partial {
+        assert_eq!(
+            want.get(key),
+            Some(value),
+            "{}",
+            String::from_utf8_lossy(key)
+        );
+    }
+    assert_eq!(
+        sync_commit(&env),
+        None,
+        "the sync point moves only when all batches are in"
+    );
+    env.netsync()
+        .env("NETSYNC_LOCK_TTL", "3")
+        .args(["apply", "--txns-in-flight", "16", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    assert_eq!(managed(&env), want);
+    assert_eq!(sync_commit(&env), Some(env.head(&repo)));
+    env.netsync_ok(&["diff", "--exit-code"], &repo);
 }
 
 #[test]

@@ -229,6 +229,65 @@ fn a_member_that_hangs_mid_apply_is_left_behind() {
     env.netsync_ok(&["diff", "--exit-code"], &repo);
 }
 
+/// A 1,500-key apply on a 3-member cluster keeping 16 transactions in flight, and
+/// `interrupt` done to the member it dialled (the first) once 300 keys are in: the run must
+/// succeed and etcd end as Git says. Returns the run's log and how long it took.
+fn apply_with_transactions_in_flight(
+    interrupt: fn(&mut crate::harness::Cluster, usize),
+) -> (TestEnv, PathBuf, String, Duration) {
+    let mut env = TestEnv::with_cluster(3);
+    let (repo, want) = crate::consistency::generated(&env, 1500);
+    let kv = others(&mut env, 0);
+    let started = Instant::now();
+    let mut child =
+        crate::consistency::spawn_apply_with(&env, &repo, "60", &["--txns-in-flight", "16"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while kv.dump(b"/net/").len() < 300 {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    interrupt(env.cluster(), 0);
+    let status = child.wait().unwrap();
+    let took = started.elapsed();
+    let stderr = std::fs::read_to_string(env.root().join("apply.stderr")).unwrap();
+    assert!(status.success(), "after {took:?}: {stderr}");
+    assert_eq!(kv.dump(b"/net/"), want);
+    (env, repo, stderr, took)
+}
+
+#[test]
+fn a_member_killed_with_transactions_in_flight_loses_nothing() {
+    // Every transaction in flight on the member loses its answer with the connection.
+    let (mut env, repo, _, _) = apply_with_transactions_in_flight(|c, i| c.kill(i));
+    let out = env
+        .netsync()
+        .env("NETSYNC_ENDPOINTS", live(&mut env, 0))
+        .args(["diff", "--exit-code", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_member_that_hangs_with_transactions_in_flight_has_them_read_back() {
+    // Each transaction in flight gets no answer within its deadline, and is read back on
+    // another member.
+    let (mut env, repo, stderr, took) = apply_with_transactions_in_flight(|c, i| c.pause(i));
+    env.cluster().resume(0);
+    assert!(
+        stderr.contains("transaction outcome unknown; reading its keys back"),
+        "{stderr}"
+    );
+    // One attempt's deadline (5 s) for all the transactions that got no answer at once.
+    assert!(took < Duration::from_secs(25), "took {took:?}");
+    env.netsync_ok(&["diff", "--exit-code"], &repo);
+}
+
 /// How netsync connects in a failover test.
 #[derive(Debug, Clone, Copy)]
 enum Mode {

@@ -202,10 +202,31 @@ fn keys_where(doc: &serde_json::Value, field: &str, value: &str) -> BTreeSet<Str
         .collect()
 }
 
+/// `netsync diff -v --output json` reading every value (`full`) or only what changed since
+/// the sync point: the document, and whether the incremental read was taken.
+fn diff_read(env: &TestEnv, repo: &Path, full: bool) -> (serde_json::Value, bool) {
+    let vars: &[(&str, &str)] = match full {
+        true => &[("NETSYNC_FULL_READ", "true")],
+        false => &[],
+    };
+    let (doc, stderr) = env.netsync_json(&["diff", "-v"], repo, vars);
+    (
+        doc,
+        stderr.contains("incremental read: only the keys changed"),
+    )
+}
+
 /// diff, apply --dry-run, persist --dry-run and status classify every key alike, and each
-/// command does what diff's steps say it does.
-fn agree(env: &TestEnv, repo: &Path, log: &str) {
-    let (_, diff) = json(env, repo, &["diff"], log);
+/// command does what diff's steps say it does. Returns whether diff read incrementally.
+fn agree(env: &TestEnv, repo: &Path, log: &str) -> bool {
+    // The same plan whether etcd is read whole or only what changed since the sync point.
+    let (diff, incremental) = diff_read(env, repo, false);
+    let (full, full_was_incremental) = diff_read(env, repo, true);
+    assert!(!full_was_incremental, "NETSYNC_FULL_READ reads every value");
+    assert_eq!(
+        diff, full,
+        "the incremental read and the full read plan alike\n{log}"
+    );
     let listed: Vec<&str> = diff["changes"]
         .as_array()
         .into_iter()
@@ -297,12 +318,14 @@ fn agree(env: &TestEnv, repo: &Path, log: &str) {
         "status\n{log}"
     );
     assert_eq!(counts["unbased"].as_u64(), Some(0), "status\n{log}");
+    incremental
 }
 
 fn run_case(ops: &[Op]) {
     let env = TestEnv::new();
     let (repo, mut model) = setup(&env);
     let mut log = String::new();
+    let mut incremental = 0;
     for (n, op) in ops.iter().enumerate() {
         let step = n + 1;
         let mut outcome = String::new();
@@ -392,9 +415,14 @@ fn run_case(ops: &[Op]) {
         }
         log.push_str(&format!("  {step}: {op:?}{outcome}\n"));
         check(&env, &repo, &model, &log);
-        agree(&env, &repo, &log);
+        if agree(&env, &repo, &log) {
+            incremental += 1;
+        }
     }
     eprintln!("interleaving:\n{log}");
+    // Every step has a sync point of this cluster and the same netsync.toml: diff always
+    // reads only what changed, so the comparison with the full read above always ran.
+    assert_eq!(incremental, ops.len(), "diff read incrementally\n{log}");
     env.fsck(&repo);
 }
 

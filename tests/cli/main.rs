@@ -12,6 +12,7 @@ mod failover;
 mod harness;
 mod harness_selftest;
 mod hosts;
+mod incremental;
 mod init;
 mod integrity;
 mod interleavings;

@@ -1184,16 +1184,86 @@ fn remotes_may_be_urls_and_paths() {
     }
 }
 
-/// `--repo` relative to where netsync starts: fetch and push run git in the repository's
-/// own folder, and used to look for the relative path again inside it.
+/// `git count-objects -v` of `repo`, as numbers.
+fn count_objects(env: &TestEnv, repo: &Path) -> BTreeMap<String, u64> {
+    env.git(repo, ["count-objects", "-v"])
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+        .collect()
+}
+
+/// gix writes every object of a commit loose; after a commit, with the lock held, persist
+/// has Git pack them once they pile up past `gc.auto` (and never when it is 0).
 #[test]
-fn a_relative_repo_path_pushes_too() {
-    let (env, primary, _local) = with_remotes("/nonexistent/backup.git");
-    env.kv().put("/net/params/mtu", "1280");
-    let out = env.netsync_ok(&["persist"], Path::new("local.git"));
-    assert!(out.contains("pushed to origin (primary)"), "{out}");
-    assert_eq!(
-        env.show_file(&primary, "main", "kv/params/mtu").as_deref(),
-        Some(b"1280".as_slice())
+fn persist_packs_loose_objects_once_they_pile_up() {
+    for bare in [true, false] {
+        let (env, repo) = applied(bare);
+        env.git(&repo, ["config", "gc.auto", "0"]);
+        env.kv().put("/net/params/mtu", "1380");
+        persist(&env, &repo).success();
+        let objects = count_objects(&env, &repo);
+        assert!(objects["count"] > 0, "gc.auto = 0: left loose {objects:?}");
+
+        // A threshold below what one commit writes: packed right after it. `git gc --auto`
+        // estimates the loose objects from those whose ids start with 17 (more than
+        // gc.auto / 256 of them): two values' ids do.
+        env.git(&repo, ["config", "gc.auto", "3"]);
+        let samples = (0..)
+            .map(|i| format!("value {i}"))
+            .filter(|v| {
+                let id = netsync::git::blob_id(gix::hash::Kind::Sha1, v.as_bytes());
+                id.to_string().starts_with("17")
+            })
+            .take(2);
+        for (i, sample) in samples.enumerate() {
+            env.kv().put(format!("/net/params/sample{i}"), sample);
+        }
+        env.kv().put("/net/params/mtu", "1280");
+        env.kv().put("/net/users/frank/profile", "{}");
+        let head = env.rev_parse(&repo, "main");
+        persist(&env, &repo).success();
+        assert_ne!(env.rev_parse(&repo, "main"), head, "committed");
+        let objects = count_objects(&env, &repo);
+        assert!(objects["count"] < 3, "packed: {objects:?}");
+        assert!(objects["in-pack"] > 0, "{objects:?}");
+        assert_eq!(
+            tree_kv(&env, &repo, "main")
+                .get(b"/net/params/mtu".as_slice())
+                .map(Vec::as_slice),
+            Some(&b"1280"[..])
+        );
+        env.fsck(&repo);
+        // And the next run reads the packed history as before.
+        env.netsync_ok(&["diff", "--exit-code"], &repo);
+    }
+}
+
+/// `--repo` given relative to where netsync runs: the `git` it runs for push and packing
+/// (in the repository's own folder) still finds the repository.
+#[test]
+fn a_relative_repository_path_pushes_and_packs() {
+    let (env, primary, local) = with_remotes("/nonexistent/backup.git");
+    env.git(&local, ["config", "gc.auto", "1"]);
+    change_etcd(&env);
+    let relative = local.strip_prefix(env.root()).unwrap();
+    let out = env
+        .netsync()
+        .args(["persist", "--repo"])
+        .arg(relative)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pushed to origin (primary)"),
+        "{stderr}"
     );
+    assert!(!stderr.contains("could not pack"), "{stderr}");
+    assert_eq!(
+        env.rev_parse(&primary, "main"),
+        env.rev_parse(&local, "main")
+    );
+    env.fsck(&local);
+    env.fsck(&primary);
 }

@@ -184,6 +184,32 @@ impl TestEnv {
         String::from_utf8(out.stdout).expect("UTF-8 output")
     }
 
+    /// Runs `netsync args --output json --repo repo` with extra environment `vars`; panics
+    /// with its stderr unless it succeeds; returns the document and stderr.
+    pub fn netsync_json(
+        &self,
+        args: &[&str],
+        repo: &Path,
+        vars: &[(&str, &str)],
+    ) -> (serde_json::Value, String) {
+        let out = self
+            .netsync_std()
+            .envs(vars.iter().copied())
+            .args(args)
+            .args(["--output", "json", "--repo"])
+            .arg(repo)
+            .output()
+            .expect("run netsync");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "netsync {args:?} {vars:?}: exit {:?}\n{stderr}",
+            out.status.code()
+        );
+        let doc = serde_json::from_slice(&out.stdout).expect("a JSON document");
+        (doc, stderr)
+    }
+
     /// Same as `netsync()` but a plain `std::process::Command` (to `spawn` concurrent runs).
     pub fn netsync_std(&self) -> Command {
         self.command(Self::netsync_bin())
