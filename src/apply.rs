@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::desired::Desired;
+use crate::desired::Loading;
 use crate::git::Repo;
 use crate::keypath::display_key;
 use crate::kv::{Fence, Guarded, Kv};
@@ -126,7 +126,7 @@ fn guarded_ops(plan: &Plan) -> Vec<Guarded<'_>> {
 /// drift is kept and reported, conflicts stop the run unless `options.policy` picks a side.
 pub async fn apply(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     options: &ApplyOptions,
     identities: &Identities,
@@ -139,7 +139,7 @@ pub async fn apply(
 /// same plan and writes, fenced on that lock, which is left held.
 pub async fn apply_locked(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     options: &ApplyOptions,
     identities: &Identities,
@@ -151,7 +151,7 @@ pub async fn apply_locked(
 
 async fn apply_with(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     options: &ApplyOptions,
     identities: &Identities,

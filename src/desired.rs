@@ -175,6 +175,88 @@ pub fn load_config(repo: &Repo, rev: &Revision) -> Result<Config> {
 pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
     let (revision, rev_name) = resolve_target(repo, rev)?;
     let config = load_config(repo, &revision)?;
+    let (entries, ignored_ephemeral) = walk(repo, &revision, &config)?;
+    Ok(Desired {
+        revision,
+        rev_name,
+        config,
+        entries,
+        ignored_ephemeral,
+    })
+}
+
+/// A desired state whose key files may still be being listed: the revision and its
+/// `netsync.toml` are read (their errors come first), and the walk of the mapped folders runs
+/// on a thread of its own, so that a command can dial and read etcd meanwhile.
+pub struct Loading {
+    pub revision: Revision,
+    pub rev_name: String,
+    pub config: Config,
+    walk: Walk,
+}
+
+enum Walk {
+    Done(Result<Files>),
+    Running(tokio::sync::oneshot::Receiver<Result<Files>>),
+}
+
+/// The managed keys → their files, and the files that name ephemeral keys.
+type Files = (BTreeMap<Vec<u8>, DesiredEntry>, Vec<String>);
+
+impl Loading {
+    /// Resolve `rev`, read its config, and start walking its tree on another thread.
+    pub fn start(repo: &Repo, rev: Option<&str>) -> Result<Self> {
+        let (revision, rev_name) = resolve_target(repo, rev)?;
+        let config = load_config(repo, &revision)?;
+        let (send, receive) = tokio::sync::oneshot::channel();
+        let (reader, rules) = (repo.reader(), config.clone());
+        std::thread::spawn(move || {
+            // The receiver is gone only when the command already failed.
+            let _ = send.send(walk(&reader.repo(), &revision, &rules));
+        });
+        Ok(Self {
+            revision,
+            rev_name,
+            config,
+            walk: Walk::Running(receive),
+        })
+    }
+
+    /// The desired state, once the walk is done.
+    pub async fn wait(self) -> Result<Desired> {
+        let files = match self.walk {
+            Walk::Done(files) => files,
+            Walk::Running(receive) => match receive.await {
+                Ok(files) => files,
+                // The thread panicked: say so as Rust would have.
+                Err(_) => panic!("the walk of the desired state's tree panicked"),
+            },
+        };
+        let (entries, ignored_ephemeral) = files?;
+        Ok(Desired {
+            revision: self.revision,
+            rev_name: self.rev_name,
+            config: self.config,
+            entries,
+            ignored_ephemeral,
+        })
+    }
+}
+
+impl From<Desired> for Loading {
+    fn from(desired: Desired) -> Self {
+        Self {
+            revision: desired.revision,
+            rev_name: desired.rev_name,
+            config: desired.config,
+            walk: Walk::Done(Ok((desired.entries, desired.ignored_ephemeral))),
+        }
+    }
+}
+
+/// Every key file of the mapped folders of `revision`, read under `config`.
+fn walk(repo: &Repo, revision: &Revision, config: &Config) -> Result<Files> {
+    let revision = *revision;
     let commit = short(&revision.commit);
     let mut entries: BTreeMap<Vec<u8>, DesiredEntry> = BTreeMap::new();
     let mut ignored_ephemeral = Vec::new();
@@ -228,13 +310,7 @@ pub fn load(repo: &Repo, rev: Option<&str>) -> Result<Desired> {
             }
         }
     }
-    Ok(Desired {
-        revision,
-        rev_name,
-        config,
-        entries,
-        ignored_ephemeral,
-    })
+    Ok((entries, ignored_ephemeral))
 }
 
 /// A managed key whose file differs between two commits: its blob and whether it is an age

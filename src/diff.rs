@@ -1,6 +1,6 @@
 //! `diff`: what `apply` would change, with both values of every changed key.
 
-use crate::desired::Desired;
+use crate::desired::Loading;
 use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::Policy;
@@ -16,7 +16,7 @@ use crate::secrets::Identities;
 /// compared ([`prepare::load_values_to_show`]); everything else is complete.
 pub async fn diff(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     identities: &Identities,
     progress: &Progress,
@@ -27,7 +27,7 @@ pub async fn diff(
 /// [`diff`], reading etcd as `read` says ([`prepare::prepare_read`]).
 pub async fn diff_read(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     identities: &Identities,
     progress: &Progress,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::desired::{self, Desired};
+use crate::desired::{self, Desired, Loading};
 use crate::git::Repo;
 use crate::kv::Kv;
 use crate::plan::{self, Base, Plan, Policy, Sealed};
@@ -106,21 +106,22 @@ pub async fn prepare(
 /// cluster's, a commit the repository lacks, different key rules in its `netsync.toml`, a
 /// persist commit after it that was never recorded, most keys changed, or a read that
 /// failed (a compacted revision).
+///
+/// `desired` may still be walking its tree ([`Loading::start`]): etcd is read meanwhile, and
+/// an error of the walk wins over one of etcd.
 pub async fn prepare_read(
     repo: &Repo,
-    desired: Desired,
+    desired: impl Into<Loading>,
     kv: &mut impl Kv,
     progress: &Progress,
     compare: Compare,
     read: Read,
 ) -> Result<Prepared, Error> {
-    for warning in desired.config.warnings() {
+    let loading: Loading = desired.into();
+    for warning in loading.config.warnings() {
         tracing::warn!("{warning}");
     }
-    for path in &desired.ignored_ephemeral {
-        tracing::warn!(%path, "file names an ephemeral key; it is never written");
-    }
-    let prefixes: Vec<Vec<u8>> = desired
+    let prefixes: Vec<Vec<u8>> = loading
         .config
         .mappings
         .iter()
@@ -130,6 +131,7 @@ pub async fn prepare_read(
         Compare::ThreeWay(policy) => Some(policy),
         Compare::TwoWay => None,
     };
+    let mut pending = Pending::Walking(loading);
     if let (Some(policy), Read::Incremental) = (policy, read) {
         // etcd's keys without values, then the record (whose revision must not be newer than
         // the listing's: a record written after the keys were listed could make keys written
@@ -144,7 +146,11 @@ pub async fn prepare_read(
             )
             .await;
         bar.finish();
-        let listing = listed?;
+        let desired = pending.desired().await?;
+        let listing = match listed {
+            Ok(listing) => listing,
+            Err(err) => return Err(err.into()),
+        };
         crate::testhook::run("after_listing");
         let outcome = match syncpoint::read(kv, &desired.config).await? {
             None => Err("no sync point to read only what changed since".to_owned()),
@@ -160,15 +166,18 @@ pub async fn prepare_read(
                 return Ok(finish(desired, plan, listing, Some(point), Some(base)));
             }
             Err(reason) => {
-                tracing::info!("incremental read not possible ({reason}); reading every value")
+                tracing::info!("incremental read not possible ({reason}); reading every value");
+                pending = Pending::Walked(desired);
             }
         }
     }
     let bar = progress.counter("reading etcd");
     let snapshot = kv
         .snapshot(&prefixes, crate::kv::PAGE_SIZE, &mut |n| bar.set(n as u64))
-        .await?;
+        .await;
     bar.finish();
+    let desired = pending.desired().await?;
+    let snapshot = snapshot?;
     tracing::debug!(
         revision = snapshot.revision,
         keys = snapshot.entries.len(),
@@ -201,6 +210,28 @@ pub async fn prepare_read(
         |value| crate::git::blob_id(hash_kind, value),
     );
     Ok(finish(desired, plan, listing, sync_point, base))
+}
+
+/// The desired state, its tree still being walked or walked.
+enum Pending {
+    Walking(Loading),
+    Walked(Desired),
+}
+
+impl Pending {
+    /// The desired state once its walk is done (its warnings said once).
+    async fn desired(self) -> Result<Desired, Error> {
+        let loading = match self {
+            Pending::Walked(desired) => return Ok(desired),
+            Pending::Walking(loading) => loading,
+        };
+        let desired = loading.wait().await?;
+        for path in &desired.ignored_ephemeral {
+            tracing::warn!(%path, "file names an ephemeral key; it is never written");
+        }
+        tracing::debug!(keys = desired.entries.len(), "Git's target tree walked");
+        Ok(desired)
+    }
 }
 
 /// The prepared plan, with the warnings every path gives.

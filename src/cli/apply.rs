@@ -110,9 +110,10 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<i32, crate::cl
         None => args.rev.as_deref(),
     };
     let allowed_signers = args.signers.resolve(args.no_verify_signatures)?;
-    let desired = netsync::desired::load(&repo, rev)?;
+    // The target's tree is walked while etcd is dialled and read (prepare waits for it).
+    let desired = netsync::desired::Loading::start(&repo, rev)?;
     let identities = global.identities()?;
-    let mut kv = global.connect(&desired.config).await?;
+    let (mut kv, desired) = global.connect_loading(desired).await?;
     let options = ApplyOptions {
         dry_run: args.dry_run,
         policy: args.policy(),

@@ -54,8 +54,9 @@ pub struct DiffArgs {
 pub async fn run(global: &GlobalArgs, args: &DiffArgs) -> Result<i32, crate::cli::error::Error> {
     let repo = Repo::open(&global.repo)?;
     let allowed_signers = args.signers.resolve(false)?;
-    let desired = netsync::desired::load(&repo, args.rev.as_deref())?;
-    let mut kv = global.connect(&desired.config).await?;
+    // The target's tree is walked while etcd is dialled and read (prepare waits for it).
+    let desired = netsync::desired::Loading::start(&repo, args.rev.as_deref())?;
+    let (mut kv, desired) = global.connect_loading(desired).await?;
     let identities = global.identities()?;
     let read = match args.full_read {
         true => netsync::prepare::Read::Full,

@@ -278,6 +278,22 @@ impl GlobalArgs {
         self.connect_with(&config.etcd).await
     }
 
+    /// [`GlobalArgs::connect`] while the desired state's tree is walked: when etcd cannot be
+    /// reached, an error of the walk wins (what to fix first, as when the tree was walked
+    /// before dialling).
+    pub async fn connect_loading(
+        &self,
+        loading: netsync::desired::Loading,
+    ) -> Result<(EtcdKv, netsync::desired::Loading), crate::cli::error::Error> {
+        match self.connect(&loading.config).await {
+            Ok(kv) => Ok((kv, loading)),
+            Err(err) => {
+                loading.wait().await?;
+                Err(err)
+            }
+        }
+    }
+
     /// [`GlobalArgs::connect`] with the `[etcd]` settings alone (no configuration read yet).
     pub async fn connect_with(
         &self,

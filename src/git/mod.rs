@@ -159,6 +159,14 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// The repository, opened on this thread.
+    pub fn repo(&self) -> Repo {
+        Repo {
+            inner: self.shared.to_thread_local(),
+            path: self.path.clone(),
+        }
+    }
+
     /// The contents of `oids`, in order, inflated on every core.
     pub fn read_blobs(&self, oids: &[ObjectId]) -> Result<Vec<Vec<u8>>> {
         let mut values: Vec<(ObjectId, Vec<u8>)> =

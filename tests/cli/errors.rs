@@ -145,12 +145,10 @@ fn corrupt_repository_is_reported_and_nothing_written() {
     assert_eq!(env.kv().dump_all(), before);
 }
 
-#[test]
-fn key_stored_twice_names_both_files() {
-    let (env, repo) = setup();
-    // A plain file and an age file for the same key: both decode to /net/params/dup.
+/// A plain file and an age file for the same key: both decode to /net/params/dup.
+fn commit_a_key_twice(env: &TestEnv, repo: &std::path::Path) {
     env.commit_files(
-        &repo,
+        repo,
         &[
             ("kv/params/dup", b"plain"),
             ("kv/params/dup.age", b"-----BEGIN AGE ENCRYPTED FILE-----\n"),
@@ -158,6 +156,12 @@ fn key_stored_twice_names_both_files() {
         &[],
         "one key, two files",
     );
+}
+
+#[test]
+fn key_stored_twice_names_both_files() {
+    let (env, repo) = setup();
+    commit_a_key_twice(&env, &repo);
     fails_cleanly(
         &env,
         &repo,
@@ -169,6 +173,36 @@ fn key_stored_twice_names_both_files() {
             "`kv/params/dup.age`",
         ],
     );
+}
+
+/// diff and apply walk the target's tree while they dial and read etcd: what is wrong in Git
+/// is still the error, whether etcd is up or cannot be reached.
+#[test]
+fn a_broken_tree_is_the_error_also_while_etcd_is_read_or_down() {
+    let (env, repo) = setup();
+    commit_a_key_twice(&env, &repo);
+    for command in ["diff", "apply"] {
+        fails_cleanly(
+            &env,
+            &repo,
+            &[command],
+            1,
+            &["/net/params/dup is stored twice"],
+        );
+        let out = env
+            .netsync()
+            .args([command, "--endpoints", "http://127.0.0.1:1", "--repo"])
+            .arg(&repo)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.starts_with("error: key /net/params/dup is stored twice"),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("cannot reach etcd"), "{command}: {stderr}");
+    }
 }
 
 #[test]

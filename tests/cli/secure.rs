@@ -25,6 +25,8 @@ pub(crate) struct Pki {
     /// A client certificate the second CA signed, which the servers do not trust.
     pub(crate) rogue_cert: PathBuf,
     pub(crate) rogue_key: PathBuf,
+    /// The folder holding them, when this owns it: removed with the PKI.
+    _dir: Option<tempfile::TempDir>,
 }
 
 fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
@@ -73,6 +75,7 @@ impl Pki {
             other_ca: write("other-ca.pem", &other.pem()),
             rogue_cert: write("rogue.pem", &rogue_cert),
             rogue_key: write("rogue-key.pem", &rogue_key),
+            _dir: None,
         }
     }
 
@@ -107,9 +110,9 @@ fn tls_env() -> (TestEnv, PathBuf, Pki, String) {
     let pki_dir = tempfile::Builder::new()
         .prefix("netsync-pki-")
         .tempdir()
-        .unwrap()
-        .keep();
-    let pki = Pki::generate(&pki_dir);
+        .unwrap();
+    let mut pki = Pki::generate(pki_dir.path());
+    pki._dir = Some(pki_dir);
     let etcd = Etcd::start_with_tls(&pki.etcd_args());
     let endpoint = etcd.tls_endpoint();
     let env = TestEnv::with_etcd(etcd);

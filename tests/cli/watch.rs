@@ -8,6 +8,7 @@
 //! it expects with a generous deadline.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -801,6 +802,69 @@ fn with_apply_and_allowed_signers_only_signed_commits_reach_etcd() {
         || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1280".as_slice()),
         || w.said(),
     );
+    env.fsck(&primary);
+    env.fsck(&local);
+}
+
+/// The local repository is often a checkout rather than a bare clone: each burst is
+/// committed to its branch and the working tree follows, as persist does. A file the next
+/// commit must update that holds an uncommitted edit stops that run, which is reported and
+/// retried; once the edit is gone, the change is committed.
+#[test]
+fn in_a_checked_out_repository_the_working_tree_follows_each_commit() {
+    let env = TestEnv::new();
+    let (primary, _) = network(&env);
+    let local = env.root().join("checkout");
+    env.git(
+        env.root(),
+        [
+            OsStr::new("clone"),
+            OsStr::new("-q"),
+            primary.as_os_str(),
+            local.as_os_str(),
+        ],
+    );
+    let w = Daemon::start(&env, &local, "w", &[], &[]);
+    w.wait_for("active: watching etcd");
+    env.kv().put("/net/params/dns", "10.9.9.9\n");
+    let dns = || std::fs::read(local.join("kv/params/dns")).ok();
+    wait_until(
+        "the change on the primary and in the working tree",
+        || {
+            file(&env, &primary, "kv/params/dns").as_deref() == Some(b"10.9.9.9\n".as_slice())
+                && dns().as_deref() == Some(b"10.9.9.9\n".as_slice())
+        },
+        || w.said(),
+    );
+    let clean = || env.git(&local, ["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(clean(), "", "the checkout follows the branch");
+
+    // Someone edits a file in the checkout that the next commit must update.
+    std::fs::write(local.join("kv/params/mtu"), "9000\n").unwrap();
+    env.kv().put("/net/params/mtu", "1400\n");
+    w.wait_for("uncommitted edits");
+    assert_ne!(
+        file(&env, &primary, "kv/params/mtu").as_deref(),
+        Some(b"1400\n".as_slice()),
+        "nothing committed over the edit"
+    );
+    assert_eq!(
+        std::fs::read(local.join("kv/params/mtu")).unwrap(),
+        b"9000\n"
+    );
+    // The edit is dropped: the retry commits the change, and the tree follows again.
+    env.git(&local, ["checkout", "--", "kv/params/mtu"]);
+    wait_until(
+        "the retried change on the primary",
+        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1400\n".as_slice()),
+        || w.said(),
+    );
+    wait_until("a clean checkout", || clean().is_empty(), || w.said());
+    assert_eq!(
+        std::fs::read(local.join("kv/params/mtu")).unwrap(),
+        b"1400\n"
+    );
+    assert_no_empty_commits(&env, &local);
     env.fsck(&primary);
     env.fsck(&local);
 }
