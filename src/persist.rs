@@ -444,20 +444,44 @@ async fn run_locked(
     };
     let recorded_commit = recorded.as_ref().map(|p| p.commit.clone());
     let refused_before = refusal::read(kv, config).await?;
-    let base = match &sync_point {
-        Some(point) => Some(base_entries(repo, point)?),
+    // The sync point's commit and the tip are walked on threads of their own while etcd is
+    // read; what is wrong in them is still the error before etcd's.
+    let base_walk = match &sync_point {
+        Some(point) => Some(start_base(repo, point)?),
         None => None,
     };
+    let tip_walk = match base_walk.as_ref().filter(|b| b.revision.commit == start) {
+        Some(_) => None,
+        None => Some(desired::Loading::start(repo, Some(&start.to_string()))?),
+    };
+    let fetched = read::fetch(
+        kv,
+        config,
+        sync_point.as_ref(),
+        base_walk.as_ref().map(|b| &b.config),
+        options,
+        progress,
+    )
+    .await;
+    let base = match (base_walk, &sync_point) {
+        (Some(walk), Some(point)) => {
+            let desired = walk.wait().await?;
+            let base = plan::Base::of_commit(&desired.entries, point.clone());
+            Some(BaseEntries { base, desired })
+        }
+        _ => None,
+    };
+    let tip_desired = match tip_walk {
+        Some(walk) => Some(walk.wait().await?),
+        None => None,
+    };
+    let fetched = fetched?;
     // Secrets by pattern, and any key with an age file at the base or the tip (a pattern
     // removed from `secrets.keys` does not make a committed secret plain).
     let mut secret_keys: std::collections::BTreeSet<Vec<u8>> = base
         .as_ref()
         .map(|b| b.base.secrets.clone())
         .unwrap_or_default();
-    let tip_desired = match base.as_ref().filter(|b| b.desired.revision.commit == start) {
-        Some(_) => None,
-        None => Some(desired::load(repo, Some(&start.to_string()))?),
-    };
     // The tip's own files (the base's secrets are in `secret_keys` already).
     if let Some(d) = tip_desired.as_ref().or(base.as_ref().map(|b| &b.desired)) {
         secret_keys.extend(
@@ -468,7 +492,8 @@ async fn run_locked(
         );
     }
     let is_secret = |key: &[u8]| config.is_secret(key) || secret_keys.contains(key);
-    let read = read::read(
+    let read = read::classify(
+        fetched,
         kv,
         config,
         &is_secret,
@@ -932,16 +957,19 @@ pub struct BaseEntries {
     pub desired: desired::Desired,
 }
 
-/// Each managed key's base: the sync point's commit, with each unsettled key's own base in
-/// its place.
-fn base_entries(repo: &Repo, point: &SyncPoint) -> Result<BaseEntries, Error> {
-    let commit = &point.commit;
-    let desired = desired::load_base(repo, commit)?.ok_or_else(|| Error::BaseMissing {
-        commit: commit.to_owned(),
+/// Start walking the sync point's commit, whose files (with each unsettled key's own base in
+/// its place) are each managed key's base; an error when the repository lacks the commit.
+fn start_base(repo: &Repo, point: &SyncPoint) -> Result<desired::Loading, Error> {
+    let missing = || Error::BaseMissing {
+        commit: point.commit.clone(),
         repo: repo.path().to_owned(),
-    })?;
-    let base = plan::Base::of_commit(&desired.entries, point.clone());
-    Ok(BaseEntries { base, desired })
+    };
+    let oid = ObjectId::from_hex(point.commit.as_bytes()).map_err(|_| missing())?;
+    // Missing is the error below; present but damaged is an error (checked against its id).
+    if !repo.has_commit(oid)? {
+        return Err(missing());
+    }
+    Ok(desired::Loading::start(repo, Some(&point.commit))?)
 }
 
 /// The keys persist assesses after an incremental read: those etcd changed (`touched`), those

@@ -32,10 +32,68 @@ pub struct Read {
     pub touched: Option<BTreeSet<Vec<u8>>>,
 }
 
+/// What [`fetch`] read of etcd, before it is classified.
+pub enum Fetched {
+    /// The keys written since the sync point (the incremental read).
+    Delta(Delta),
+    /// Every value at one revision.
+    Snapshot(crate::kv::Snapshot),
+    /// The incremental read is not possible, for this reason: read every value.
+    Fallback(String),
+}
+
+/// Read etcd for persist: the keys written since the sync point when `point` allows it
+/// (`base_config`: the `netsync.toml` of the sync point's commit, whose key rules must be
+/// today's), else every value. It needs nothing of the base's files, so that the caller can
+/// walk them meanwhile; [`classify`] makes the result a [`Read`]. A failed read is the
+/// error, but for a compacted revision, which the full read gets past.
+pub async fn fetch(
+    kv: &mut impl Kv,
+    config: &Config,
+    point: Option<&SyncPoint>,
+    base_config: Option<&Config>,
+    options: &PersistOptions,
+    progress: &Progress,
+) -> Result<Fetched, Error> {
+    let prefixes = prefixes(config);
+    if let (Some(point), Some(base_config), false) = (point, base_config, options.full_read) {
+        if !same_config(config, base_config) {
+            return Ok(Fetched::Fallback(
+                "netsync.toml changed since the sync point".to_owned(),
+            ));
+        }
+        let bar = progress.counter("reading etcd");
+        let delta = kv
+            .read_since(
+                &prefixes,
+                point.revision,
+                &|r| point.unchanged(r),
+                options.page_size,
+                &mut |n| bar.set(n as u64),
+            )
+            .await;
+        bar.finish();
+        return match delta {
+            Ok(delta) => Ok(Fetched::Delta(delta)),
+            Err(crate::kv::Error::Compacted { revision }) => Ok(Fetched::Fallback(format!(
+                "revision {revision} was compacted before the changes were read"
+            ))),
+            Err(err) => Err(err.into()),
+        };
+    }
+    Ok(Fetched::Snapshot(
+        snapshot(kv, &prefixes, options, progress).await?,
+    ))
+}
+
+/// What `fetched` says etcd holds, split for classification. An incremental read that cannot
+/// rest on the sync point reads every value instead (`kv`), saying why at info level.
+///
 /// `is_secret`: the keys persist must treat as secrets (the `secrets.keys` patterns, and any
 /// key with an age file at the base or the branch tip).
 #[allow(clippy::too_many_arguments)]
-pub async fn read(
+pub async fn classify(
+    fetched: Fetched,
     kv: &mut impl Kv,
     config: &Config,
     is_secret: &dyn Fn(&[u8]) -> bool,
@@ -45,44 +103,36 @@ pub async fn read(
     options: &PersistOptions,
     progress: &Progress,
 ) -> Result<Read, Error> {
-    let prefixes: Vec<Vec<u8>> = config.mappings.iter().map(|m| m.prefix.clone()).collect();
-    let bar = progress.counter("reading etcd");
-    if let (Some(point), Some(base), false) = (point, base, options.full_read) {
-        let outcome = match same_config(config, &base.desired.config) {
-            false => Err("netsync.toml changed since the sync point".to_owned()),
-            true => {
-                let delta = kv
-                    .read_since(
-                        &prefixes,
-                        point.revision,
-                        &|r| point.unchanged(r),
-                        options.page_size,
-                        &mut |n| bar.set(n as u64),
-                    )
-                    .await;
-                match delta {
-                    Ok(delta) => from_delta(delta, config, is_secret, point, base, kind),
-                    // The full read reads at the newest revision instead. Any other failure is
-                    // the error: the full read would meet the same etcd.
-                    Err(crate::kv::Error::Compacted { revision }) => Err(format!(
-                        "revision {revision} was compacted before the changes were read"
-                    )),
-                    Err(err) => return Err(err.into()),
-                }
-            }
-        };
-        match outcome {
-            Ok(read) => {
-                bar.finish();
-                return Ok(read);
-            }
-            Err(reason) => {
-                tracing::info!("incremental read not possible ({reason}); reading every value")
+    let reason = match (fetched, point, base) {
+        (Fetched::Delta(delta), Some(point), Some(base)) => {
+            match from_delta(delta, config, is_secret, point, base, kind) {
+                Ok(read) => return Ok(read),
+                Err(reason) => reason,
             }
         }
-    }
+        (Fetched::Delta(_), _, _) => "no sync point to read the changes since".to_owned(),
+        (Fetched::Fallback(reason), _, _) => reason,
+        (Fetched::Snapshot(snapshot), _, _) => return Ok(full(snapshot, config, is_secret, kind)),
+    };
+    tracing::info!("incremental read not possible ({reason}); reading every value");
+    let snapshot = snapshot(kv, &prefixes(config), options, progress).await?;
+    Ok(full(snapshot, config, is_secret, kind))
+}
+
+fn prefixes(config: &Config) -> Vec<Vec<u8>> {
+    config.mappings.iter().map(|m| m.prefix.clone()).collect()
+}
+
+/// Every value under `prefixes` at one revision.
+async fn snapshot(
+    kv: &mut impl Kv,
+    prefixes: &[Vec<u8>],
+    options: &PersistOptions,
+    progress: &Progress,
+) -> Result<crate::kv::Snapshot, Error> {
+    let bar = progress.counter("reading etcd");
     let snapshot = kv
-        .snapshot(&prefixes, options.page_size, &mut |n| bar.set(n as u64))
+        .snapshot(prefixes, options.page_size, &mut |n| bar.set(n as u64))
         .await?;
     bar.finish();
     tracing::debug!(
@@ -90,15 +140,25 @@ pub async fn read(
         keys = snapshot.entries.len(),
         "read etcd"
     );
+    Ok(snapshot)
+}
+
+/// A full read, split for classification.
+fn full(
+    snapshot: crate::kv::Snapshot,
+    config: &Config,
+    is_secret: &dyn Fn(&[u8]) -> bool,
+    kind: gix::hash::Kind,
+) -> Read {
     let (etcd, secrets) = Etcd::from_entries(snapshot.entries, config, is_secret, kind);
-    Ok(Read {
+    Read {
         revision: snapshot.revision,
         cluster_id: snapshot.cluster_id,
         member_id: snapshot.member_id,
         etcd,
         secrets,
         touched: None,
-    })
+    }
 }
 
 /// Whether the key → file rules are the same, so that the base commit's blobs are what etcd
