@@ -684,14 +684,25 @@ fn an_accidental_del_prefix_is_refused_and_the_watcher_keeps_going() {
     );
     // Still running: the operator puts the keys back (deleted in etcd alone, they read as
     // drift to a plain apply), and it goes on from there.
-    env.netsync_ok(&["apply", "--force"], &local);
+    keys_back_and_the_next_change_committed(&env, &local, &primary, &w);
+}
+
+/// The operator puts the deleted keys back with `apply --force`; the watcher, still running,
+/// commits the next change.
+fn keys_back_and_the_next_change_committed(
+    env: &TestEnv,
+    local: &Path,
+    primary: &Path,
+    w: &Daemon,
+) {
+    env.netsync_ok(&["apply", "--force"], local);
     env.kv().put("/net/params/mtu", "1111");
     wait_until(
         "the next change on the primary",
-        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1111".as_slice()),
+        || file(env, primary, "kv/params/mtu").as_deref() == Some(b"1111".as_slice()),
         || w.said(),
     );
-    env.fsck(&primary);
+    env.fsck(primary);
 }
 
 /// The same when the deletion happened while no watcher ran: the first run is refused, and
@@ -709,14 +720,7 @@ fn a_refused_first_run_still_leaves_the_watch_open() {
         || w.said(),
     );
     assert_eq!(env.rev_parse(&primary, "main"), head, "nothing committed");
-    env.netsync_ok(&["apply", "--force"], &local);
-    env.kv().put("/net/params/mtu", "1111");
-    wait_until(
-        "the next change on the primary",
-        || file(&env, &primary, "kv/params/mtu").as_deref() == Some(b"1111".as_slice()),
-        || w.said(),
-    );
-    env.fsck(&primary);
+    keys_back_and_the_next_change_committed(&env, &local, &primary, &w);
 }
 
 /// `--apply` with allowed signers checks what it deploys as `apply` does: a signed commit is
